@@ -1,0 +1,6 @@
+// Re-exports the TypeScript side of the kernels.
+export * from './status.js';
+export * from './exports.js';
+export * from './module.js';
+export * from './runtime.js';
+export * from './hash.js';
