@@ -1,0 +1,109 @@
+// Deterministic benchmark corpora. Policy: every benchmark input is generated from a
+// seed, so any machine reproduces the same bytes; files are cached under bench/data/
+// and regenerated when missing.
+import { createWriteStream, existsSync, mkdirSync, renameSync, statSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** Where generated corpora are cached (git-ignored). */
+export const DATA_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'bench', 'data');
+
+/** A seeded PRNG (mulberry32): floats in [0, 1). */
+export function seeded(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Options of the Zipf word corpus. */
+export interface ZipfOptions {
+  /** Size of the corpus in bytes (the last line is completed, so it may run a line over). */
+  bytes: number;
+  /** Distinct words in the vocabulary (default 100 000). */
+  vocabulary?: number;
+  /** Zipf exponent (default 1.0, as in natural-language text). */
+  exponent?: number;
+  seed?: number;
+}
+
+/**
+ * The vocabulary: `n` distinct words of 1-12 letters, shorter words for frequent ranks
+ * (as in natural text). About one word in ten is capitalized and one in twenty carries
+ * punctuation, so lowercasing and the split mode matter.
+ */
+export function vocabulary(n: number, seed = 42): string[] {
+  const r = seeded(seed);
+  const letters = 'etaoinshrdlcumwfgypbvkjxqz';
+  const seen = new Set<string>();
+  const words: string[] = [];
+  while (words.length < n) {
+    const rank = words.length + 1;
+    const len = 1 + Math.min(11, Math.floor(Math.log2(rank + 1) / 1.6 + r() * 4));
+    let w = '';
+    for (let i = 0; i < len; i++) w += letters[Math.floor(Math.pow(r(), 1.6) * letters.length)];
+    if (seen.has(w)) continue;
+    seen.add(w);
+    const roll = r();
+    if (roll < 0.1) w = w[0]!.toUpperCase() + w.slice(1);
+    else if (roll < 0.15) w += ',.;:!?'[Math.floor(r() * 6)];
+    words.push(w);
+  }
+  return words;
+}
+
+/** Generates a Zipf-distributed word corpus: lines of 40-120 bytes of space-separated words. */
+export async function writeZipfCorpus(path: string, options: ZipfOptions): Promise<void> {
+  const n = options.vocabulary ?? 100_000;
+  const s = options.exponent ?? 1.0;
+  const words = vocabulary(n, options.seed ?? 42);
+  const cdf = new Float64Array(n);
+  let total = 0;
+  for (let i = 0; i < n; i++) cdf[i] = total += 1 / Math.pow(i + 1, s);
+  const r = seeded((options.seed ?? 42) + 1);
+  const pick = (): string => {
+    const u = r() * total;
+    let lo = 0;
+    let hi = n - 1;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (cdf[mid]! < u) lo = mid + 1;
+      else hi = mid;
+    }
+    return words[lo]!;
+  };
+  mkdirSync(dirname(path), { recursive: true });
+  const tmp = `${path}.tmp-${process.pid}`;
+  const out = createWriteStream(tmp);
+  let written = 0;
+  let chunk = '';
+  while (written < options.bytes) {
+    const target = 40 + Math.floor(r() * 80);
+    let line = pick();
+    while (line.length < target) line += ' ' + pick();
+    line += '\n';
+    chunk += line;
+    written += line.length;
+    if (chunk.length > 1 << 20) {
+      if (!out.write(chunk)) await new Promise<void>((res) => out.once('drain', () => res()));
+      chunk = '';
+    }
+  }
+  out.write(chunk);
+  await new Promise<void>((res, rej) => out.end((err?: Error | null) => (err ? rej(err) : res())));
+  renameSync(tmp, path);
+}
+
+/** Path of the cached Zipf corpus of `bytes` bytes, generated on first use. */
+export async function zipfCorpus(bytes: number): Promise<string> {
+  const path = join(DATA_DIR, `zipf-${bytes}.txt`);
+  if (!existsSync(path) || statSync(path).size < bytes) await writeZipfCorpus(path, { bytes });
+  return path;
+}
+
+/** Megabytes, for printing. */
+export const MB = 1e6;
