@@ -1,4 +1,11 @@
 // kiln's public API. Re-exports only.
-export * from './kernels/index.js';
-export { RegionAllocator, OutOfMemoryError } from './memory/allocator.js';
-export type { Region } from './memory/region.js';
+export { Kiln, compareKeys, type KilnOptions, type ResolvedOptions } from './api/kiln.js';
+export { Dataset, TextDataset, type ActionOptions, type Captures, type ShuffleOptions, type WordsOptions } from './api/dataset.js';
+export { Broadcast } from './functions/index.js';
+export { KilnError, type ErrorKind, type ErrorContext } from './errors.js';
+export type { JobListener, JobMetrics } from './plan/dag-scheduler.js';
+export type { Stage } from './plan/stage.js';
+export type { TaskMetrics, BuiltinAgg } from './exec/protocol.js';
+export type { PartitionerSpec } from './shuffle/partitioner.js';
+export { parseSize } from './memory/budget.js';
+export * as kernels from './kernels/index.js';

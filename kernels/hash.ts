@@ -94,3 +94,19 @@ export function xxh64Fixed(data: usize, width: u32, n: u32, out: usize, seed: u3
   }
   return 0;
 }
+
+/**
+ * Reduce partition of each of `n` keys (laid out as in xxh64Batch): XXH64 (seed 0)
+ * mod `partitions`, computed on the unsigned hash (Spark's nonNegativeMod). Writes
+ * u32 partition ids to `out`. Saves the JS side a BigInt per key.
+ */
+export function xxh64Partitions(data: usize, offsets: usize, n: u32, partitions: u32, out: usize): i32 {
+  if (partitions == 0) return -1;
+  let start = load<u32>(offsets);
+  for (let i: usize = 0; i < <usize>n; i++) {
+    const end = load<u32>(offsets + ((i + 1) << 2));
+    store<u32>(out + (i << 2), <u32>(xxh64(data + start, end - start, 0) % <u64>partitions));
+    start = end;
+  }
+  return 0;
+}

@@ -17,6 +17,7 @@ export interface KernelExports {
   xxh64(ptr: number, len: number, seed: bigint): bigint;
   xxh64Batch(data: number, offsets: number, n: number, out: number, seed: number): number;
   xxh64Fixed(data: number, width: number, n: number, out: number, seed: number): number;
+  xxh64Partitions(data: number, offsets: number, n: number, partitions: number, out: number): number;
 
   // kernels/lines.ts
   lineSplit(src: number, len: number, flags: number, out: number, cap: number, ctl: number): number;

@@ -13,6 +13,11 @@ export function hashFixed(rt: KernelRuntime, data: number, width: number, n: num
   decodeStatus('xxh64Fixed', rt.exports.xxh64Fixed(data, width, n, out, seed), { width, n });
 }
 
+/** Reduce partitions (XXH64 mod `partitions`) of keys laid out as in {@link hashBatch}, as u32s at `out`. */
+export function hashPartitions(rt: KernelRuntime, data: number, offsets: number, n: number, partitions: number, out: number): void {
+  decodeStatus('xxh64Partitions', rt.exports.xxh64Partitions(data, offsets, n, partitions, out), { n, partitions });
+}
+
 /** XXH64 of one byte string (copies it into kernel memory; for tests and the driver, not hot paths). */
 export function hashBytes(rt: KernelRuntime, bytes: Uint8Array, seed = 0n): bigint {
   const region = rt.allocator.alloc(bytes.length);

@@ -51,6 +51,11 @@ export class RegionAllocator {
     return this.inUse;
   }
 
+  /** Size of the span (Infinity when the allocator may grow the memory). */
+  get capacity(): number {
+    return this.limit === undefined ? Infinity : this.limit - this.base;
+  }
+
   /** Bytes of address space this allocator has handed out at least once. */
   get bytesReserved(): number {
     return this.top - this.base;

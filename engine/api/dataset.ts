@@ -1,0 +1,476 @@
+// Dataset: kiln's RDD. Policy (STYLE.md 1): a Dataset is immutable lineage — building
+// one does no work; transformations return new Datasets, actions run a job through
+// the context and resolve with its result. User functions are validated and shipped
+// as source when the transformation is called, so a function that captures a
+// variable fails at once, naming it, with any worker count.
+import { KilnError } from '../errors.js';
+import { compareKeys, encodeKey } from '../codec/index.js';
+import { shipFunction, type ShippedFunction } from '../functions/index.js';
+import { OutputCommitter } from '../io/index.js';
+import type { AggregatorSpec, BuiltinAgg, OpSpec, SinkSpec } from '../exec/protocol.js';
+import { explainStages } from '../plan/dag-scheduler.js';
+import { partitionCount, partitionerOf, type Lineage, type LineageNode, type ShuffleDependency } from '../plan/lineage.js';
+import { checkPartitions, hashPartitioner, samePartitioner, type KeyFormat, type PartitionerSpec } from '../shuffle/partitioner.js';
+import type { Kiln } from './kiln.js';
+
+/** Options every action accepts. */
+export interface ActionOptions {
+  /** Cancels the job: the action rejects and the workers stay usable. */
+  signal?: AbortSignal;
+}
+
+/** Values a shipped function may use: structured-cloneable data or Broadcast variables, by name. */
+export type Captures = Record<string, unknown>;
+
+/** Partition count, or options for a shuffle transformation. */
+export type ShuffleOptions = number | { partitions?: number; captures?: Captures };
+
+/** Options of words(). */
+export interface WordsOptions {
+  /** Lowercase ASCII letters (default false). */
+  lowercase?: boolean;
+  /** Split on ASCII whitespace (default) or on every non-alphanumeric ASCII byte. */
+  split?: 'whitespace' | 'nonalnum';
+}
+
+let nextDatasetId = 0;
+
+/** A lazy, partitioned collection of records (Spark's RDD). */
+export class Dataset<T> implements LineageNode, AsyncIterable<T> {
+  /** Unique id (lineage identity). */
+  readonly id = nextDatasetId++;
+
+  /** @internal Use the Kiln context's sources to create datasets. */
+  constructor(
+    /** The context this dataset belongs to. */
+    readonly kiln: Kiln,
+    /** What this dataset is (see engine/plan/lineage.ts). */
+    readonly lineage: Lineage,
+  ) {}
+
+  /** Number of partitions (a range-partitioned sortByKey may end up with fewer). */
+  get numPartitions(): number {
+    return partitionCount(this);
+  }
+
+  /** The partitioner of this dataset's records, if known. */
+  get partitioner(): PartitionerSpec | undefined {
+    return partitionerOf(this);
+  }
+
+  // ---------------------------------------------------------------- narrow
+
+  /** Applies `fn` to every record. */
+  map<U>(fn: (x: T) => U, captures?: Captures): Dataset<U> {
+    return this.op({ kind: 'map', fn: ship(fn, 'map', captures) });
+  }
+
+  /** Applies `fn` to every record and flattens the iterables it returns. */
+  flatMap<U>(fn: (x: T) => Iterable<U>, captures?: Captures): Dataset<U> {
+    return this.op({ kind: 'flatMap', fn: ship(fn, 'flatMap', captures) });
+  }
+
+  /** Keeps the records for which `fn` is truthy. */
+  filter(fn: (x: T) => unknown, captures?: Captures): Dataset<T> {
+    return this.op({ kind: 'filter', fn: ship(fn, 'filter', captures) }, true);
+  }
+
+  /** Pairs every record with its key `fn(record)`: [fn(x), x]. */
+  keyBy<K>(fn: (x: T) => K, captures?: Captures): Dataset<[K, T]> {
+    return this.op({ kind: 'keyBy', fn: ship(fn, 'keyBy', captures) });
+  }
+
+  /** Applies `fn` to an iterator over each whole partition. */
+  mapPartitions<U>(fn: (records: Iterator<T>) => Iterable<U>, captures?: Captures): Dataset<U> {
+    return this.op({ kind: 'mapPartitions', fn: ship(fn, 'mapPartitions', captures) });
+  }
+
+  /** Like mapPartitions, with the partition index. */
+  mapPartitionsWithIndex<U>(fn: (index: number, records: Iterator<T>) => Iterable<U>, captures?: Captures): Dataset<U> {
+    return this.op({ kind: 'mapPartitionsWithIndex', fn: ship(fn, 'mapPartitionsWithIndex', captures), index: -1 });
+  }
+
+  /** Applies `fn` to the value of every [key, value] pair; keeps the partitioner. */
+  mapValues<K, V, U>(this: Dataset<[K, V]>, fn: (v: V) => U, captures?: Captures): Dataset<[K, U]> {
+    return this.op({ kind: 'mapValues', fn: ship(fn, 'mapValues', captures) }, true);
+  }
+
+  /** Applies `fn` to every value and pairs each output with the key; keeps the partitioner. */
+  flatMapValues<K, V, U>(this: Dataset<[K, V]>, fn: (v: V) => Iterable<U>, captures?: Captures): Dataset<[K, U]> {
+    return this.op({ kind: 'flatMapValues', fn: ship(fn, 'flatMapValues', captures) }, true);
+  }
+
+  /** The keys of [key, value] pairs. */
+  keys<K>(this: Dataset<[K, unknown]>): Dataset<K> {
+    return this.op({ kind: 'keys' });
+  }
+
+  /** The values of [key, value] pairs. */
+  values<V>(this: Dataset<[unknown, V]>): Dataset<V> {
+    return this.op({ kind: 'values' });
+  }
+
+  /** A Bernoulli (or, with replacement, Poisson) sample; the same seed gives the same sample. */
+  sample(withReplacement: boolean, fraction: number, seed = 42): Dataset<T> {
+    if (!(fraction >= 0) || (!withReplacement && fraction > 1)) {
+      throw new KilnError('usage', `sample fraction must be in [0, 1] without replacement (>= 0 with), got ${fraction}`);
+    }
+    return this.op({ kind: 'sample', withReplacement, fraction, seed: seed | 0 }, true);
+  }
+
+  /** Records of this dataset and the others (no shuffle; partitions are concatenated). */
+  union(...others: Dataset<T>[]): Dataset<T> {
+    for (const o of others) this.sameContext(o, 'union');
+    return new Dataset<T>(this.kiln, { kind: 'union', parents: [this, ...others] });
+  }
+
+  /**
+   * Fewer partitions without a shuffle (adjacent partitions merged), or with
+   * `{ shuffle: true }` any number, evenly (as repartition).
+   */
+  coalesce(numPartitions: number, options: { shuffle?: boolean } = {}): Dataset<T> {
+    checkPartitions(numPartitions);
+    if (options.shuffle) return this.repartition(numPartitions);
+    const n = this.numPartitions;
+    const target = Math.min(numPartitions, Math.max(n, 1));
+    const groups = Array.from({ length: target }, (_, g) => {
+      const from = Math.floor((g * n) / target);
+      const to = Math.floor(((g + 1) * n) / target);
+      return Array.from({ length: to - from }, (_, i) => from + i);
+    });
+    return new Dataset<T>(this.kiln, { kind: 'coalesce', parent: this, groups });
+  }
+
+  // ---------------------------------------------------------------- shuffles
+
+  /** Redistributes records evenly over `numPartitions` partitions (always shuffles). */
+  repartition(numPartitions: number): Dataset<T> {
+    checkPartitions(numPartitions);
+    return this.shuffled({ partitioner: { kind: 'roundRobin', partitions: numPartitions }, keyed: false, mapSideCombine: false, format: 'records' });
+  }
+
+  /** Distinct records (Spark: map to (x, null), reduceByKey, keys). */
+  distinct(numPartitions?: number): Dataset<T> {
+    return this.shuffled({ partitioner: hashPartitioner(this.shufflePartitions(numPartitions)), aggregator: { kind: 'first' }, keyed: false, mapSideCombine: true, format: 'records' });
+  }
+
+  /**
+   * Counts of each distinct record, as [record, count] — Spark's
+   * `map(x => (x, 1)).reduceByKey(_ + _)` in one step, run by the combiner kernel.
+   */
+  valueCounts(numPartitions?: number): Dataset<[T, number]> {
+    const keyFormat: KeyFormat = this.lineage.kind === 'words' ? 'utf8' : 'key';
+    return this.shuffled({
+      partitioner: hashPartitioner(this.shufflePartitions(numPartitions), keyFormat),
+      aggregator: { kind: 'builtin', op: 'count', keyFormat },
+      keyed: false,
+      mapSideCombine: true,
+      format: 'table',
+    });
+  }
+
+  /**
+   * Merges the values of each key with `fn` (associative and commutative), combining on
+   * the map side first. A built-in name ('sum' | 'min' | 'max' | 'count') runs in the
+   * combiner kernel instead (values must be numbers; 'count' counts records per key).
+   */
+  reduceByKey<K, V>(this: Dataset<[K, V]>, fn: ((a: V, b: V) => V) | BuiltinAgg, options?: ShuffleOptions): Dataset<[K, V]> {
+    if (typeof fn === 'string') return this.builtinAggregate(fn, options) as Dataset<[K, V]>;
+    const { partitions, captures } = shuffleOptions(options);
+    const merge = ship(fn, 'reduceByKey', captures);
+    return this.combine({ kind: 'js', create: { t: 'identity' }, mergeValue: merge, mergeCombiners: merge }, partitions, true);
+  }
+
+  /**
+   * Aggregates each key's values starting from a copy of `zero`: `seqOp` folds a value
+   * in, `combOp` merges two partial results. Or a built-in name, run by the kernel.
+   */
+  aggregateByKey<K, V, U>(this: Dataset<[K, V]>, zero: U | BuiltinAgg, seqOp?: (acc: U, v: V) => U, combOp?: (a: U, b: U) => U, options?: ShuffleOptions): Dataset<[K, U]> {
+    if (seqOp === undefined && isBuiltin(zero)) return this.builtinAggregate(zero, options) as unknown as Dataset<[K, U]>;
+    if (!seqOp || !combOp) throw new KilnError('usage', 'aggregateByKey needs (zero, seqOp, combOp) or a built-in name: count, sum, min or max');
+    const { partitions, captures } = shuffleOptions(options);
+    return this.combine(
+      { kind: 'js', create: { t: 'zero', zero: cloneable(zero, 'aggregateByKey zero value') }, mergeValue: ship(seqOp, 'aggregateByKey', captures), mergeCombiners: ship(combOp, 'aggregateByKey', captures) },
+      partitions,
+      true,
+    );
+  }
+
+  /** Folds each key's values into a copy of `zero` with `fn`. */
+  foldByKey<K, V>(this: Dataset<[K, V]>, zero: V, fn: (a: V, b: V) => V, options?: ShuffleOptions): Dataset<[K, V]> {
+    const { partitions, captures } = shuffleOptions(options);
+    const merge = ship(fn, 'foldByKey', captures);
+    return this.combine({ kind: 'js', create: { t: 'zero', zero: cloneable(zero, 'foldByKey zero value') }, mergeValue: merge, mergeCombiners: merge }, partitions, true);
+  }
+
+  /** Spark's generic per-key aggregation: createCombiner, mergeValue, mergeCombiners. */
+  combineByKey<K, V, C>(
+    this: Dataset<[K, V]>,
+    createCombiner: (v: V) => C,
+    mergeValue: (c: C, v: V) => C,
+    mergeCombiners: (a: C, b: C) => C,
+    options?: ShuffleOptions & { mapSideCombine?: boolean },
+  ): Dataset<[K, C]> {
+    const { partitions, captures } = shuffleOptions(options);
+    const mapSide = typeof options === 'object' ? options.mapSideCombine ?? true : true;
+    return this.combine(
+      { kind: 'js', create: { t: 'fn', fn: ship(createCombiner, 'combineByKey', captures) }, mergeValue: ship(mergeValue, 'combineByKey', captures), mergeCombiners: ship(mergeCombiners, 'combineByKey', captures) },
+      partitions,
+      mapSide,
+    );
+  }
+
+  /** All values of each key, as an array (no map-side combine: prefer reduceByKey or aggregateByKey). */
+  groupByKey<K, V>(this: Dataset<[K, V]>, numPartitions?: number): Dataset<[K, V[]]> {
+    return this.combine(
+      {
+        kind: 'js',
+        create: { t: 'fn', fn: shipFunction((v: unknown) => [v], 'groupByKey') },
+        mergeValue: shipFunction((c: unknown[], v: unknown) => (c.push(v), c), 'groupByKey'),
+        mergeCombiners: shipFunction((a: unknown[], b: unknown[]) => a.concat(b), 'groupByKey'),
+      },
+      numPartitions,
+      false,
+    ) as unknown as Dataset<[K, V[]]>;
+  }
+
+  /** Hash-partitions [key, value] pairs by key. */
+  partitionBy<K, V>(this: Dataset<[K, V]>, numPartitions: number): Dataset<[K, V]> {
+    checkPartitions(numPartitions);
+    const partitioner = hashPartitioner(numPartitions);
+    if (samePartitioner(this.partitioner, partitioner)) return this;
+    return this.shuffled({ partitioner, keyed: true, mapSideCombine: false, format: 'records' }) as Dataset<[K, V]>;
+  }
+
+  /**
+   * Sorts [key, value] pairs by key: a range partitioner from a sample of keys (a job
+   * of its own, run when the sort first executes), then each partition is sorted on
+   * its keys' order-preserving bytes by the partitioned-sort kernel.
+   */
+  sortByKey<K, V>(this: Dataset<[K, V]>, ascending = true, numPartitions?: number): Dataset<[K, V]> {
+    const partitions = numPartitions ?? this.numPartitions;
+    checkPartitions(partitions);
+    const kiln = this.kiln;
+    const parent = this as Dataset<[K, V]>;
+    return this.shuffled({
+      partitioner: undefined,
+      partitions,
+      resolvePartitioner: () => kiln.rangePartitioner(parent, partitions, ascending),
+      keyed: true,
+      mapSideCombine: false,
+      format: 'keyed',
+    }) as Dataset<[K, V]>;
+  }
+
+  /** Sorts records by `fn(record)`. */
+  sortBy<K>(fn: (x: T) => K, ascending = true, numPartitions?: number, captures?: Captures): Dataset<T> {
+    return this.keyBy(fn, captures).sortByKey(ascending, numPartitions).values();
+  }
+
+  // ---------------------------------------------------------------- actions
+
+  /** All records, in partition order. */
+  async collect(options: ActionOptions = {}): Promise<T[]> {
+    const parts = (await this.kiln.runJob(this, { t: 'collect' }, options)) as T[][];
+    return parts.flat();
+  }
+
+  /** Number of records. */
+  async count(options: ActionOptions = {}): Promise<number> {
+    const parts = (await this.kiln.runJob(this, { t: 'count' }, options)) as number[];
+    return parts.reduce((a, b) => a + b, 0);
+  }
+
+  /**
+   * The first `n` records, scanning partitions incrementally as Spark does: one
+   * partition, then four times as many as needed so far.
+   */
+  async take(n: number, options: ActionOptions = {}): Promise<T[]> {
+    const out: T[] = [];
+    const total = this.numPartitions;
+    let scanned = 0;
+    while (out.length < n && scanned < total) {
+      const batch = scanned === 0 ? 1 : Math.min(total - scanned, Math.max(1, scanned * 4));
+      const partitions = Array.from({ length: Math.min(batch, total - scanned) }, (_, i) => scanned + i);
+      const parts = (await this.kiln.runJob(this, { t: 'collect', limit: n - out.length }, { ...options, partitions })) as T[][];
+      for (const p of parts) for (const x of p) if (out.length < n) out.push(x);
+      scanned += partitions.length;
+    }
+    return out;
+  }
+
+  /** The first record; throws on an empty dataset. */
+  async first(options: ActionOptions = {}): Promise<T> {
+    const [x] = await this.take(1, options);
+    if (x === undefined && (await this.take(1, options)).length === 0) throw new KilnError('usage', 'first() on an empty dataset');
+    return x as T;
+  }
+
+  /** Reduces all records with `fn` (commutative and associative); throws on an empty dataset. */
+  async reduce(fn: (a: T, b: T) => T, options: ActionOptions & { captures?: Captures } = {}): Promise<T> {
+    const shipped = ship(fn, 'reduce', options.captures);
+    const parts = (await this.kiln.runJob(this, { t: 'fold', fn: shipped }, options)) as ({ empty: true } | { value: T })[];
+    const values = parts.filter((p): p is { value: T } => 'value' in p).map((p) => p.value);
+    if (values.length === 0) throw new KilnError('usage', 'reduce() on an empty dataset: use fold() with a zero value');
+    return values.reduce((a, b) => fn(a, b));
+  }
+
+  /** Folds each partition from a copy of `zero`, then the partition results (Spark's fold). */
+  async fold(zero: T, fn: (a: T, b: T) => T, options: ActionOptions & { captures?: Captures } = {}): Promise<T> {
+    const shipped = ship(fn, 'fold', options.captures);
+    const parts = (await this.kiln.runJob(this, { t: 'fold', fn: shipped, zero: { value: cloneable(zero, 'fold zero value') } }, options)) as { value: T }[];
+    return parts.reduce((acc, p) => fn(acc, p.value), structuredClone(zero));
+  }
+
+  /** Counts of each distinct record, as a Map (runs valueCounts in the kernel). */
+  async countByValue(options: ActionOptions = {}): Promise<Map<T, number>> {
+    return new Map(await this.valueCounts().collect(options));
+  }
+
+  /** Counts of each key of [key, value] pairs, as a Map. */
+  async countByKey<K>(this: Dataset<[K, unknown]>, options: ActionOptions = {}): Promise<Map<K, number>> {
+    return this.keys().countByValue(options);
+  }
+
+  /** Runs `fn` on every record in the workers (for side effects). */
+  async foreach(fn: (x: T) => unknown, options: ActionOptions & { captures?: Captures } = {}): Promise<void> {
+    await this.kiln.runJob(this, { t: 'foreach', fn: ship(fn, 'foreach', options.captures), perPartition: false }, options);
+  }
+
+  /** Runs `fn` on an iterator over each partition in the workers. */
+  async foreachPartition(fn: (records: Iterator<T>) => unknown, options: ActionOptions & { captures?: Captures } = {}): Promise<void> {
+    await this.kiln.runJob(this, { t: 'foreach', fn: ship(fn, 'foreachPartition', options.captures), perPartition: true }, options);
+  }
+
+  /** The `n` smallest records by `compare` (default: kiln's key order). */
+  async takeOrdered(n: number, compare?: (a: T, b: T) => number, options: ActionOptions & { captures?: Captures } = {}): Promise<T[]> {
+    return this.ordered(n, compare, false, options);
+  }
+
+  /** The `n` largest records by `compare` (default: kiln's key order), largest first. */
+  async top(n: number, compare?: (a: T, b: T) => number, options: ActionOptions & { captures?: Captures } = {}): Promise<T[]> {
+    return this.ordered(n, compare, true, options);
+  }
+
+  /**
+   * Writes the records as text lines (strings as is, tuples as "(a,b)") to
+   * `dir/part-NNNNN`, committed atomically: written to a temporary sibling directory,
+   * renamed into place with a `_SUCCESS` marker; after a failure nothing is left.
+   */
+  async saveAsTextFile(dir: string, options: ActionOptions & { overwrite?: boolean } = {}): Promise<void> {
+    const committer = await OutputCommitter.begin(dir, { overwrite: options.overwrite ?? false });
+    try {
+      await this.kiln.runJob(this, { t: 'saveText', dir: committer.tempDir }, options);
+      await committer.commit();
+    } catch (e) {
+      await committer.abort();
+      throw e;
+    }
+  }
+
+  /** Iterates the records on the driver, one partition job at a time (Spark's toLocalIterator). */
+  async *[Symbol.asyncIterator](): AsyncIterator<T> {
+    for (let p = 0; p < this.numPartitions; p++) {
+      const [part] = (await this.kiln.runJob(this, { t: 'collect' }, { partitions: [p] })) as T[][];
+      yield* part!;
+    }
+  }
+
+  /** The stages a job over this dataset runs, their partitions, and which operators are WASM kernels. */
+  explain(): string {
+    return this.kiln.explain(this);
+  }
+
+  // ---------------------------------------------------------------- internals
+
+  private op<U>(op: OpSpec, keepsPartitioner = false): Dataset<U> {
+    return new Dataset<U>(this.kiln, { kind: 'op', op, parent: this, keepsPartitioner });
+  }
+
+  private shuffled<U>(dep: Omit<ShuffleDependency, 'kind' | 'shuffleId' | 'parent' | 'partitions'> & { partitions?: number }): Dataset<U> {
+    const full: ShuffleDependency = {
+      kind: 'shuffle',
+      shuffleId: this.kiln.newShuffleId(),
+      parent: this,
+      ...dep,
+      partitions: dep.partitions ?? dep.partitioner?.partitions ?? 1,
+    };
+    const ds = new Dataset<U>(this.kiln, { kind: 'shuffled', dep: full });
+    this.kiln.trackShuffle(ds, full.shuffleId);
+    return ds;
+  }
+
+  private combine(aggregator: AggregatorSpec, numPartitions: number | undefined, mapSideCombine: boolean): Dataset<never> {
+    return this.shuffled({ partitioner: hashPartitioner(this.shufflePartitions(numPartitions)), aggregator, keyed: true, mapSideCombine, format: 'records' });
+  }
+
+  private builtinAggregate(op: BuiltinAgg, options?: ShuffleOptions): Dataset<[unknown, number]> {
+    if (!isBuiltin(op)) throw new KilnError('usage', `unknown built-in aggregator "${String(op)}": use count, sum, min or max`);
+    const { partitions } = shuffleOptions(options);
+    return this.shuffled({
+      partitioner: hashPartitioner(this.shufflePartitions(partitions)),
+      aggregator: { kind: 'builtin', op, keyFormat: 'key' },
+      keyed: true,
+      mapSideCombine: true,
+      format: 'table',
+    });
+  }
+
+  private shufflePartitions(requested: number | undefined): number {
+    const n = requested ?? this.kiln.options.shufflePartitions ?? Math.max(1, this.numPartitions);
+    checkPartitions(n);
+    return n;
+  }
+
+  private async ordered(n: number, compare: ((a: T, b: T) => number) | undefined, descending: boolean, options: ActionOptions & { captures?: Captures }): Promise<T[]> {
+    const sink: SinkSpec = { t: 'takeOrdered', n, descending, ...(compare ? { compare: ship(compare, descending ? 'top' : 'takeOrdered', options.captures) } : {}) };
+    const parts = (await this.kiln.runJob(this, sink, options)) as T[][];
+    const cmp = (compare ?? compareKeys) as (a: T, b: T) => number;
+    return parts.flat().sort(descending ? (a, b) => cmp(b, a) : cmp).slice(0, n);
+  }
+
+  private sameContext(other: Dataset<unknown>, operator: string): void {
+    if (other.kiln !== this.kiln) throw new KilnError('usage', `${operator} of datasets from different Kiln contexts`);
+  }
+}
+
+/** A dataset of text lines, with the kernel-backed words() source. */
+export class TextDataset extends Dataset<string> {
+  /**
+   * The words of the lines, split by the tokenizer kernel (ASCII whitespace, or every
+   * non-alphanumeric ASCII byte; bytes >= 0x80 are word bytes). Followed by
+   * valueCounts() or countByValue(), no JS string is made per word.
+   */
+  words(options: WordsOptions = {}): Dataset<string> {
+    const l = this.lineage;
+    if (l.kind !== 'text') throw new KilnError('internal', 'words() on a non-text dataset');
+    return new Dataset<string>(this.kiln, { kind: 'words', partitions: l.partitions, lowercase: options.lowercase ?? false, nonAlnum: options.split === 'nonalnum', label: l.label });
+  }
+}
+
+function ship(fn: unknown, operator: string, captures?: Captures): ShippedFunction {
+  if (typeof fn !== 'function') throw new KilnError('usage', `${operator} needs a function, got ${typeof fn}`);
+  return shipFunction(fn, operator, captures);
+}
+
+function shuffleOptions(options: ShuffleOptions | undefined): { partitions: number | undefined; captures: Captures | undefined } {
+  if (options === undefined) return { partitions: undefined, captures: undefined };
+  if (typeof options === 'number') return { partitions: options, captures: undefined };
+  return { partitions: options.partitions, captures: options.captures };
+}
+
+function isBuiltin(x: unknown): x is BuiltinAgg {
+  return x === 'count' || x === 'sum' || x === 'min' || x === 'max';
+}
+
+function cloneable<V>(value: V, what: string): V {
+  try {
+    structuredClone(value);
+    return value;
+  } catch (cause) {
+    throw new KilnError('usage', `${what} must be structured-cloneable (plain data): ${(cause as Error).message}`, {}, { cause });
+  }
+}
+
+/** Canonical key bytes (re-exported for range bounds). */
+export { encodeKey };

@@ -1,0 +1,230 @@
+// Kiln: the context (Spark's SparkContext). Policy: one context owns one shared
+// kernel memory, one worker pool, the map-output tracker and the broadcast registry;
+// it creates source datasets and runs every job. Its defaults follow Spark's local
+// mode (workers = CPU count, 128 MiB splits, shuffle partitions = upstream partitions).
+import { availableParallelism, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { rmSync } from 'node:fs';
+import { Broadcast } from '../functions/index.js';
+import { compareKeys } from '../codec/index.js';
+import { KilnError } from '../errors.js';
+import { listInputFilesSync, planSplits, type IoBackend } from '../io/index.js';
+import { createSharedMemory, kernelModule, preferOptimizedWasm } from '../kernels/module.js';
+import { KernelRuntime } from '../kernels/runtime.js';
+import { MemoryBudget, parseSize } from '../memory/budget.js';
+import type { SinkSpec } from '../exec/protocol.js';
+import { TaskScheduler } from '../exec/task-scheduler.js';
+import { DagScheduler, explainStages, type JobListener, type JobMetrics } from '../plan/dag-scheduler.js';
+import type { LineageNode } from '../plan/lineage.js';
+import { MapOutputTracker } from '../shuffle/map-output-tracker.js';
+import { checkPartitions, type PartitionerSpec } from '../shuffle/partitioner.js';
+import { BroadcastRegistry } from './broadcasts.js';
+import { Dataset, TextDataset, type ActionOptions } from './dataset.js';
+
+/** Options of {@link Kiln.start}. */
+export interface KilnOptions {
+  /** Worker threads (default: the CPU count). */
+  workers?: number;
+  /** Memory budget for in-memory shuffle blocks (bytes or "2g"); beyond it blocks spill to disk. Default 1 GiB. */
+  memory?: number | string;
+  /** Scratch memory per worker thread for splits, tables and sorts (default 512 MiB, touched lazily). */
+  workerMemory?: number | string;
+  /** Largest split of an input file (default 128 MiB). */
+  maxPartitionBytes?: number | string;
+  /** Partitions of shuffles when an operator is not told (default: the parent's partition count). */
+  shufflePartitions?: number;
+  /** How splits are read: positional reads (default) or mmap (see bench/README.md). */
+  io?: IoBackend;
+  /** Attempts per task before the job fails (default 4, Spark's spark.task.maxFailures). */
+  maxAttempts?: number;
+  /** Directory for spilled shuffle blocks (default: the OS temp dir). */
+  spillDir?: string;
+  /** Observer of stages and tasks (progress bars, metrics). */
+  listener?: JobListener;
+}
+
+/** Options after defaults. */
+export interface ResolvedOptions {
+  readonly workers: number;
+  readonly memory: number;
+  readonly workerMemory: number;
+  readonly maxPartitionBytes: number;
+  readonly shufflePartitions: number | undefined;
+  readonly io: IoBackend;
+  readonly maxAttempts: number;
+  readonly spillDir: string;
+}
+
+/** The kiln context: sources, broadcast variables, and the engine that runs jobs. */
+export class Kiln {
+  private nextShuffleId = 0;
+  private nextBroadcastId = 0;
+  private stopped = false;
+  private readonly shuffleGc: FinalizationRegistry<number>;
+
+  private constructor(
+    /** The options in force. */
+    readonly options: ResolvedOptions,
+    private readonly driver: KernelRuntime,
+    private readonly tasks: TaskScheduler,
+    private readonly tracker: MapOutputTracker,
+    private readonly broadcasts: BroadcastRegistry,
+    private readonly dag: DagScheduler,
+    private listener: JobListener | undefined,
+  ) {
+    // Shuffle output lives as long as the dataset that reads it (Spark's ContextCleaner).
+    this.shuffleGc = new FinalizationRegistry((shuffleId) => {
+      if (this.stopped) return;
+      this.tracker.unregister(shuffleId);
+      this.dag.planner.forget(shuffleId);
+    });
+  }
+
+  /** Starts a context: the shared memory, the kernel module and the worker pool. */
+  static async start(options: KilnOptions = {}): Promise<Kiln> {
+    const workers = options.workers ?? availableParallelism();
+    checkPartitions(workers, 'workers');
+    const resolved: ResolvedOptions = {
+      workers,
+      memory: parseSize(options.memory ?? '1g'),
+      workerMemory: parseSize(options.workerMemory ?? '512m'),
+      maxPartitionBytes: parseSize(options.maxPartitionBytes ?? '128m'),
+      shufflePartitions: options.shufflePartitions,
+      io: options.io ?? 'read',
+      maxAttempts: options.maxAttempts ?? 4,
+      spillDir: options.spillDir ?? join(tmpdir(), `kiln-${process.pid}-${Date.now().toString(36)}`),
+    };
+    if (resolved.maxPartitionBytes < 1) throw new KilnError('usage', 'maxPartitionBytes must be at least 1 byte');
+    preferOptimizedWasm();
+    const module = kernelModule();
+    const memory = createSharedMemory(1 << 20);
+    const probe = KernelRuntime.create({ module, memory });
+    let budget: MemoryBudget;
+    try {
+      budget = new MemoryBudget(memory, probe.exports.heapBase() >>> 0, {
+        driverBytes: 64 << 20,
+        workerBytes: resolved.workerMemory,
+        workers,
+        shuffleBytes: resolved.memory,
+      });
+    } catch (e) {
+      throw new KilnError('resources', (e as Error).message);
+    }
+    const driver = KernelRuntime.create({ module, memory, span: budget.driver });
+    const tasks = new TaskScheduler(budget, { module, memory }, workers);
+    const tracker = new MapOutputTracker((r) => budget.releaseShuffle(r));
+    const broadcasts = new BroadcastRegistry(driver);
+    const dag = new DagScheduler(tasks, tracker, broadcasts, { io: resolved.io, maxAttempts: resolved.maxAttempts, spillDir: resolved.spillDir });
+    return new Kiln(resolved, driver, tasks, tracker, broadcasts, dag, options.listener);
+  }
+
+  /**
+   * Lines of text files: a path, a directory (its files), a glob, or a list of them.
+   * Files are cut into splits of at most maxPartitionBytes holding whole lines; many
+   * small files share a partition. Lines lose their "\n" or "\r\n".
+   */
+  textFile(paths: string | readonly string[], options: { minPartitions?: number } = {}): TextDataset {
+    this.checkRunning();
+    const files = listInputFilesSync(paths);
+    const partitions = planSplits(files, { maxPartitionBytes: this.options.maxPartitionBytes, minPartitions: options.minPartitions ?? 1 });
+    const label = typeof paths === 'string' ? paths : paths.join(', ');
+    return new TextDataset(this, { kind: 'text', partitions, label });
+  }
+
+  /** A dataset of `data`, cut into `numSlices` partitions (default: the worker count). */
+  parallelize<T>(data: readonly T[], numSlices = this.options.workers): Dataset<T> {
+    this.checkRunning();
+    checkPartitions(numSlices, 'numSlices');
+    const slices = Array.from({ length: numSlices }, (_, i) => data.slice(Math.floor((i * data.length) / numSlices), Math.floor(((i + 1) * data.length) / numSlices)));
+    return new Dataset<T>(this, { kind: 'slices', slices });
+  }
+
+  /**
+   * A read-only value shared with every task: serialized once into shared memory and
+   * deserialized once per worker. Pass it to a function as a capture and read `.value`:
+   * `ds.map((x) => table.value[x], { table: kiln.broadcast(t) })`.
+   */
+  broadcast<T>(value: T): Broadcast<T> {
+    this.checkRunning();
+    const id = this.nextBroadcastId++;
+    this.broadcasts.register(id, value);
+    return new Broadcast<T>(id, value, () => this.broadcasts.remove(id));
+  }
+
+  /** Metrics of the last job (per stage, per task). */
+  get lastJobMetrics(): JobMetrics | undefined {
+    return this.dag.lastJob;
+  }
+
+  /** Sets the observer of stages and tasks. */
+  setListener(listener: JobListener | undefined): void {
+    this.listener = listener;
+  }
+
+  /** Stops the workers and drops all shuffle output and spill files. */
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    await this.tasks.close();
+    this.tracker.clear();
+    rmSync(this.options.spillDir, { recursive: true, force: true });
+  }
+
+  /** @internal Runs a job: `sink` over the partitions of `node`. */
+  async runJob(node: LineageNode, sink: SinkSpec, options: ActionOptions & { partitions?: readonly number[] } = {}): Promise<unknown[]> {
+    this.checkRunning();
+    return this.dag.runJob(node, sink, { signal: options.signal, listener: this.listener, ...(options.partitions ? { partitions: options.partitions } : {}) });
+  }
+
+  /** @internal The plan of a job over `node`, as text. */
+  explain(node: LineageNode): string {
+    return explainStages(this.dag.plan(node), this.tracker);
+  }
+
+  /** @internal A new shuffle id. */
+  newShuffleId(): number {
+    return this.nextShuffleId++;
+  }
+
+  /** @internal Drops a shuffle's output when the dataset reading it is garbage-collected. */
+  trackShuffle(ds: object, shuffleId: number): void {
+    this.shuffleGc.register(ds, shuffleId);
+  }
+
+  /**
+   * @internal Spark's RangePartitioner: samples about min(20 x partitions, 1e6) keys
+   * (3x oversampled per input partition) in a job of its own, weights each sample by
+   * its partition's size, and cuts the sorted samples into `partitions` ranges of
+   * equal weight. Yields fewer partitions when there are fewer distinct keys.
+   */
+  async rangePartitioner(parent: Dataset<[unknown, unknown]>, partitions: number, ascending: boolean): Promise<PartitionerSpec> {
+    if (partitions === 1) return { kind: 'range', partitions: 1, bounds: [], ascending };
+    const sampleSize = Math.min(20 * partitions, 1e6);
+    const perPartition = Math.ceil((3 * sampleSize) / Math.max(1, parent.numPartitions));
+    const results = (await this.dag.runJob(parent, { t: 'sampleKeys', size: perPartition, seed: 0x5eed }, { listener: this.listener })) as { sample: Uint8Array[]; seen: number }[];
+    const weighted: { key: Uint8Array; weight: number }[] = [];
+    for (const r of results) for (const key of r.sample) weighted.push({ key, weight: r.seen / r.sample.length });
+    weighted.sort((a, b) => Buffer.compare(a.key, b.key));
+    const total = weighted.reduce((s, w) => s + w.weight, 0);
+    const step = total / partitions;
+    const bounds: Uint8Array[] = [];
+    let acc = 0;
+    let target = step;
+    for (const w of weighted) {
+      acc += w.weight;
+      if (acc >= target && bounds.length < partitions - 1) {
+        const last = bounds[bounds.length - 1];
+        if (!last || Buffer.compare(last, w.key) < 0) bounds.push(w.key);
+        target += step;
+      }
+    }
+    return { kind: 'range', partitions: bounds.length + 1, bounds, ascending };
+  }
+
+  private checkRunning(): void {
+    if (this.stopped) throw new KilnError('usage', 'this Kiln context was stopped; start a new one with Kiln.start()');
+  }
+}
+
+/** Kiln's ordering of keys (the default of takeOrdered, top and sortByKey). */
+export { compareKeys };

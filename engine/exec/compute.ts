@@ -1,0 +1,196 @@
+// Computing one partition in a worker: the NodeSpec tree, run push-style. Policy:
+// narrow operators are pipelined inside the task as nested callbacks — one function
+// call per operator per record, no intermediate arrays or generators — because this
+// loop is the JS path's hot loop. Sources push records; operators that need the whole
+// partition as an iterator (mapPartitions) buffer their parent partition.
+// An `emit` returns nothing; a consumer that has had enough (take) throws StopTask.
+import { Buffer } from 'node:buffer';
+import { KilnError } from '../errors.js';
+import type { FileSplit } from '../io/index.js';
+import { SCAN_FLAGS } from '../kernels/exports.js';
+import { Tokenizer } from '../kernels/tokenizer.js';
+import { readShuffle } from '../shuffle/reader.js';
+import type { NodeSpec, OpSpec } from './protocol.js';
+import { CANCEL_CHECK_EVERY, type TaskContext } from './task-context.js';
+
+/** A record consumer. */
+export type Emit = (record: unknown) => void;
+
+/** Thrown by a consumer to end the partition early (take, first). */
+export class StopTask extends Error {
+  constructor() {
+    super('stop');
+  }
+}
+
+/** Pushes every record of `node` to `emit`. */
+export function compute(node: NodeSpec, ctx: TaskContext, emit: Emit): void {
+  switch (node.t) {
+    case 'text':
+      for (const split of node.splits) readLines(split, ctx, emit);
+      return;
+    case 'words':
+      for (const split of node.splits) readWords(split, node.lowercase, node.nonAlnum, ctx, emit);
+      return;
+    case 'slice': {
+      let i = 0;
+      for (const x of node.data) {
+        if (++i % CANCEL_CHECK_EVERY === 0) ctx.checkCancelled();
+        emit(x);
+      }
+      ctx.metrics.inputRecords += node.data.length;
+      return;
+    }
+    case 'empty':
+      return;
+    case 'shuffle':
+      readShuffle(node.read, ctx, emit);
+      return;
+    case 'concat':
+      for (const part of node.parts) compute(part, ctx, emit);
+      return;
+    case 'op':
+      applyOp(node.op, node.parent, ctx, emit);
+      return;
+  }
+}
+
+function applyOp(op: OpSpec, parent: NodeSpec, ctx: TaskContext, emit: Emit): void {
+  switch (op.kind) {
+    case 'map': {
+      const f = ctx.fn<(x: unknown) => unknown>(op.fn);
+      return compute(parent, ctx, (x) => emit(f(x)));
+    }
+    case 'keyBy': {
+      const f = ctx.fn<(x: unknown) => unknown>(op.fn);
+      return compute(parent, ctx, (x) => emit([f(x), x]));
+    }
+    case 'filter': {
+      const f = ctx.fn<(x: unknown) => unknown>(op.fn);
+      return compute(parent, ctx, (x) => {
+        if (f(x)) emit(x);
+      });
+    }
+    case 'flatMap': {
+      const f = ctx.fn<(x: unknown) => Iterable<unknown>>(op.fn);
+      return compute(parent, ctx, (x) => {
+        const out = f(x);
+        if (Array.isArray(out)) for (let i = 0; i < out.length; i++) emit(out[i]);
+        else for (const y of iterableOf(out, 'flatMap')) emit(y);
+      });
+    }
+    case 'mapValues': {
+      const f = ctx.fn<(v: unknown) => unknown>(op.fn);
+      return compute(parent, ctx, (x) => {
+        const [k, v] = pair(x, 'mapValues');
+        emit([k, f(v)]);
+      });
+    }
+    case 'flatMapValues': {
+      const f = ctx.fn<(v: unknown) => Iterable<unknown>>(op.fn);
+      return compute(parent, ctx, (x) => {
+        const [k, v] = pair(x, 'flatMapValues');
+        for (const y of iterableOf(f(v), 'flatMapValues')) emit([k, y]);
+      });
+    }
+    case 'keys':
+      return compute(parent, ctx, (x) => emit(pair(x, 'keys')[0]));
+    case 'values':
+      return compute(parent, ctx, (x) => emit(pair(x, 'values')[1]));
+    case 'mapPartitions':
+    case 'mapPartitionsWithIndex': {
+      const records: unknown[] = [];
+      compute(parent, ctx, (x) => records.push(x));
+      const out =
+        op.kind === 'mapPartitions'
+          ? ctx.fn<(it: Iterator<unknown>) => Iterable<unknown>>(op.fn)(records[Symbol.iterator]())
+          : ctx.fn<(i: number, it: Iterator<unknown>) => Iterable<unknown>>(op.fn)(op.index, records[Symbol.iterator]());
+      for (const y of iterableOf(out, op.kind)) emit(y);
+      return;
+    }
+    case 'sample': {
+      const rand = seededRandom(op.seed ^ Math.imul(ctx.spec.partition + 1, 0x9e3779b1));
+      return compute(parent, ctx, (x) => {
+        if (!op.withReplacement) {
+          if (rand() < op.fraction) emit(x);
+          return;
+        }
+        // Poisson(fraction) copies, as Spark's PoissonSampler.
+        const l = Math.exp(-op.fraction);
+        let k = 0;
+        let p = rand();
+        while (p > l) {
+          k++;
+          p *= rand();
+        }
+        for (let i = 0; i < k; i++) emit(x);
+      });
+    }
+  }
+}
+
+/** Lines of a split, decoded as UTF-8, without their "\n" or "\r\n". */
+function readLines(split: FileSplit, ctx: TaskContext, emit: Emit): void {
+  const rt = ctx.rt;
+  const { bytesRead } = ctx.reader.read(split, (ptr, len) => {
+    ctx.checkCancelled();
+    const text = Buffer.from(rt.memory.buffer, ptr, len).toString('utf8');
+    const lines = text.split('\n');
+    // A chunk holds whole lines; the piece after its last "\n" is empty unless the
+    // chunk ends the file without a newline.
+    const n = lines[lines.length - 1] === '' ? lines.length - 1 : lines.length;
+    for (let i = 0; i < n; i++) {
+      const line = lines[i]!;
+      emit(line.charCodeAt(line.length - 1) === 13 ? line.slice(0, -1) : line);
+    }
+    ctx.metrics.inputRecords += n;
+  });
+  ctx.metrics.inputBytes += bytesRead;
+}
+
+/** Words of a split (tokenizer kernel), decoded to strings for JS operators. */
+function readWords(split: FileSplit, lowercase: boolean, nonAlnum: boolean, ctx: TaskContext, emit: Emit): void {
+  const rt = ctx.rt;
+  const tokenizer = Tokenizer.forRuntime(rt);
+  const flags = (lowercase ? SCAN_FLAGS.lowercase : 0) | (nonAlnum ? SCAN_FLAGS.nonAlnum : 0) | SCAN_FLAGS.final;
+  const { bytesRead } = ctx.reader.read(split, (ptr, len) => {
+    ctx.checkCancelled();
+    const buf = Buffer.from(rt.memory.buffer);
+    tokenizer.tokenize(ptr, len, flags, (starts, ends, count) => {
+      for (let i = 0; i < count; i++) emit(buf.toString('utf8', ptr + starts(i), ptr + ends(i)));
+      ctx.metrics.inputRecords += count;
+    });
+  });
+  ctx.metrics.inputBytes += bytesRead;
+}
+
+/** Checks a pair-dataset record. */
+export function pair(x: unknown, operator: string): [unknown, unknown] {
+  if (!Array.isArray(x) || x.length !== 2) {
+    throw new KilnError('usage', `${operator} needs [key, value] pairs, got ${describeValue(x)}; map records to [key, value] first`, { operator });
+  }
+  return x as [unknown, unknown];
+}
+
+function iterableOf(x: unknown, operator: string): Iterable<unknown> {
+  if (x != null && typeof (x as Iterable<unknown>)[Symbol.iterator] === 'function') return x as Iterable<unknown>;
+  throw new KilnError('usage', `the function passed to ${operator} must return an iterable (e.g. an array), got ${describeValue(x)}`, { operator });
+}
+
+function describeValue(x: unknown): string {
+  if (x === null) return 'null';
+  if (Array.isArray(x)) return `an array of length ${x.length}`;
+  return typeof x === 'string' ? `the string ${JSON.stringify(x.slice(0, 40))}` : typeof x;
+}
+
+/** Seeded PRNG (mulberry32) for sample(): the same seed gives the same sample. */
+export function seededRandom(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}

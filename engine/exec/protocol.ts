@@ -1,0 +1,193 @@
+// The worker protocol, in one typed file (STYLE.md 9). Everything here crosses
+// postMessage by structured clone, so it is plain data: no classes, no functions
+// (user functions travel as ShippedFunction source). The driver builds one TaskSpec
+// per partition of a stage; a worker rebuilds the pipeline from `node` and feeds it
+// to `sink`.
+import type { MessagePort } from 'node:worker_threads';
+import type { PlainError } from '../errors.js';
+import type { FileSplit, IoBackend } from '../io/index.js';
+import type { ShippedFunction } from '../functions/index.js';
+import type { KeyFormat, PartitionerSpec } from '../shuffle/partitioner.js';
+
+/** Aggregators: a kernel-run built-in, or three shipped JS functions (Spark's Aggregator). */
+export type AggregatorSpec =
+  | { readonly kind: 'builtin'; readonly op: BuiltinAgg; readonly keyFormat: KeyFormat }
+  | {
+      readonly kind: 'js';
+      /** How a key's first value becomes a combiner: as is, by a function, or merged into a copy of a zero value. */
+      readonly create: { readonly t: 'identity' } | { readonly t: 'fn'; readonly fn: ShippedFunction } | { readonly t: 'zero'; readonly zero: unknown };
+      readonly mergeValue: ShippedFunction;
+      readonly mergeCombiners: ShippedFunction;
+    }
+  /** Keep one record per key (distinct). */
+  | { readonly kind: 'first' };
+
+/** Aggregations the combiner kernel runs. */
+export type BuiltinAgg = 'count' | 'sum' | 'min' | 'max';
+
+/** How one partition of a dataset is computed: a tree ending in sources. */
+export type NodeSpec =
+  | { readonly t: 'text'; readonly splits: readonly FileSplit[] }
+  | {
+      readonly t: 'words';
+      readonly splits: readonly FileSplit[];
+      readonly lowercase: boolean;
+      readonly nonAlnum: boolean;
+    }
+  | { readonly t: 'slice'; readonly data: readonly unknown[] }
+  | { readonly t: 'empty' }
+  | { readonly t: 'shuffle'; readonly read: ShuffleReadSpec }
+  | { readonly t: 'concat'; readonly parts: readonly NodeSpec[] }
+  | { readonly t: 'op'; readonly op: OpSpec; readonly parent: NodeSpec };
+
+/** A narrow, element-wise or per-partition operator. */
+export type OpSpec =
+  | { readonly kind: 'map' | 'keyBy' | 'flatMap' | 'filter' | 'mapValues' | 'flatMapValues' | 'mapPartitions'; readonly fn: ShippedFunction }
+  | { readonly kind: 'mapPartitionsWithIndex'; readonly fn: ShippedFunction; readonly index: number }
+  | { readonly kind: 'keys' | 'values' }
+  | { readonly kind: 'sample'; readonly withReplacement: boolean; readonly fraction: number; readonly seed: number };
+
+/** Where a block of map output lives. */
+export type BlockLocation =
+  | { readonly kind: 'memory'; readonly ptr: number; readonly len: number }
+  | { readonly kind: 'file'; readonly path: string; readonly len: number };
+
+/** One block of a map task's output: records grouped by reduce partition. */
+export interface BlockSpec {
+  readonly location: BlockLocation;
+  /** Byte offsets of each reduce partition's segment: length partitions + 1 (the index). */
+  readonly offsets: readonly number[];
+}
+
+/** Block formats: the combiner table's emit layout, or value-codec records. */
+export type BlockFormat = 'table' | 'records' | 'keyed';
+
+/** What a reduce task reads: its segment of every block of every map output. */
+export interface ShuffleReadSpec {
+  readonly shuffleId: number;
+  readonly partition: number;
+  readonly format: BlockFormat;
+  readonly blocks: readonly BlockSpec[];
+  readonly aggregator?: AggregatorSpec;
+  /** Whether map tasks combined (their values are combiners, not values). */
+  readonly combined: boolean;
+  /** Format 'keyed' only: sort the partition by key bytes. */
+  readonly ascending?: boolean;
+}
+
+/** What a stage's task does with its records. */
+export type SinkSpec =
+  | {
+      readonly t: 'shuffleWrite';
+      readonly shuffleId: number;
+      readonly mapId: number;
+      readonly partitioner: PartitionerSpec;
+      readonly aggregator?: AggregatorSpec;
+      readonly mapSideCombine: boolean;
+      /** Records are [key, value] pairs (false: whole records, e.g. repartition). */
+      readonly keyed: boolean;
+    }
+  | { readonly t: 'collect'; readonly limit?: number }
+  | { readonly t: 'count' }
+  | { readonly t: 'fold'; readonly fn: ShippedFunction; readonly zero?: { readonly value: unknown } }
+  | { readonly t: 'foreach'; readonly fn: ShippedFunction; readonly perPartition: boolean }
+  | { readonly t: 'takeOrdered'; readonly n: number; readonly compare?: ShippedFunction; readonly descending: boolean }
+  | { readonly t: 'sampleKeys'; readonly size: number; readonly seed: number }
+  /** Writes the partition as text lines to <dir>/part-NNNNN. */
+  | { readonly t: 'saveText'; readonly dir: string };
+
+/** Where a broadcast value's v8-serialized bytes lie in the shared memory. */
+export interface BroadcastRef {
+  readonly id: number;
+  readonly ptr: number;
+  readonly len: number;
+}
+
+/** One task: a stage over one partition. */
+export interface TaskSpec {
+  readonly jobId: number;
+  readonly stageId: number;
+  readonly partition: number;
+  readonly attempt: number;
+  readonly node: NodeSpec;
+  readonly sink: SinkSpec;
+  readonly io: IoBackend;
+  /** Directory for spilled shuffle blocks. */
+  readonly spillDir: string;
+  /** Live broadcast variables: serialized once into shared memory; workers deserialize on first use. */
+  readonly broadcasts: readonly BroadcastRef[];
+  /** Shared Int32Array slot index the driver sets to 1 to cancel the job cooperatively. */
+  readonly cancelSlot: number;
+  /** Port for requests to the driver (shuffle regions). Transferred with the task. */
+  readonly port: MessagePort;
+}
+
+/** Per-task metrics (Spark's TaskMetrics, the part kiln records). */
+export interface TaskMetrics {
+  inputBytes: number;
+  inputRecords: number;
+  shuffleWriteBytes: number;
+  shuffleWriteRecords: number;
+  shuffleReadBytes: number;
+  shuffleReadRecords: number;
+  spillBytes: number;
+  resultRecords: number;
+  runMs: number;
+}
+
+/** What a task sends back. */
+export type TaskResult =
+  | { readonly ok: true; readonly value: unknown; readonly blocks?: readonly BlockSpec[]; readonly metrics: TaskMetrics }
+  | { readonly ok: false; readonly error: PlainError; readonly metrics: TaskMetrics };
+
+/** What every worker gets at start (piscina workerData). */
+export interface WorkerInit {
+  readonly module: WebAssembly.Module;
+  readonly memory: WebAssembly.Memory;
+  /** Control words shared with the driver (cancel flags, ...). */
+  readonly control: SharedArrayBuffer;
+}
+
+/** Requests from a running task to the driver, over the task's port (answered synchronously, see below). */
+export type PortRequest =
+  | { readonly op: 'span'; readonly threadId: number }
+  | { readonly op: 'alloc'; readonly bytes: number };
+
+/** Answer to a PortRequest: a region, or a refusal (the caller spills). */
+export type PortReply = { readonly ok: true; readonly ptr: number; readonly size: number } | { readonly ok: false };
+
+/**
+ * Reply buffer layout: Int32 words [state, ptr, size]. The requester blocks on
+ * `state` with Atomics.wait; the driver writes ptr and size, then stores state last
+ * and notifies, so a woken requester sees the whole reply.
+ */
+export const REPLY_STATE = 0;
+/** Size of a reply buffer in bytes. */
+export const REPLY_BYTES = 12;
+/** State while the driver has not answered. */
+export const REPLY_PENDING = 0;
+const REPLY_OK = 1;
+const REPLY_REFUSED = 2;
+
+/** Writes a reply into the requester's buffer and wakes it (driver side). */
+export function sendReply(buffer: SharedArrayBuffer, reply: PortReply): void {
+  const words = new Int32Array(buffer);
+  if (reply.ok) {
+    // Pointers and sizes are below 4 GiB: stored as u32 bit patterns.
+    words[1] = reply.ptr | 0;
+    words[2] = reply.size | 0;
+  }
+  Atomics.store(words, REPLY_STATE, reply.ok ? REPLY_OK : REPLY_REFUSED);
+  Atomics.notify(words, REPLY_STATE);
+}
+
+/** Reads a reply the driver sent (worker side). */
+export function decodeReply(words: Int32Array): PortReply {
+  if (Atomics.load(words, REPLY_STATE) !== REPLY_OK) return { ok: false };
+  return { ok: true, ptr: words[1]! >>> 0, size: words[2]! >>> 0 };
+}
+
+/** Zeroed metrics. */
+export function emptyMetrics(): TaskMetrics {
+  return { inputBytes: 0, inputRecords: 0, shuffleWriteBytes: 0, shuffleWriteRecords: 0, shuffleReadBytes: 0, shuffleReadRecords: 0, spillBytes: 0, resultRecords: 0, runMs: 0 };
+}

@@ -1,0 +1,114 @@
+// What a running task can reach in its worker thread: the kernel runtime over this
+// thread's span, the driver (for shuffle memory), revived user functions, broadcast
+// values, cancellation and metrics. Policy: one TaskContext per task attempt; the
+// per-thread pieces it hands out (runtime, readers, function cache) live for the
+// thread and are reused by every task.
+import { threadId } from 'node:worker_threads';
+import { KilnError } from '../errors.js';
+import { reviveFunction, type BroadcastHandle, type ShippedFunction } from '../functions/index.js';
+import { SplitReader, type IoBackend } from '../io/index.js';
+import { KernelRuntime } from '../kernels/runtime.js';
+import type { Region } from '../memory/region.js';
+import { deserialize } from 'node:v8';
+import type { MessagePort } from 'node:worker_threads';
+import { decodeReply, emptyMetrics, type BroadcastRef, REPLY_BYTES, REPLY_PENDING, REPLY_STATE, type PortReply, type PortRequest, type TaskMetrics, type TaskSpec, type WorkerInit } from './protocol.js';
+
+/** Per-thread state, made on the first task. */
+interface ThreadState {
+  readonly rt: KernelRuntime;
+  readonly readers: Map<IoBackend, SplitReader>;
+  /** Broadcast values by id: a ref until first use, then the deserialized value. */
+  readonly broadcasts: Map<number, BroadcastRef | { value: unknown }>;
+}
+
+let thread: ThreadState | undefined;
+
+/** How often record loops check for cancellation (records between checks). */
+export const CANCEL_CHECK_EVERY = 4096;
+
+/** The context of one task attempt. */
+export class TaskContext {
+  /** Metrics the task accumulates. */
+  readonly metrics: TaskMetrics = emptyMetrics();
+  private readonly control: Int32Array;
+
+  private constructor(
+    readonly spec: TaskSpec,
+    private readonly state: ThreadState,
+    init: WorkerInit,
+  ) {
+    this.control = new Int32Array(init.control);
+    for (const b of spec.broadcasts) if (!state.broadcasts.has(b.id)) state.broadcasts.set(b.id, b);
+  }
+
+  /** Sets up the thread on its first task (asks the driver for this thread's span), then the task. */
+  static open(spec: TaskSpec, init: WorkerInit): TaskContext {
+    if (!thread) {
+      const span = request(spec.port, { op: 'span', threadId });
+      if (!span.ok) throw new KilnError('resources', 'no memory span left for a worker thread: lower --workers or raise --memory');
+      const rt = KernelRuntime.create({ module: init.module, memory: init.memory, span: { base: span.ptr, limit: span.ptr + span.size } });
+      thread = { rt, readers: new Map(), broadcasts: new Map() };
+    }
+    return new TaskContext(spec, thread, init);
+  }
+
+  /** This thread's kernel runtime. */
+  get rt(): KernelRuntime {
+    return this.state.rt;
+  }
+
+  /** This thread's split reader for the task's I/O backend. */
+  get reader(): SplitReader {
+    let r = this.state.readers.get(this.spec.io);
+    if (!r) {
+      r = new SplitReader(this.state.rt, { backend: this.spec.io });
+      this.state.readers.set(this.spec.io, r);
+    }
+    return r;
+  }
+
+  /** Throws if the job was cancelled. Call every CANCEL_CHECK_EVERY records or per chunk. */
+  checkCancelled(): void {
+    if (Atomics.load(this.control, this.spec.cancelSlot) !== 0) throw new KilnError('aborted', 'cancelled');
+  }
+
+  /** A user function, revived from source (cached per thread). */
+  fn<F extends Function>(shipped: ShippedFunction): F {
+    return reviveFunction<F>(shipped, (h: BroadcastHandle) => {
+      const id = h.__kilnBroadcast;
+      const entry = this.state.broadcasts.get(id);
+      if (!entry || !this.spec.broadcasts.some((b) => b.id === id)) {
+        throw new KilnError('usage', `broadcast ${id} was destroyed; keep it (do not call destroy()) while jobs use it`);
+      }
+      if ('value' in entry) return entry.value;
+      const value = deserialize(Buffer.from(this.state.rt.memory.buffer, entry.ptr, entry.len));
+      this.state.broadcasts.set(id, { value });
+      return value;
+    });
+  }
+
+  /** A shuffle-arena region from the driver, or undefined when the budget is spent (spill). */
+  reserveShuffle(bytes: number): Region | undefined {
+    const reply = request(this.spec.port, { op: 'alloc', bytes });
+    return reply.ok ? { ptr: reply.ptr, size: reply.size } : undefined;
+  }
+
+  /** Closes the task's port. */
+  close(): void {
+    this.spec.port.close();
+  }
+}
+
+/**
+ * A synchronous request to the driver: posts `req` with a small shared reply buffer
+ * and blocks this worker thread on it (Atomics.wait) until the driver's event loop
+ * answers and notifies. Ordering: the driver writes the reply words first and stores
+ * the state word last (Atomics.store), then notifies; we read the reply only after
+ * seeing the state change, so the reply words are visible.
+ */
+function request(port: MessagePort, req: PortRequest): PortReply {
+  const reply = new Int32Array(new SharedArrayBuffer(REPLY_BYTES));
+  port.postMessage({ ...req, reply: reply.buffer });
+  while (Atomics.load(reply, REPLY_STATE) === REPLY_PENDING) Atomics.wait(reply, REPLY_STATE, REPLY_PENDING, 60_000);
+  return decodeReply(reply);
+}

@@ -1,0 +1,168 @@
+// The task scheduler (Spark's TaskSchedulerImpl + TaskSetManager, for one machine):
+// runs one task per partition on a fixed pool of worker threads (piscina, minThreads
+// == maxThreads, so every worker keeps its kernel instance), answers the tasks'
+// memory requests, and retries failed tasks. Policy: a task is attempted up to
+// `maxAttempts` times (Spark's spark.task.maxFailures, 4); then the stage fails with
+// an error naming the stage, partition, input split and the user function's cause.
+// Cancellation sets a shared flag that tasks poll, and aborts the piscina tasks, which
+// kills their threads; piscina starts replacements, so the pool stays usable.
+import { MessageChannel } from 'node:worker_threads';
+import { Piscina } from 'piscina';
+import { describeContext, fromPlainError, KilnError, type ErrorContext } from '../errors.js';
+import type { MemoryBudget } from '../memory/budget.js';
+import type { Region } from '../memory/region.js';
+import { emptyMetrics, sendReply, type BlockSpec, type PortReply, type PortRequest, type TaskMetrics, type TaskResult, type TaskSpec, type WorkerInit } from './protocol.js';
+
+/** A task to run: everything but the per-attempt fields. */
+export type TaskTemplate = Omit<TaskSpec, 'attempt' | 'port' | 'cancelSlot'>;
+
+/** A finished task. */
+export interface TaskOutcome {
+  readonly partition: number;
+  readonly value: unknown;
+  readonly blocks: readonly BlockSpec[] | undefined;
+  readonly metrics: TaskMetrics;
+  /** Shuffle-arena regions the task filled (now owned by the caller). */
+  readonly regions: readonly Region[];
+}
+
+/** Observer of task progress (the CLI's progress bar and metrics). */
+export interface TaskListener {
+  onTaskStart?(stageId: number, partition: number): void;
+  onTaskEnd?(stageId: number, partition: number, metrics: TaskMetrics, ok: boolean): void;
+}
+
+/** Options of one stage's task set. */
+export interface TaskSetOptions {
+  signal?: AbortSignal | undefined;
+  maxAttempts: number;
+  /** Describes a partition's input for error messages (file and byte range). */
+  context: (partition: number) => ErrorContext;
+  listener?: TaskListener | undefined;
+}
+
+const CANCEL_SLOTS = 1024;
+
+/** Runs task sets on the worker pool. */
+export class TaskScheduler {
+  private readonly pool: Piscina;
+  private readonly control: Int32Array;
+  private nextSlot = 0;
+
+  constructor(
+    private readonly budget: MemoryBudget,
+    init: Omit<WorkerInit, 'control'>,
+    readonly workers: number,
+  ) {
+    const sab = new SharedArrayBuffer(CANCEL_SLOTS * 4);
+    this.control = new Int32Array(sab);
+    const here = new URL(import.meta.url);
+    const ext = here.pathname.endsWith('.ts') ? '.ts' : '.js';
+    this.pool = new Piscina({
+      filename: new URL(`./worker${ext}`, here).href,
+      minThreads: workers,
+      maxThreads: workers,
+      idleTimeout: Number.MAX_SAFE_INTEGER,
+      concurrentTasksPerWorker: 1,
+      atomics: 'disabled',
+      workerData: { ...init, control: sab } satisfies WorkerInit,
+    });
+    this.pool.on('workerDestroy', (w: { id: number }) => this.budget.releaseWorker(w.id));
+  }
+
+  /** Runs `tasks` (one per partition) and resolves with their outcomes in the same order. */
+  async runTaskSet(tasks: readonly TaskTemplate[], options: TaskSetOptions): Promise<TaskOutcome[]> {
+    const slot = this.nextSlot++ % CANCEL_SLOTS;
+    Atomics.store(this.control, slot, 0);
+    const stop = new AbortController();
+    const onAbort = (): void => this.cancel(slot, stop);
+    options.signal?.addEventListener('abort', onAbort, { once: true });
+    try {
+      if (options.signal?.aborted) throw abortedError(options.signal);
+      return await Promise.all(
+        tasks.map((t) =>
+          this.runWithRetries(t, slot, stop.signal, options).catch((e: unknown) => {
+            // First fatal failure cancels the rest of the set (Spark aborts the stage).
+            this.cancel(slot, stop);
+            throw e;
+          }),
+        ),
+      );
+    } catch (e) {
+      if (options.signal?.aborted) throw abortedError(options.signal);
+      throw e;
+    } finally {
+      options.signal?.removeEventListener('abort', onAbort);
+    }
+  }
+
+  /** Stops the pool (waits for running tasks to end). */
+  async close(): Promise<void> {
+    await this.pool.destroy();
+  }
+
+  private cancel(slot: number, stop: AbortController): void {
+    Atomics.store(this.control, slot, 1);
+    if (!stop.signal.aborted) stop.abort();
+  }
+
+  private async runWithRetries(template: TaskTemplate, slot: number, stop: AbortSignal, options: TaskSetOptions): Promise<TaskOutcome> {
+    let lastError: Error | undefined;
+    for (let attempt = 0; attempt < options.maxAttempts; attempt++) {
+      if (stop.aborted) throw new KilnError('aborted', 'cancelled');
+      options.listener?.onTaskStart?.(template.stageId, template.partition);
+      const result = await this.runAttempt({ ...template, attempt, cancelSlot: slot }, stop);
+      options.listener?.onTaskEnd?.(template.stageId, template.partition, result.metrics, result.ok);
+      if (result.ok) return result;
+      lastError = result.error;
+      if (result.error instanceof KilnError && (result.error.kind === 'aborted' || result.error.kind === 'usage')) break;
+    }
+    const where = describeContext({ stage: template.stageId, partition: template.partition, ...options.context(template.partition) });
+    const cause = lastError ?? new Error('unknown failure');
+    const kind = cause instanceof KilnError && cause.kind !== 'internal' ? cause.kind : 'execution';
+    const tries = options.maxAttempts === 1 ? 'failed' : `failed ${options.maxAttempts} times`;
+    throw new KilnError(kind, `task ${tries} (${where}): ${cause.message}`, { stage: template.stageId, partition: template.partition, ...options.context(template.partition) }, { cause });
+  }
+
+  private async runAttempt(spec: Omit<TaskSpec, 'port'>, stop: AbortSignal): Promise<(TaskOutcome & { ok: true }) | { ok: false; error: Error; metrics: TaskMetrics }> {
+    const { port1, port2 } = new MessageChannel();
+    const regions: Region[] = [];
+    port1.on('message', (req: PortRequest & { reply: SharedArrayBuffer }) => sendReply(req.reply, this.answer(req, regions)));
+    try {
+      const result = (await this.pool.run({ ...spec, port: port2 }, { transferList: [port2], signal: stop })) as TaskResult;
+      if (result.ok) return { ok: true, partition: spec.partition, value: result.value, blocks: result.blocks, metrics: result.metrics, regions };
+      for (const r of regions) this.budget.releaseShuffle(r);
+      return { ok: false, error: fromPlainError(result.error), metrics: result.metrics };
+    } catch (e) {
+      for (const r of regions) this.budget.releaseShuffle(r);
+      const error = stop.aborted ? new KilnError('aborted', 'cancelled') : new KilnError('internal', `worker thread failed: ${(e as Error).message}`, {}, { cause: e });
+      return { ok: false, error, metrics: emptyMetrics() };
+    } finally {
+      port1.close();
+    }
+  }
+
+  private answer(req: PortRequest, regions: Region[]): PortReply {
+    switch (req.op) {
+      case 'span': {
+        try {
+          const span = this.budget.workerSpan(req.threadId);
+          return { ok: true, ptr: span.ptr, size: span.size };
+        } catch {
+          return { ok: false };
+        }
+      }
+      case 'alloc': {
+        const region = this.budget.reserveShuffle(req.bytes);
+        if (!region) return { ok: false };
+        regions.push(region);
+        return { ok: true, ptr: region.ptr, size: region.size };
+      }
+    }
+  }
+}
+
+function abortedError(signal: AbortSignal): KilnError {
+  const reason = signal.reason instanceof Error ? signal.reason.message : 'the action was aborted';
+  return new KilnError('aborted', `job cancelled: ${reason}`);
+}

@@ -1,0 +1,40 @@
+// The worker-thread entry (a piscina task function). Policy: every task is run to a
+// TaskResult — failures are returned as plain data, never thrown, so the driver sees
+// the user's cause and decides on retries. The thread's kernel instance and span live
+// across tasks (made on the first one).
+import { performance } from 'node:perf_hooks';
+import { workerData } from 'node:worker_threads';
+import { toPlainError } from '../errors.js';
+import type { TaskResult, TaskSpec, WorkerInit } from './protocol.js';
+import { runResultSink } from './sinks.js';
+import { TaskContext } from './task-context.js';
+import { writeShuffle } from '../shuffle/writer.js';
+
+// esbuild/tsx wraps named functions in __name(fn, "name"); shipped sources may contain it.
+(globalThis as { __name?: unknown }).__name ??= (f: unknown) => f;
+
+const init = workerData as WorkerInit;
+
+/** Runs one task attempt. */
+export default function runTask(spec: TaskSpec): TaskResult {
+  const start = performance.now();
+  let ctx: TaskContext | undefined;
+  try {
+    ctx = TaskContext.open(spec, init);
+    const sink = spec.sink;
+    if (sink.t === 'shuffleWrite') {
+      const blocks = writeShuffle(spec.node, sink, ctx);
+      ctx.metrics.runMs = performance.now() - start;
+      return { ok: true, value: null, blocks, metrics: ctx.metrics };
+    }
+    const value = runResultSink(spec.node, sink, ctx);
+    ctx.metrics.runMs = performance.now() - start;
+    return { ok: true, value, metrics: ctx.metrics };
+  } catch (error) {
+    const metrics = ctx?.metrics ?? { inputBytes: 0, inputRecords: 0, shuffleWriteBytes: 0, shuffleWriteRecords: 0, shuffleReadBytes: 0, shuffleReadRecords: 0, spillBytes: 0, resultRecords: 0, runMs: 0 };
+    metrics.runMs = performance.now() - start;
+    return { ok: false, error: toPlainError(error), metrics };
+  } finally {
+    ctx?.close();
+  }
+}

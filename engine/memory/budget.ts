@@ -1,0 +1,97 @@
+// The shared-memory layout and budget of a context. Policy (STYLE.md 6, DataFusion's
+// MemoryReservation): the driver owns the memory map. Each worker thread gets a fixed
+// span for its scratch (split buffers, tables, sort buffers), granted on its first
+// task and returned when the thread exits; shuffle blocks come from the shuffle arena,
+// and a map task that is refused there spills its block to disk instead. Address space
+// is cheap (pages are touched lazily), so spans are sized generously and reused.
+import { RegionAllocator } from './allocator.js';
+import { alignUp, MAX_MEMORY_BYTES, type Region } from './region.js';
+
+/** Sizes of the memory map. */
+export interface MemoryLayout {
+  /** Driver scratch (decoding results, sampling). */
+  driverBytes: number;
+  /** Scratch span of each worker thread. */
+  workerBytes: number;
+  /** Worker threads. */
+  workers: number;
+  /** In-memory shuffle blocks; beyond this, blocks spill to disk. */
+  shuffleBytes: number;
+}
+
+/** Parses sizes like "512m", "2g", "1.5GiB", "4096" (bytes). */
+export function parseSize(text: string | number): number {
+  if (typeof text === 'number') return text;
+  const m = /^\s*(\d+(?:\.\d+)?)\s*([kmgt]?)(?:i?b)?\s*$/i.exec(text);
+  if (!m) throw new RangeError(`cannot read size "${text}": use a number of bytes or a suffix k, m, g (e.g. 512m, 2g)`);
+  const scale = { '': 1, k: 2 ** 10, m: 2 ** 20, g: 2 ** 30, t: 2 ** 40 }[m[2]!.toLowerCase() as '' | 'k' | 'm' | 'g' | 't'];
+  return Math.floor(Number(m[1]) * scale);
+}
+
+/** Allocation state of the shared memory, on the driver. */
+export class MemoryBudget {
+  private readonly spans: RegionAllocator;
+  private readonly shuffle: RegionAllocator;
+  private readonly driverSpan: { base: number; limit: number };
+  private readonly held = new Map<number, Region>();
+
+  constructor(memory: WebAssembly.Memory, heapBase: number, readonly layout: MemoryLayout) {
+    const base = alignUp(heapBase, 1 << 16);
+    const spansEnd = base + layout.driverBytes + (layout.workers + 2) * layout.workerBytes;
+    const end = spansEnd + layout.shuffleBytes;
+    if (end > MAX_MEMORY_BYTES) {
+      throw new RangeError(
+        `memory layout needs ${(end / 2 ** 30).toFixed(2)} GiB but kernel memory is at most 4 GiB: lower --memory or the worker count`,
+      );
+    }
+    if (memory.buffer.byteLength < end) memory.grow(Math.ceil((end - memory.buffer.byteLength) / 65536));
+    this.driverSpan = { base, limit: base + layout.driverBytes };
+    // Room for two spans more than workers: a killed worker's replacement may start
+    // before the old thread's exit is reported and its span returned.
+    this.spans = new RegionAllocator(memory, { base: base + layout.driverBytes, limit: spansEnd });
+    this.shuffle = new RegionAllocator(memory, { base: spansEnd, limit: end });
+  }
+
+  /** The driver's own scratch span. */
+  get driver(): { base: number; limit: number } {
+    return this.driverSpan;
+  }
+
+  /** A worker's scratch span, by thread id (the same span while the thread lives). */
+  workerSpan(threadId: number): Region {
+    let span = this.held.get(threadId);
+    if (!span) {
+      span = this.spans.alloc(this.layout.workerBytes, 1 << 16);
+      this.held.set(threadId, span);
+    }
+    return span;
+  }
+
+  /** Returns a dead worker's span. */
+  releaseWorker(threadId: number): void {
+    const span = this.held.get(threadId);
+    if (span) {
+      this.held.delete(threadId);
+      this.spans.release(span);
+    }
+  }
+
+  /** A shuffle-arena region, or undefined when the budget is spent (the caller spills). */
+  reserveShuffle(bytes: number): Region | undefined {
+    try {
+      return this.shuffle.alloc(bytes, 8);
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** Frees a shuffle-arena region. */
+  releaseShuffle(region: Region): void {
+    this.shuffle.release(region);
+  }
+
+  /** Bytes of shuffle blocks held in memory. */
+  get shuffleBytesInUse(): number {
+    return this.shuffle.bytesInUse;
+  }
+}

@@ -1,0 +1,173 @@
+// The DAG scheduler (Spark's DAGScheduler, kept thin): runs a job by submitting its
+// stages parents-first. Policy: a shuffle map stage whose output the tracker already
+// holds is skipped (its output is reused); otherwise only its missing map partitions
+// run. A range partitioner is resolved (by its sampling job) just before its map
+// stage. Task-level retries belong to the task scheduler, not here.
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { BroadcastRegistry } from '../api/broadcasts.js';
+import type { ErrorContext } from '../errors.js';
+import type { IoBackend } from '../io/index.js';
+import type { NodeSpec, SinkSpec, TaskMetrics } from '../exec/protocol.js';
+import type { TaskListener, TaskScheduler, TaskTemplate } from '../exec/task-scheduler.js';
+import type { MapOutputTracker } from '../shuffle/map-output-tracker.js';
+import { inputSplits, partitionCount, taskNode, type LineageNode, type ShuffleDependency } from './lineage.js';
+import { StagePlanner, stageOperators, type Stage } from './stage.js';
+
+/** Listener of job progress: the task listener plus stage events. */
+export interface JobListener extends TaskListener {
+  onStageSubmitted?(stage: Stage, tasks: number): void;
+  onStageCompleted?(stage: Stage): void;
+}
+
+/** Metrics of a finished job. */
+export interface JobMetrics {
+  readonly jobId: number;
+  readonly wallMs: number;
+  readonly stages: { id: number; kind: Stage['kind']; tasks: number; skipped: boolean; metrics: TaskMetrics[] }[];
+}
+
+/** Options of one job. */
+export interface JobOptions {
+  signal?: AbortSignal | undefined;
+  /** Partitions of the final dataset to compute (default all). */
+  partitions?: readonly number[];
+  listener?: JobListener | undefined;
+}
+
+/** Settings the scheduler needs from the context. */
+export interface SchedulerSettings {
+  io: IoBackend;
+  maxAttempts: number;
+  spillDir: string;
+}
+
+/** Runs jobs. */
+export class DagScheduler {
+  private nextJobId = 0;
+  readonly planner = new StagePlanner();
+  private readonly spillDir: string;
+  /** Metrics of the last job. */
+  lastJob: JobMetrics | undefined;
+
+  constructor(
+    private readonly tasks: TaskScheduler,
+    private readonly tracker: MapOutputTracker,
+    private readonly broadcasts: BroadcastRegistry,
+    private readonly settings: SchedulerSettings,
+  ) {
+    this.spillDir = settings.spillDir || join(tmpdir(), `kiln-${process.pid}`);
+  }
+
+  /** Runs `sink` over every (or the given) partition of `node`; resolves with per-partition results. */
+  async runJob(node: LineageNode, sink: SinkSpec, options: JobOptions = {}): Promise<unknown[]> {
+    const jobId = this.nextJobId++;
+    const started = performance.now();
+    const metrics: JobMetrics = { jobId, wallMs: 0, stages: [] };
+    const result = this.planner.resultStage(node);
+    for (const parent of result.parents) await this.submitMapStage(jobId, parent, options, metrics);
+    const partitions = options.partitions ?? range(partitionCount(node));
+    const outcomes = await this.runStage(jobId, result, partitions, () => sink, options, metrics);
+    (metrics as { wallMs: number }).wallMs = performance.now() - started;
+    this.lastJob = metrics;
+    return outcomes.map((o) => o.value);
+  }
+
+  /** The stages a job over `node` would run (nothing runs). */
+  plan(node: LineageNode): Stage {
+    return this.planner.resultStage(node);
+  }
+
+  private async submitMapStage(jobId: number, stage: Stage, options: JobOptions, metrics: JobMetrics): Promise<void> {
+    const dep = stage.shuffle!;
+    if (this.tracker.isAvailable(dep.shuffleId)) {
+      metrics.stages.push({ id: stage.id, kind: stage.kind, tasks: 0, skipped: true, metrics: [] });
+      return;
+    }
+    for (const parent of stage.parents) await this.submitMapStage(jobId, parent, options, metrics);
+    if (!dep.partitioner) {
+      if (!dep.resolvePartitioner) throw new Error(`shuffle ${dep.shuffleId} has no partitioner`);
+      dep.partitioner = await dep.resolvePartitioner();
+    }
+    const maps = partitionCount(stage.node);
+    this.tracker.register(dep.shuffleId, maps);
+    const missing = this.tracker.missing(dep.shuffleId);
+    const sinkFor = (p: number): SinkSpec => ({
+      t: 'shuffleWrite',
+      shuffleId: dep.shuffleId,
+      mapId: p,
+      partitioner: dep.partitioner!,
+      ...(dep.aggregator ? { aggregator: dep.aggregator } : {}),
+      mapSideCombine: dep.mapSideCombine,
+      keyed: dep.keyed,
+    });
+    const outcomes = await this.runStage(jobId, stage, missing, sinkFor, options, metrics);
+    for (const o of outcomes) this.tracker.put(dep.shuffleId, o.partition, { blocks: o.blocks ?? [], regions: o.regions });
+  }
+
+  private async runStage(jobId: number, stage: Stage, partitions: readonly number[], sinkFor: (p: number) => SinkSpec, options: JobOptions, metrics: JobMetrics) {
+    options.listener?.onStageSubmitted?.(stage, partitions.length);
+    const broadcasts = this.broadcasts.snapshot();
+    const templates: TaskTemplate[] = partitions.map((p) => ({
+      jobId,
+      stageId: stage.id,
+      partition: p,
+      node: taskNode(stage.node, p, (dep, rp) => this.shuffleRead(dep, rp)),
+      sink: sinkFor(p),
+      io: this.settings.io,
+      spillDir: this.spillDir,
+      broadcasts,
+    }));
+    const context = (p: number): ErrorContext => splitContext(stage.node, p);
+    const outcomes = await this.tasks.runTaskSet(templates, { signal: options.signal, maxAttempts: this.settings.maxAttempts, context, listener: options.listener });
+    metrics.stages.push({ id: stage.id, kind: stage.kind, tasks: partitions.length, skipped: false, metrics: outcomes.map((o) => o.metrics) });
+    options.listener?.onStageCompleted?.(stage);
+    return outcomes;
+  }
+
+  private shuffleRead(dep: ShuffleDependency, partition: number): NodeSpec {
+    return {
+      t: 'shuffle',
+      read: {
+        shuffleId: dep.shuffleId,
+        partition,
+        format: dep.format,
+        blocks: this.tracker.blocks(dep.shuffleId),
+        ...(dep.aggregator ? { aggregator: dep.aggregator } : {}),
+        combined: dep.mapSideCombine,
+        ...(dep.partitioner?.kind === 'range' ? { ascending: dep.partitioner.ascending } : {}),
+      },
+    };
+  }
+}
+
+/** Explains a plan: stages parents-first, their partitions and kernel operators. */
+export function explainStages(result: Stage, tracker?: MapOutputTracker): string {
+  const lines: string[] = [];
+  const seen = new Set<number>();
+  const visit = (stage: Stage): void => {
+    if (seen.has(stage.id)) return;
+    seen.add(stage.id);
+    for (const p of stage.parents) visit(p);
+    const skipped = stage.shuffle && tracker?.isAvailable(stage.shuffle.shuffleId) ? ' (skipped: output reused)' : '';
+    const kind = stage.kind === 'result' ? 'ResultStage' : 'ShuffleMapStage';
+    const parents = stage.parents.length ? `, parents: ${stage.parents.map((p) => p.id).join(', ')}` : '';
+    lines.push(`Stage ${stage.id} [${kind}, ${partitionCount(stage.node)} partitions${parents}]${skipped}`);
+    for (const op of stageOperators(stage)) {
+      lines.push(`  ${op.label}${op.kernels.length ? `  [WASM kernel: ${op.kernels.join(', ')}]` : '  [JS]'}`);
+    }
+  };
+  visit(result);
+  return lines.join('\n');
+}
+
+function splitContext(node: LineageNode, partition: number): ErrorContext {
+  const splits = inputSplits(node, partition);
+  if (splits.length === 0) return {};
+  const s = splits[0]!;
+  return { file: splits.length > 1 ? `${s.path} (+${splits.length - 1} more)` : s.path, range: [s.start, s.start + s.length] };
+}
+
+function range(n: number): number[] {
+  return Array.from({ length: n }, (_, i) => i);
+}

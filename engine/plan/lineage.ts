@@ -1,0 +1,176 @@
+// Lineage: what a dataset is, as data (Spark's RDD properties: partitions,
+// dependencies, partitioner, how to compute a partition). Policy (STYLE.md 1, 2):
+// building lineage does no work; the dependency kind is the only stage boundary; the
+// functions here answer the scheduler's questions by switching on the lineage kind.
+import type { FileSplit, InputPartition } from '../io/index.js';
+import type { AggregatorSpec, BlockFormat, NodeSpec, OpSpec } from '../exec/protocol.js';
+import type { PartitionerSpec } from '../shuffle/partitioner.js';
+
+/** The part of a dataset the planner needs (the Dataset class implements it). */
+export interface LineageNode {
+  readonly id: number;
+  readonly lineage: Lineage;
+}
+
+/** A shuffle dependency: a stage boundary (Spark's ShuffleDependency). */
+export interface ShuffleDependency {
+  readonly kind: 'shuffle';
+  readonly shuffleId: number;
+  readonly parent: LineageNode;
+  /** Resolved before the map stage runs (a range partitioner samples its input first). */
+  partitioner: PartitionerSpec | undefined;
+  readonly resolvePartitioner?: () => Promise<PartitionerSpec>;
+  readonly partitions: number;
+  readonly aggregator?: AggregatorSpec;
+  readonly mapSideCombine: boolean;
+  readonly keyed: boolean;
+  readonly format: BlockFormat;
+}
+
+/** A narrow dependency: pipelined inside the child's task. */
+export interface NarrowDependency {
+  readonly kind: 'narrow';
+  readonly parent: LineageNode;
+}
+
+/** A dependency between datasets. */
+export type Dependency = NarrowDependency | ShuffleDependency;
+
+/** What a dataset is. */
+export type Lineage =
+  | { readonly kind: 'text'; readonly partitions: readonly InputPartition[]; readonly label: string }
+  | { readonly kind: 'words'; readonly partitions: readonly InputPartition[]; readonly lowercase: boolean; readonly nonAlnum: boolean; readonly label: string }
+  | { readonly kind: 'slices'; readonly slices: readonly (readonly unknown[])[] }
+  | { readonly kind: 'op'; readonly op: OpSpec; readonly parent: LineageNode; readonly keepsPartitioner: boolean }
+  | { readonly kind: 'shuffled'; readonly dep: ShuffleDependency }
+  | { readonly kind: 'union'; readonly parents: readonly LineageNode[] }
+  | { readonly kind: 'coalesce'; readonly parent: LineageNode; readonly groups: readonly (readonly number[])[] };
+
+/** Number of partitions of a dataset. */
+export function partitionCount(node: LineageNode): number {
+  const l = node.lineage;
+  switch (l.kind) {
+    case 'text':
+    case 'words':
+      return l.partitions.length;
+    case 'slices':
+      return l.slices.length;
+    case 'op':
+      return partitionCount(l.parent);
+    case 'shuffled':
+      return l.dep.partitioner?.partitions ?? l.dep.partitions;
+    case 'union':
+      return l.parents.reduce((n, p) => n + partitionCount(p), 0);
+    case 'coalesce':
+      return l.groups.length;
+  }
+}
+
+/** The dataset's dependencies on its parents. */
+export function dependencies(node: LineageNode): Dependency[] {
+  const l = node.lineage;
+  switch (l.kind) {
+    case 'text':
+    case 'words':
+    case 'slices':
+      return [];
+    case 'op':
+    case 'coalesce':
+      return [{ kind: 'narrow', parent: l.parent }];
+    case 'shuffled':
+      return [l.dep];
+    case 'union':
+      return l.parents.map((parent) => ({ kind: 'narrow', parent }));
+  }
+}
+
+/** The partitioner of a dataset's output, when it is known (after a shuffle, kept by key-preserving ops). */
+export function partitionerOf(node: LineageNode): PartitionerSpec | undefined {
+  const l = node.lineage;
+  if (l.kind === 'shuffled') return l.dep.partitioner;
+  if (l.kind === 'op' && l.keepsPartitioner) return partitionerOf(l.parent);
+  return undefined;
+}
+
+/** Where the input of a partition comes from, for error messages. */
+export function inputSplits(node: LineageNode, partition: number): readonly FileSplit[] {
+  const l = node.lineage;
+  switch (l.kind) {
+    case 'text':
+    case 'words':
+      return l.partitions[partition]?.splits ?? [];
+    case 'op':
+      return inputSplits(l.parent, partition);
+    case 'union': {
+      const [parent, p] = unionParent(l.parents, partition);
+      return inputSplits(parent, p);
+    }
+    case 'coalesce':
+      return l.groups[partition]!.flatMap((p) => inputSplits(l.parent, p));
+    default:
+      return [];
+  }
+}
+
+/** Resolves union partition `partition` to (parent, parent partition). */
+export function unionParent(parents: readonly LineageNode[], partition: number): [LineageNode, number] {
+  let p = partition;
+  for (const parent of parents) {
+    const n = partitionCount(parent);
+    if (p < n) return [parent, p];
+    p -= n;
+  }
+  throw new RangeError(`union has no partition ${partition}`);
+}
+
+/**
+ * Builds the compute tree of one partition, down to sources and shuffle reads.
+ * `shuffleRead` supplies the blocks of a finished shuffle (from the map-output tracker).
+ */
+export function taskNode(node: LineageNode, partition: number, shuffleRead: (dep: ShuffleDependency, partition: number) => NodeSpec): NodeSpec {
+  const l = node.lineage;
+  switch (l.kind) {
+    case 'text':
+      return { t: 'text', splits: l.partitions[partition]!.splits };
+    case 'words':
+      return { t: 'words', splits: l.partitions[partition]!.splits, lowercase: l.lowercase, nonAlnum: l.nonAlnum };
+    case 'slices':
+      return { t: 'slice', data: l.slices[partition]! };
+    case 'op': {
+      const op = l.op.kind === 'mapPartitionsWithIndex' ? { ...l.op, index: partition } : l.op;
+      return { t: 'op', op, parent: taskNode(l.parent, partition, shuffleRead) };
+    }
+    case 'shuffled':
+      return shuffleRead(l.dep, partition);
+    case 'union': {
+      const [parent, p] = unionParent(l.parents, partition);
+      return taskNode(parent, p, shuffleRead);
+    }
+    case 'coalesce':
+      return { t: 'concat', parts: l.groups[partition]!.map((p) => taskNode(l.parent, p, shuffleRead)) };
+  }
+}
+
+/** Operator label for explain(), and the kernels it runs. */
+export function describe(node: LineageNode): { label: string; kernels: string[] } {
+  const l = node.lineage;
+  switch (l.kind) {
+    case 'text':
+      return { label: `textFile(${l.label})`, kernels: [] };
+    case 'words':
+      return { label: `textFile(${l.label}).words(${l.lowercase ? 'lowercase' : ''}${l.nonAlnum ? ' nonalnum' : ''})`, kernels: ['tokenize'] };
+    case 'slices':
+      return { label: 'parallelize', kernels: [] };
+    case 'op':
+      return { label: l.op.kind, kernels: l.op.kind === 'sortByKey' ? ['partitioned sort'] : [] };
+    case 'shuffled': {
+      const agg = l.dep.aggregator;
+      const kernels = agg?.kind === 'builtin' ? ['combiner (merge)'] : [];
+      return { label: `shuffle read #${l.dep.shuffleId}${agg ? ` (${agg.kind === 'builtin' ? agg.op : agg.kind} aggregate)` : ''}`, kernels };
+    }
+    case 'union':
+      return { label: 'union', kernels: [] };
+    case 'coalesce':
+      return { label: `coalesce(${l.groups.length})`, kernels: [] };
+  }
+}

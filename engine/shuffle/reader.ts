@@ -1,0 +1,141 @@
+// The reduce side of a shuffle: a reduce task reads its segment of every map output
+// block. Policy: in-memory blocks are read in place from the shared memory (no copy,
+// no re-encoding: the combiner kernel merges table segments where they lie, the
+// record decoder reads views); spilled blocks are read back from their data file's
+// byte range into this worker's scratch, then handled the same way.
+import { closeSync, openSync, readSync } from 'node:fs';
+import { ByteReader, readKey, readValue } from '../codec/index.js';
+import type { Emit } from '../exec/compute.js';
+import type { AggregatorSpec, ShuffleReadSpec } from '../exec/protocol.js';
+import { CANCEL_CHECK_EVERY, type TaskContext } from '../exec/task-context.js';
+import { KilnError } from '../errors.js';
+import { CombinerTable } from '../kernels/combiner.js';
+import type { Region } from '../memory/region.js';
+import { combinerFunctions, KeyedMap } from './keyed-map.js';
+import { sortSegments } from './sort-reader.js';
+
+/** A segment of one block, in kernel memory. */
+export interface Segment {
+  readonly ptr: number;
+  readonly len: number;
+}
+
+/** Pushes the records of a reduce partition to `emit`. */
+export function readShuffle(read: ShuffleReadSpec, ctx: TaskContext, emit: Emit): void {
+  const scratch: Region[] = [];
+  try {
+    const segments = locateSegments(read, ctx, scratch);
+    for (const s of segments) ctx.metrics.shuffleReadBytes += s.len;
+    const agg = read.aggregator;
+    switch (read.format) {
+      case 'table':
+        if (agg?.kind !== 'builtin') throw new Error('table blocks need a built-in aggregator');
+        return mergeTables(segments, agg, ctx, emit);
+      case 'keyed':
+        return sortSegments(segments, read.ascending ?? true, ctx, emit);
+      case 'records':
+        if (!agg) return decodeRecords(segments, ctx, emit);
+        if (agg.kind === 'js' && !read.combined) return aggregateUncombined(segments, agg, ctx, emit);
+        return combineRecords(segments, agg, ctx, emit);
+    }
+  } finally {
+    for (const r of scratch) ctx.rt.allocator.release(r);
+  }
+}
+
+function locateSegments(read: ShuffleReadSpec, ctx: TaskContext, scratch: Region[]): Segment[] {
+  const p = read.partition;
+  const segments: Segment[] = [];
+  for (const block of read.blocks) {
+    const start = block.offsets[p]!;
+    const len = block.offsets[p + 1]! - start;
+    if (len === 0) continue;
+    const loc = block.location;
+    if (loc.kind === 'memory') {
+      segments.push({ ptr: loc.ptr + start, len });
+      continue;
+    }
+    const region = ctx.rt.allocator.alloc(len);
+    scratch.push(region);
+    let fd: number;
+    try {
+      fd = openSync(loc.path, 'r');
+    } catch (cause) {
+      // Spark's FetchFailed: the map output is gone; the job must be rerun.
+      throw new KilnError('execution', `shuffle ${read.shuffleId} spill file ${loc.path} is missing: ${(cause as Error).message}`, { file: loc.path, partition: p }, { cause });
+    }
+    try {
+      let done = 0;
+      while (done < len) {
+        const n = readSync(fd, ctx.rt.u8, region.ptr + done, len - done, start + done);
+        if (n === 0) throw new KilnError('execution', `shuffle spill file ${loc.path} is truncated`, { file: loc.path, partition: p });
+        done += n;
+      }
+    } finally {
+      closeSync(fd);
+    }
+    segments.push({ ptr: region.ptr, len });
+  }
+  return segments;
+}
+
+function mergeTables(segments: Segment[], agg: Extract<AggregatorSpec, { kind: 'builtin' }>, ctx: TaskContext, emit: Emit): void {
+  const table = new CombinerTable(ctx.rt, { valueKind: agg.op === 'count' ? 'i64' : 'f64' });
+  try {
+    for (const s of segments) {
+      ctx.checkCancelled();
+      ctx.metrics.shuffleReadRecords += table.insertBlock(s.ptr, s.len);
+    }
+    const u8 = ctx.rt.u8;
+    const decode =
+      agg.keyFormat === 'utf8'
+        ? (ptr: number, len: number): unknown => Buffer.from(u8.buffer, ptr, len).toString('utf8')
+        : (ptr: number, len: number): unknown => readKey(new ByteReader(u8, ptr, ptr + len));
+    table.forEachEntry((keyPtr, keyLen, e) => {
+      const value = agg.op === 'count' ? e.count : agg.op === 'sum' ? e.sum : agg.op === 'min' ? e.min : e.max;
+      emit([decode(keyPtr, keyLen), value]);
+    });
+  } finally {
+    table.free();
+  }
+}
+
+function decodeRecords(segments: Segment[], ctx: TaskContext, emit: Emit): void {
+  const u8 = ctx.rt.u8;
+  let n = 0;
+  for (const s of segments) {
+    const r = new ByteReader(u8, s.ptr, s.ptr + s.len);
+    while (!r.done) {
+      emit(readValue(r));
+      if (++n % CANCEL_CHECK_EVERY === 0) ctx.checkCancelled();
+    }
+  }
+  ctx.metrics.shuffleReadRecords += n;
+}
+
+function combineRecords(segments: Segment[], agg: Exclude<AggregatorSpec, { kind: 'builtin' }>, ctx: TaskContext, emit: Emit): void {
+  const combined = new KeyedMap();
+  if (agg.kind === 'first') {
+    decodeRecords(segments, ctx, (k) => combined.getOrAdd(k, () => null));
+    for (const k of combined.keys()) emit(k);
+    return;
+  }
+  // Map outputs were combined on the map side, so values here are combiners.
+  const merge = ctx.fn<(a: unknown, b: unknown) => unknown>(agg.mergeCombiners);
+  decodeRecords(segments, ctx, (rec) => {
+    const [k, c] = rec as [unknown, unknown];
+    combined.update(k, c, (x) => x, merge);
+  });
+  for (const e of combined.pairs()) emit(e);
+}
+
+/** Reduce side of a shuffle without map-side combine but with an aggregator (groupByKey). */
+function aggregateUncombined(segments: Segment[], agg: Extract<AggregatorSpec, { kind: 'js' }>, ctx: TaskContext, emit: Emit): void {
+  const combined = new KeyedMap();
+  const { create, merge } = combinerFunctions(agg, ctx);
+  decodeRecords(segments, ctx, (rec) => {
+    const [k, v] = rec as [unknown, unknown];
+    combined.update(k, v, create, merge);
+  });
+  for (const e of combined.pairs()) emit(e);
+}

@@ -1,0 +1,191 @@
+// The map side of a shuffle (Spark's SortShuffleWriter; kiln's three paths):
+//  - built-in aggregators ('count' | 'sum' | 'min' | 'max') combine in the combiner
+//    kernel's table and emit it grouped by partition; the kernel word count feeds the
+//    table straight from file chunks, so no JS string is made per word;
+//  - JS aggregators combine in a Map on the map side (Spark's append-only map), then
+//    write [key, combiner] records;
+//  - without combining, records go to per-partition buffers (Spark's bypass-merge
+//    path), so each reduce partition's bytes are contiguous in the block.
+// A map task writes one block (data + partition offsets). A combiner table that
+// outgrows its share of the worker's span is emitted as an extra block and cleared;
+// the reduce side merges blocks anyway.
+import { ByteWriter, writeKey, writeValue } from '../codec/index.js';
+import { compute, pair } from '../exec/compute.js';
+import type { AggregatorSpec, BlockSpec, NodeSpec, SinkSpec } from '../exec/protocol.js';
+import { CANCEL_CHECK_EVERY, type TaskContext } from '../exec/task-context.js';
+import { CombinerTable } from '../kernels/combiner.js';
+import { SCAN_FLAGS } from '../kernels/exports.js';
+import { storeBlock } from './block-store.js';
+import { combinerFunctions, KeyedMap } from './keyed-map.js';
+import { ASSIGN_BATCH, PartitionAssigner } from './partition-assigner.js';
+import type { PartitionerSpec } from './partitioner.js';
+
+/** The sink of a shuffle map task. */
+export type ShuffleWriteSink = Extract<SinkSpec, { t: 'shuffleWrite' }>;
+
+/** A table is emitted as a block once it holds this share of the worker's span. */
+const TABLE_FLUSH_SHARE = 0.25;
+
+/** Runs a map task: computes `node` and writes its shuffle output. */
+export function writeShuffle(node: NodeSpec, sink: ShuffleWriteSink, ctx: TaskContext): BlockSpec[] {
+  const agg = sink.aggregator;
+  if (agg?.kind === 'builtin') return writeTable(node, sink, agg, ctx);
+  if (agg && sink.mapSideCombine) return [writeCombined(node, sink, agg, ctx)];
+  const records: unknown[] = [];
+  compute(node, ctx, (rec) => records.push(rec));
+  ctx.metrics.shuffleWriteRecords += records.length;
+  const mode = sink.partitioner.kind === 'roundRobin' ? 'whole' : sink.partitioner.kind === 'range' ? 'sorted' : sink.keyed ? 'pair' : 'key';
+  return [writePartitioned(records, sink.partitioner, ctx, mode)];
+}
+
+function writeTable(node: NodeSpec, sink: ShuffleWriteSink, agg: Extract<AggregatorSpec, { kind: 'builtin' }>, ctx: TaskContext): BlockSpec[] {
+  const table = new CombinerTable(ctx.rt, { valueKind: agg.op === 'count' ? 'i64' : 'f64' });
+  const blocks: BlockSpec[] = [];
+  const limit = ctx.rt.allocator.capacity * TABLE_FLUSH_SHARE;
+  const flushIfBig = (): void => {
+    if (table.footprintBytes <= limit) return;
+    blocks.push(emitTable(table, sink, ctx, blocks.length));
+    table.clear();
+  };
+  try {
+    if (node.t === 'words' && agg.op === 'count' && !sink.keyed) {
+      // The kernel path: tokenize + lowercase + hash + count, straight from the chunk.
+      const flags = (node.lowercase ? SCAN_FLAGS.lowercase : 0) | (node.nonAlnum ? SCAN_FLAGS.nonAlnum : 0) | SCAN_FLAGS.final;
+      for (const split of node.splits) {
+        const { bytesRead } = ctx.reader.read(split, (ptr, len) => {
+          ctx.checkCancelled();
+          ctx.metrics.inputRecords += table.countWords(ptr, len, flags);
+          flushIfBig();
+        });
+        ctx.metrics.inputBytes += bytesRead;
+      }
+    } else {
+      const batch = new NumberBatch(table, agg.keyFormat === 'utf8', flushIfBig);
+      let n = 0;
+      compute(node, ctx, (rec) => {
+        if (sink.keyed) {
+          const [k, v] = pair(rec, `aggregate '${agg.op}'`);
+          batch.add(k, v);
+        } else batch.add(rec, 1);
+        if (++n % CANCEL_CHECK_EVERY === 0) ctx.checkCancelled();
+      });
+      batch.flush();
+    }
+    ctx.metrics.shuffleWriteRecords += table.size;
+    blocks.push(emitTable(table, sink, ctx, blocks.length));
+    return blocks;
+  } finally {
+    table.free();
+  }
+}
+
+function emitTable(table: CombinerTable, sink: ShuffleWriteSink, ctx: TaskContext, seq: number): BlockSpec {
+  const partitions = sink.partitioner.partitions;
+  const bytes = table.emitSize();
+  if (bytes === 0) return { location: { kind: 'memory', ptr: 0, len: 0 }, offsets: new Array<number>(partitions + 1).fill(0) };
+  const offsetsRegion = ctx.rt.allocator.alloc(4 * (partitions + 1));
+  try {
+    let offsets: number[] = [];
+    const { location } = storeBlock(ctx, bytes, () => offsets, (ptr) => {
+      table.emit(partitions, ptr, bytes, offsetsRegion.ptr);
+      offsets = Array.from(ctx.rt.u32(offsetsRegion.ptr, partitions + 1));
+    }, seq);
+    return { location, offsets };
+  } finally {
+    ctx.rt.allocator.release(offsetsRegion);
+  }
+}
+
+/** Feeds (key, number) pairs to a combiner table, a batch of encoded keys per kernel call. */
+class NumberBatch {
+  private readonly keys = new ByteWriter(1 << 16);
+  private readonly offsets = new Uint32Array(ASSIGN_BATCH + 1);
+  private readonly values = new Float64Array(ASSIGN_BATCH);
+  private n = 0;
+
+  constructor(
+    private readonly table: CombinerTable,
+    private readonly utf8: boolean,
+    private readonly afterFlush: () => void,
+  ) {}
+
+  add(key: unknown, value: unknown): void {
+    if (typeof value !== 'number') {
+      throw new TypeError(`built-in aggregators need number values, got ${typeof value}; pass a function to aggregate other values`);
+    }
+    if (this.utf8 && typeof key === 'string') this.keys.writeUtf8(key);
+    else writeKey(this.keys, key);
+    this.values[this.n] = value;
+    this.offsets[++this.n] = this.keys.length;
+    if (this.n === ASSIGN_BATCH) this.flush();
+  }
+
+  flush(): void {
+    if (this.n === 0) return;
+    this.table.insertMany(this.keys.bytes(), this.offsets.subarray(0, this.n + 1), this.values.subarray(0, this.n));
+    this.keys.reset();
+    this.n = 0;
+    this.afterFlush();
+  }
+}
+
+/** Map-side combine with JS functions (reduceByKey, aggregateByKey, combineByKey) or dedup (distinct). */
+function writeCombined(node: NodeSpec, sink: ShuffleWriteSink, agg: Exclude<AggregatorSpec, { kind: 'builtin' }>, ctx: TaskContext): BlockSpec {
+  const combined = new KeyedMap();
+  if (agg.kind === 'first') {
+    compute(node, ctx, (rec) => combined.getOrAdd(rec, () => null));
+    ctx.metrics.shuffleWriteRecords += combined.size;
+    return writePartitioned(combined.keys(), sink.partitioner, ctx, 'key');
+  }
+  const { create, merge } = combinerFunctions(agg, ctx);
+  compute(node, ctx, (rec) => {
+    const [k, v] = pair(rec, 'reduceByKey');
+    combined.update(k, v, create, merge);
+  });
+  ctx.metrics.shuffleWriteRecords += combined.size;
+  return writePartitioned(combined.pairs(), sink.partitioner, ctx, 'pair');
+}
+
+/**
+ * Writes records into one block grouped by partition. 'pair' records are [key, value]
+ * partitioned by key; 'key' records are their own keys; 'whole' records go round
+ * robin; 'sorted' records are [key, value] written as (key bytes, value) so the
+ * reduce side sorts on the bytes without decoding.
+ */
+function writePartitioned(records: Iterable<unknown>, partitioner: PartitionerSpec, ctx: TaskContext, mode: 'pair' | 'key' | 'whole' | 'sorted'): BlockSpec {
+  const parts = Array.from({ length: partitioner.partitions }, () => new ByteWriter(256));
+  const assigner = new PartitionAssigner(ctx, partitioner);
+  const batch: unknown[] = [];
+  const drain = (): void => {
+    const assigned = assigner.assign();
+    for (let i = 0; i < batch.length; i++) {
+      const w = parts[assigned[i]!]!;
+      if (mode === 'sorted') {
+        const key = assigner.keyBytes(i);
+        w.writeVarUint(key.length);
+        w.writeBytes(key);
+        writeValue(w, (batch[i] as [unknown, unknown])[1]);
+      } else writeValue(w, batch[i]);
+    }
+    batch.length = 0;
+  };
+  try {
+    let n = 0;
+    for (const rec of records) {
+      assigner.add(mode === 'whole' ? null : mode === 'key' ? rec : pair(rec, 'partitionBy')[0]);
+      batch.push(rec);
+      if (assigner.full) drain();
+      if (++n % CANCEL_CHECK_EVERY === 0) ctx.checkCancelled();
+    }
+    if (batch.length > 0) drain();
+  } finally {
+    assigner.close();
+  }
+  const offsets = [0];
+  for (const w of parts) offsets.push(offsets[offsets.length - 1]! + w.length);
+  const total = offsets[offsets.length - 1]!;
+  return storeBlock(ctx, total, () => offsets, (ptr) => {
+    const u8 = ctx.rt.u8;
+    parts.forEach((w, p) => u8.set(w.bytes(), ptr + offsets[p]!));
+  }, 0);
+}
