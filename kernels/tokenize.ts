@@ -79,12 +79,69 @@ import { STATUS_OK, STATUS_FULL } from "./status";
   return status;
 }
 
+// XXH64 primes (xxhash_spec.md section 2), for the short-key path below.
 // @ts-ignore: decorator
-@inline function emit(src: usize, out: usize, hashes: usize, n: u32, start: u32, end: u32, withHash: bool): void {
+@inline const P1: u64 = 0x9E3779B185EBCA87;
+// @ts-ignore: decorator
+@inline const P2: u64 = 0xC2B2AE3D27D4EB4F;
+// @ts-ignore: decorator
+@inline const P3: u64 = 0x165667B19E3779F9;
+// @ts-ignore: decorator
+@inline const P4: u64 = 0x85EBCA77C2B2AE63;
+// @ts-ignore: decorator
+@inline const P5: u64 = 0x27D4EB2F165667C5;
+
+/** Keys shorter than this take the branch-free XXH64 path. */
+// @ts-ignore: decorator
+@inline const SHORT_KEY: u32 = 16;
+
+/**
+ * XXH64 (seed 0) of a key of `len` < 16 bytes, equal to xxh64(p, len, 0) of hash.ts
+ * but without length-dependent branches: the spec's tail steps (one 8-byte lane if
+ * len & 8, one 4-byte lane if len & 4, then len & 3 single bytes; xxhash_spec.md
+ * section 2.4) are all computed and kept or dropped with select (V8 emits cmov; checked with --print-wasm-code). Words in text
+ * have random lengths, so the loop branches of the general code mispredict on almost
+ * every token; independent selects instead let consecutive tokens' hashes overlap.
+ * Reads up to 16 bytes from `p`: the caller guarantees they are inside the range.
+ */
+// @ts-ignore: decorator
+@inline function xxh64Short(p: usize, len: u32): u64 {
+  let h: u64 = P5 + <u64>len;
+  const lane = load<u64>(p) * P2;
+  const h8 = rotl<u64>(h ^ (rotl<u64>(lane, 31) * P1), 27) * P1 + P4;
+  h = select<u64>(h8, h, (len & 8) != 0);
+  let q = p + (len & 8);
+  const h4 = rotl<u64>(h ^ (<u64>load<u32>(q) * P1), 23) * P2 + P3;
+  h = select<u64>(h4, h, (len & 4) != 0);
+  q += len & 4;
+  const rest = len & 3;
+  const b0 = rotl<u64>(h ^ (<u64>load<u8>(q) * P5), 11) * P1;
+  h = select<u64>(b0, h, rest > 0);
+  const b1 = rotl<u64>(h ^ (<u64>load<u8>(q, 1) * P5), 11) * P1;
+  h = select<u64>(b1, h, rest > 1);
+  const b2 = rotl<u64>(h ^ (<u64>load<u8>(q, 2) * P5), 11) * P1;
+  h = select<u64>(b2, h, rest > 2);
+  h ^= h >> 33;
+  h *= P2;
+  h ^= h >> 29;
+  h *= P3;
+  h ^= h >> 32;
+  return h;
+}
+
+// @ts-ignore: decorator
+@inline function emit(src: usize, len: u32, out: usize, hashes: usize, n: u32, start: u32, end: u32, withHash: bool): void {
   const slot = out + (<usize>n << 3);
   store<u32>(slot, start);
   store<u32>(slot, end, 4);
-  if (withHash) store<u64>(hashes + (<usize>n << 3), xxh64(src + start, end - start, 0));
+  if (withHash) {
+    const klen = end - start;
+    // The short path reads 16 bytes from the key's start: only where they are in range.
+    const h = klen < SHORT_KEY && start + SHORT_KEY <= len
+      ? xxh64Short(src + start, klen)
+      : xxh64(src + start, klen, 0);
+    store<u64>(hashes + (<usize>n << 3), h);
+  }
 }
 
 /** The tokenizer body; `withHash` and `nonAlnum` are constants at each call site, so each export gets a specialized loop. */
@@ -116,7 +173,7 @@ import { STATUS_OK, STATUS_FULL } from "./status";
         inWord = true;
       } else {
         if (n == cap) return finish(ctl, n, start, STATUS_FULL);
-        emit(src, out, hashes, n, start, at, withHash);
+        emit(src, len, out, hashes, n, start, at, withHash);
         n++;
         inWord = false;
       }
@@ -128,7 +185,7 @@ import { STATUS_OK, STATUS_FULL } from "./status";
     // The open word touches the end: complete only if this range ends the input.
     if (!(flags & FLAG_FINAL)) return finish(ctl, n, start, STATUS_OK);
     if (n == cap) return finish(ctl, n, start, STATUS_FULL);
-    emit(src, out, hashes, n, start, len, withHash);
+    emit(src, len, out, hashes, n, start, len, withHash);
     n++;
   }
   return finish(ctl, n, len, STATUS_OK);

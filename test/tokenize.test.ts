@@ -87,6 +87,20 @@ test('a single 1 MB word: whole, padded, and chunked through a small growing buf
   assert.is(tokenizeBytes(rt, word, o).hashes[0], xxh64Reference(lowercaseReference(word)));
 });
 
+test('hashes of words of every length 1..40, far from and at the end of the range (both hash paths)', () => {
+  const r = rng(26);
+  const letters = ascii('aBcDeFgHiJ\xc3\xa9');
+  for (let len = 1; len <= 40; len++) {
+    const word = randBytes(r, len, letters);
+    for (const pad of [0, 1, 7, 15, 16, 40]) {
+      const bytes = new Uint8Array(1 + len + pad).fill(0x20);
+      bytes.set(word, 1);
+      check(bytes, { split: 'whitespace', lowercase: false, hash: true }, undefined, `len ${len} pad ${pad}`);
+      check(bytes, { split: 'nonAlnum', lowercase: true, hash: true }, undefined, `len ${len} pad ${pad}`);
+    }
+  }
+});
+
 test('chunked feeding at every split position loses and duplicates nothing', () => {
   const r = rng(23);
   for (let round = 0; round < 8; round++) {
