@@ -4,3 +4,5 @@ export * from './exports.js';
 export * from './module.js';
 export * from './runtime.js';
 export * from './hash.js';
+export * from './lines.js';
+export * from './tokenizer.js';
