@@ -35,7 +35,7 @@ export const FLAG_FINAL: u32 = 4;
 @inline export function nonAlnumMask(v: v128): v128 {
   const digit = i8x16.le_u(i8x16.sub(v, i8x16.splat(0x30)), i8x16.splat(9));
   const alpha = i8x16.le_u(i8x16.sub(v128.or(v, i8x16.splat(0x20)), i8x16.splat(0x61)), i8x16.splat(25));
-  const high = i8x16.ge_u(v, i8x16.splat(0x80));
+  const high = i8x16.ge_u(v, i8x16.splat(<i8>0x80));
   return v128.not(v128.or(v128.or(digit, alpha), high));
 }
 

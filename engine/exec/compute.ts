@@ -7,8 +7,6 @@
 import { Buffer } from 'node:buffer';
 import { KilnError } from '../errors.js';
 import type { FileSplit } from '../io/index.js';
-import { SCAN_FLAGS } from '../kernels/exports.js';
-import { Tokenizer } from '../kernels/tokenizer.js';
 import { readShuffle } from '../shuffle/reader.js';
 import type { NodeSpec, OpSpec } from './protocol.js';
 import { CANCEL_CHECK_EVERY, type TaskContext } from './task-context.js';
@@ -151,13 +149,15 @@ function readLines(split: FileSplit, ctx: TaskContext, emit: Emit): void {
 /** Words of a split (tokenizer kernel), decoded to strings for JS operators. */
 function readWords(split: FileSplit, lowercase: boolean, nonAlnum: boolean, ctx: TaskContext, emit: Emit): void {
   const rt = ctx.rt;
-  const tokenizer = Tokenizer.forRuntime(rt);
-  const flags = (lowercase ? SCAN_FLAGS.lowercase : 0) | (nonAlnum ? SCAN_FLAGS.nonAlnum : 0) | SCAN_FLAGS.final;
+  const tokenizer = ctx.tokenizer(lowercase, nonAlnum);
   const { bytesRead } = ctx.reader.read(split, (ptr, len) => {
     ctx.checkCancelled();
     const buf = Buffer.from(rt.memory.buffer);
-    tokenizer.tokenize(ptr, len, flags, (starts, ends, count) => {
-      for (let i = 0; i < count; i++) emit(buf.toString('utf8', ptr + starts(i), ptr + ends(i)));
+    // Chunks hold whole lines, so every word in one is complete (final).
+    tokenizer.scan(ptr, len, true, (count, offset) => {
+      const pairs = tokenizer.pairs;
+      const base = ptr + offset;
+      for (let i = 0; i < count; i++) emit(buf.toString('utf8', base + pairs[2 * i]!, base + pairs[2 * i + 1]!));
       ctx.metrics.inputRecords += count;
     });
   });

@@ -8,6 +8,7 @@ import { KilnError } from '../errors.js';
 import { reviveFunction, type BroadcastHandle, type ShippedFunction } from '../functions/index.js';
 import { SplitReader, type IoBackend } from '../io/index.js';
 import { KernelRuntime } from '../kernels/runtime.js';
+import { Tokenizer } from '../kernels/tokenizer.js';
 import type { Region } from '../memory/region.js';
 import { deserialize } from 'node:v8';
 import type { MessagePort } from 'node:worker_threads';
@@ -17,6 +18,7 @@ import { decodeReply, emptyMetrics, type BroadcastRef, REPLY_BYTES, REPLY_PENDIN
 interface ThreadState {
   readonly rt: KernelRuntime;
   readonly readers: Map<IoBackend, SplitReader>;
+  readonly tokenizers: Map<number, Tokenizer>;
   /** Broadcast values by id: a ref until first use, then the deserialized value. */
   readonly broadcasts: Map<number, BroadcastRef | { value: unknown }>;
 }
@@ -47,7 +49,7 @@ export class TaskContext {
       const span = request(spec.port, { op: 'span', threadId });
       if (!span.ok) throw new KilnError('resources', 'no memory span left for a worker thread: lower --workers or raise --memory');
       const rt = KernelRuntime.create({ module: init.module, memory: init.memory, span: { base: span.ptr, limit: span.ptr + span.size } });
-      thread = { rt, readers: new Map(), broadcasts: new Map() };
+      thread = { rt, readers: new Map(), tokenizers: new Map(), broadcasts: new Map() };
     }
     return new TaskContext(spec, thread, init);
   }
@@ -65,6 +67,17 @@ export class TaskContext {
       this.state.readers.set(this.spec.io, r);
     }
     return r;
+  }
+
+  /** This thread's tokenizer for a split mode and case rule (kept and reused). */
+  tokenizer(lowercase: boolean, nonAlnum: boolean): Tokenizer {
+    const key = (lowercase ? 1 : 0) | (nonAlnum ? 2 : 0);
+    let t = this.state.tokenizers.get(key);
+    if (!t) {
+      t = new Tokenizer(this.state.rt, { split: nonAlnum ? 'nonAlnum' : 'whitespace', lowercase, hash: false });
+      this.state.tokenizers.set(key, t);
+    }
+    return t;
   }
 
   /** Throws if the job was cancelled. Call every CANCEL_CHECK_EVERY records or per chunk. */
