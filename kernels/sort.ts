@@ -35,7 +35,7 @@ import { STATUS_INVALID, STATUS_OK } from "./status";
 /** Bytes per sort entry: prefix u64, index u32, pad u32. */
 export const SORT_ENTRY_BYTES: u32 = 16;
 
-// Digit width of the radix passes (any of 8, 11, 16 works; ctl grows with it). Measured
+// Digit width of the radix passes (a tunable; SORT_CTL_BYTES follows it). Measured
 // on 10M entries, runs alternating on the shared 2-core VM: 8 bits 460-680 ms, 11 bits
 // 750-1130 ms (6 passes, but 2048 scatter streams miss far more than 256). One MSD pass
 // followed by in-cache LSD per bucket was also tried and measured no faster
