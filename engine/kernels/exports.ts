@@ -43,9 +43,11 @@ export interface KernelExports {
 
   // kernels/sort.ts
   readonly SORT_ENTRY_BYTES: WebAssembly.Global;
+  readonly SORT_CTL_BYTES: WebAssembly.Global;
   sortPrepare(parts: number, keys: number, offsets: number, n: number, partBits: number, entries: number): number;
   radixSort(entries: number, tmp: number, n: number, ctl: number): number;
-  sortTieBreak(entries: number, n: number, keys: number, offsets: number): number;
+  sortTieBreak(entries: number, n: number, keys: number, offsets: number, scratch: number): number;
+  sortPermutation(entries: number, n: number, out: number): number;
   sortGather(entries: number, n: number, data: number, offsets: number, dst: number, dstOffsets: number): number;
 }
 

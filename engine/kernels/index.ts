@@ -6,3 +6,4 @@ export * from './runtime.js';
 export * from './hash.js';
 export * from './lines.js';
 export * from './tokenizer.js';
+export * from './sort.js';
