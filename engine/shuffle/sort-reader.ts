@@ -54,7 +54,7 @@ export function sortSegments(segments: readonly Segment[], ascending: boolean, c
     }
     offs[n] = at;
     ctx.checkCancelled();
-    const order = sorter.sortKeys(keys.ptr, offsets.ptr, n);
+    const order = sorter.sort({ keys: keys.ptr, offsets: offsets.ptr, n, numPartitions: 1 });
     for (let j = 0; j < n; j++) {
       const i = order[ascending ? j : n - 1 - j]!;
       const ks = keyStarts[i]!;
@@ -62,7 +62,7 @@ export function sortSegments(segments: readonly Segment[], ascending: boolean, c
       emit([key, readValue(new ByteReader(u8, ks + keyLens[i]!, valueEnds[i]!))]);
     }
   } finally {
-    sorter.free();
+    sorter.release();
     ctx.rt.allocator.release(keys);
     ctx.rt.allocator.release(offsets);
   }
