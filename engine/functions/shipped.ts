@@ -100,22 +100,24 @@ function analyzeUncached(raw: string): Analysis {
   if (/^class\b/.test(raw)) return fail((op) => `cannot ship a class to ${op}; pass a function`);
   const prepared = prepare(raw);
   if (typeof prepared === 'string') return fail((op) => `could not read the function passed to ${op} as self-contained source (${prepared}); write it as an arrow function or function expression`);
+  const receiverProblem = (receiver: 'this' | 'super') =>
+    fail((op) => `the function passed to ${op} uses \`${receiver}\`; kiln calls it in a worker thread without a receiver. Pass the data it needs as an argument or capture instead`);
+  if ('receiver' in prepared) return receiverProblem(prepared.receiver);
   const { source, fn } = prepared;
 
   const usage = scanReceivers(fn);
-  if (usage.thisOrSuper) {
-    return fail((op) => `the function passed to ${op} uses \`${usage.thisOrSuper}\`; kiln calls it in a worker thread without a receiver. Pass the data it needs as an argument or capture instead`);
-  }
+  if (usage.thisOrSuper) return receiverProblem(usage.thisOrSuper);
   if (usage.outerArguments) {
     return fail((op) => `the arrow function passed to ${op} uses \`arguments\` of its enclosing function, which worker threads cannot see; use rest parameters (...args) instead`);
   }
 
-  const free: string[] = [];
-  for (const name of analyze(fn as unknown as EstreeNode).globals.keys()) {
+  const free: { name: string; at: number }[] = [];
+  for (const [name, node] of analyze(fn as unknown as EstreeNode).globals) {
     if (allowedGlobals().has(name) || SHIPPING_HELPERS.includes(name) || IGNORED.has(name) || usage.classNames.has(name)) continue;
-    free.push(name);
+    free.push({ name, at: (node as unknown as AcornNode).start });
   }
-  return { source, free };
+  // Name them in source order, as the user reads the function.
+  return { source, free: free.sort((a, b) => a.at - b.at).map((f) => f.name) };
 }
 
 // periscopic reports `new.target`/`import.meta` as references to `new`/`import`, and
@@ -126,7 +128,7 @@ const IGNORED = new Set(['new', 'import', 'arguments']);
  * Turns `fn.toString()` into a function-expression source and its parsed node,
  * parsing exactly the body revive.ts compiles. Returns an error string on failure.
  */
-function prepare(raw: string): { source: string; fn: AcornNode } | string {
+function prepare(raw: string): { source: string; fn: AcornNode } | { receiver: 'this' | 'super' } | string {
   const direct = parseFunction(raw);
   if (direct) return { source: raw, fn: direct };
   // A method (`f(x) {}`, `async *g() {}`, `get v() {}`, `#p() {}`, `[k](x) {}`):
@@ -144,6 +146,9 @@ function prepare(raw: string): { source: string; fn: AcornNode } | string {
   }
   if (!method) return 'not a function';
   const value = method.value;
+  // `super` is only valid in a method, so the rewritten form would not even parse.
+  const receiver = scanReceivers(value).thisOrSuper;
+  if (receiver) return { receiver };
   const source = `${value.async ? 'async ' : ''}function${value.generator ? '*' : ''} ${raw.slice(value.start - prefix.length)}`;
   const fn = parseFunction(source);
   return fn ? { source, fn } : 'not a function';
