@@ -5,7 +5,7 @@
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { rmSync } from 'node:fs';
-import { Broadcast } from '../functions/index.js';
+import { Broadcast, onBroadcastRelease } from '../functions/index.js';
 import { compareKeys } from '../codec/index.js';
 import { KilnError } from '../errors.js';
 import { listInputFilesSync, planSplits, type IoBackend } from '../io/index.js';
@@ -58,9 +58,9 @@ export interface ResolvedOptions {
 /** The kiln context: sources, broadcast variables, and the engine that runs jobs. */
 export class Kiln {
   private nextShuffleId = 0;
-  private nextBroadcastId = 0;
   private stopped = false;
   private readonly shuffleGc: FinalizationRegistry<number>;
+  private readonly unsubscribe: () => void;
 
   private constructor(
     /** The options in force. */
@@ -72,6 +72,10 @@ export class Kiln {
     private readonly dag: DagScheduler,
     private listener: JobListener | undefined,
   ) {
+    // A destroyed or collected broadcast frees its bytes (workers drop their copies lazily).
+    this.unsubscribe = onBroadcastRelease((id, reason) => {
+      if (reason !== 'unpersist') this.broadcasts.remove(id);
+    });
     // Shuffle output lives as long as the dataset that reads it (Spark's ContextCleaner).
     this.shuffleGc = new FinalizationRegistry((shuffleId) => {
       if (this.stopped) return;
@@ -146,9 +150,9 @@ export class Kiln {
    */
   broadcast<T>(value: T): Broadcast<T> {
     this.checkRunning();
-    const id = this.nextBroadcastId++;
-    this.broadcasts.register(id, value);
-    return new Broadcast<T>(id, value, () => this.broadcasts.remove(id));
+    const b = new Broadcast<T>(value);
+    this.broadcasts.register(b.id, value);
+    return b;
   }
 
   /** Metrics of the last job (per stage, per task). */
@@ -165,6 +169,7 @@ export class Kiln {
   async stop(): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
+    this.unsubscribe();
     await this.tasks.close();
     this.tracker.clear();
     rmSync(this.options.spillDir, { recursive: true, force: true });
