@@ -53,6 +53,9 @@ const MMAP_SLACK_BYTES = 1024 * 1024;
 
 const NEWLINE = 0x0a;
 
+/** Buffer bytes are kept congruent to their file offsets modulo this (see readLines). */
+const ALIGN = 64;
+
 /**
  * Reads the lines of a split into kernel memory in chunks, by Hadoop's LineRecordReader
  * rule (see the file header). The chunk passed to onChunk is valid only during the
@@ -65,7 +68,7 @@ export class SplitReader {
   note: string | undefined;
 
   private region: Region | undefined;
-  /** Usable bytes of the chunk buffer (the region may be larger: it is 64-byte rounded). */
+  /** Usable bytes of the chunk buffer (the region holds ALIGN more; see readLines). */
   private capacity: number;
   private view: Uint8Array;
   private readonly mmap: MmapBinding | undefined;
@@ -94,8 +97,9 @@ export class SplitReader {
       this.note = undefined;
     }
     this.capacity = chunkBytes;
-    this.region = rt.allocator.alloc(chunkBytes);
-    this.view = new Uint8Array(rt.u8.buffer, this.region.ptr, this.capacity);
+    // ALIGN spare bytes: the valid bytes start up to ALIGN - 1 bytes in (see readLines).
+    this.region = rt.allocator.alloc(chunkBytes + ALIGN, ALIGN);
+    this.view = new Uint8Array(rt.u8.buffer, this.region.ptr, this.capacity + ALIGN);
   }
 
   /**
@@ -138,7 +142,12 @@ export class SplitReader {
   }
 
   private readLines(start: number, end: number, fileSize: number, onChunk: (ptr: number, len: number) => void): SplitReadResult {
-    let carry = 0; // bytes of an unfinished line at the front of the buffer
+    // Buffer layout: the valid bytes sit at [lead, lead + valid), and buffer index b holds
+    // a file offset congruent to b modulo ALIGN. Copies out of a (page-aligned) mapping
+    // and reads into the buffer are then mutually aligned: a misaligned memmove from a
+    // mapping measured 1.8 GB/s against 5-6 GB/s aligned.
+    let lead = 0;
+    let carry = 0; // bytes of an unfinished line at [lead, lead + carry)
     let filePos = start; // next file byte to read
     if (start > 0) {
       // Skip the tail of the line that started in the previous split: everything up to
@@ -146,34 +155,38 @@ export class SplitReader {
       filePos = start - 1;
       for (;;) {
         if (filePos >= fileSize) return { bytesRead: 0 };
-        const n = this.fill(0, filePos, Math.min(this.capacity, fileSize - filePos));
+        const at = filePos % ALIGN;
+        const n = this.fill(at, filePos, Math.min(this.capacity, fileSize - filePos));
         filePos += n;
-        const i = this.find(0, n);
+        const i = this.find(at, at + n);
         if (i >= 0) {
-          carry = n - (i + 1);
-          this.bytes().copyWithin(0, i + 1, n);
+          carry = at + n - (i + 1);
+          lead = (i + 1) % ALIGN;
+          this.bytes().copyWithin(lead, i + 1, at + n);
           break;
         }
       }
       // The first line of this split starts at or after `end`: it is the next split's.
       if (filePos - carry >= end) return { bytesRead: 0 };
+    } else {
+      lead = 0;
     }
     let bytesRead = 0;
     const emit = (len: number): void => {
       bytesRead += len;
-      onChunk(this.region!.ptr, len);
+      onChunk(this.region!.ptr + lead, len);
     };
     for (;;) {
-      if (carry === this.capacity) this.grow(carry, filePos - carry);
-      const n = filePos < fileSize ? this.fill(carry, filePos, Math.min(this.capacity - carry, fileSize - filePos)) : 0;
+      if (carry === this.capacity) this.grow(lead + carry, filePos - carry);
+      const n = filePos < fileSize ? this.fill(lead + carry, filePos, Math.min(this.capacity - carry, fileSize - filePos)) : 0;
       filePos += n;
       const valid = carry + n;
-      const bufStart = filePos - valid;
+      const bufStart = filePos - valid; // file offset of buffer index `lead`
       if (filePos >= end) {
         // The buffer holds byte end - 1: the '\n' at or after it ends this split's last line.
-        const i = this.find(Math.max(0, end - 1 - bufStart), valid);
+        const i = this.find(lead + Math.max(0, end - 1 - bufStart), lead + valid);
         if (i >= 0) {
-          emit(i + 1);
+          emit(i + 1 - lead);
           return { bytesRead };
         }
       }
@@ -182,22 +195,24 @@ export class SplitReader {
         if (valid > 0) emit(valid);
         return { bytesRead };
       }
-      const j = valid > 0 ? this.bytes().lastIndexOf(NEWLINE, valid - 1) : -1;
-      if (j < 0) {
+      const j = valid > 0 ? this.bytes().lastIndexOf(NEWLINE, lead + valid - 1) : -1;
+      if (j < lead) {
         // No line ends in a full buffer: keep it all; the next round grows the buffer.
         carry = valid;
         continue;
       }
-      emit(j + 1);
-      carry = valid - (j + 1);
-      this.bytes().copyWithin(0, j + 1, valid);
+      emit(j + 1 - lead);
+      carry = lead + valid - (j + 1);
+      const next = (j + 1) % ALIGN;
+      this.bytes().copyWithin(next, j + 1, lead + valid);
+      lead = next;
     }
   }
 
   /** The chunk buffer, re-viewed when the memory has grown (a new SharedArrayBuffer). */
   private bytes(): Uint8Array {
     const buffer = this.rt.u8.buffer;
-    if (this.view.buffer !== buffer) this.view = new Uint8Array(buffer, this.region!.ptr, this.capacity);
+    if (this.view.buffer !== buffer) this.view = new Uint8Array(buffer, this.region!.ptr, this.capacity + ALIGN);
     return this.view;
   }
 
@@ -211,22 +226,22 @@ export class SplitReader {
   /** Doubles the chunk buffer, keeping its first `keep` bytes (a line longer than the buffer). */
   private grow(keep: number, lineStart: number): void {
     const next = this.capacity * 2;
-    if (next > this.region!.size) {
+    if (next + ALIGN > this.region!.size) {
       try {
-        this.region = this.rt.allocator.resize(this.region!, next, keep);
+        this.region = this.rt.allocator.resize(this.region!, next + ALIGN, keep);
       } catch (error) {
         if (!(error instanceof OutOfMemoryError)) throw error;
         const { path, start, length } = this.split!;
         throw new KilnError(
           'resources',
-          `the line at byte ${lineStart} of ${path} is longer than ${keep} bytes and does not fit in kernel memory — raise the memory budget (--memory) or check that the file is line-oriented text`,
+          `the line at byte ${lineStart} of ${path} is longer than ${this.capacity} bytes and does not fit in kernel memory — raise the memory budget (--memory) or check that the file is line-oriented text`,
           { file: path, range: [start, start + length] },
           { cause: error },
         );
       }
     }
     this.capacity = next;
-    this.view = new Uint8Array(this.rt.u8.buffer, this.region!.ptr, this.capacity);
+    this.view = new Uint8Array(this.rt.u8.buffer, this.region!.ptr, this.capacity + ALIGN);
   }
 
   /** Copies file bytes [filePos, filePos + len) to buffer[at, at + len); len stays within the file. */
@@ -274,7 +289,7 @@ export class SplitReader {
     const mapEnd = Math.min(fileSize, MMAP_LIMIT_BYTES, reach);
     this.mapping = undefined;
     try {
-      this.mapping = this.mmap!.map(mapEnd - mapStart, this.mmap!.PROT_READ, this.mmap!.MAP_SHARED, this.fd, mapStart, this.mmap!.MADV_SEQUENTIAL);
+      this.mapping = this.mmap!.map(mapEnd - mapStart, this.mmap!.PROT_READ, this.mmap!.MAP_SHARED, this.fd, mapStart);
     } catch (error) {
       this.mapFailed = true;
       this.mapStart = this.mapEnd = 0;
