@@ -3,6 +3,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { Kiln, KilnError } from '../engine/index.js';
+import { rejects } from './support/rejects.js';
 
 const kiln = await Kiln.start({ workers: 2, memory: '64m', workerMemory: '64m' });
 
@@ -56,7 +57,7 @@ test('captures and broadcast variables reach the workers', async () => {
   const table = kiln.broadcast({ a: 1, b: 2 } as Record<string, number>);
   assert.equal(await kiln.parallelize(['a', 'b', 'a'], 2).map((k) => table.value[k], { table }).collect(), [1, 2, 1]);
   table.destroy();
-  await assert.rejects(() => kiln.parallelize(['a'], 1).map((k) => table.value[k], { table }).collect(), /destroyed/);
+  await rejects(() => kiln.parallelize(['a'], 1).map((k) => table.value[k], { table }).collect(), /destroyed/);
 });
 
 test('a tiny memory budget spills every shuffle block to disk, with identical results', async () => {
@@ -85,14 +86,14 @@ test('an aborted action rejects, and the workers stay usable', async () => {
     return x;
   });
   setTimeout(() => controller.abort(), 100);
-  await assert.rejects(() => slow.collect({ signal: controller.signal }), /cancelled|aborted/);
+  await rejects(() => slow.collect({ signal: controller.signal }), /cancelled|aborted/);
   assert.equal(await kiln.parallelize([1, 2, 3], 3).map((x) => x + 1).collect(), [2, 3, 4]);
 });
 
 test('an already-aborted signal rejects at once', async () => {
   const controller = new AbortController();
   controller.abort();
-  await assert.rejects(() => kiln.parallelize([1], 1).count({ signal: controller.signal }), /cancelled/);
+  await rejects(() => kiln.parallelize([1], 1).count({ signal: controller.signal }), /cancelled/);
 });
 
 test.after(async () => kiln.stop());

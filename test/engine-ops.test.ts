@@ -5,6 +5,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { Kiln, compareKeys, type Dataset } from '../engine/index.js';
 import { rng, randInt } from './support/random.js';
+import { rejects } from './support/rejects.js';
 
 type Pair = [string, number];
 
@@ -141,8 +142,8 @@ for (const workers of [1, 2]) {
       assert.is(await empty.count(), 0);
       assert.equal(await empty.take(3), []);
       assert.is(await empty.fold(5, (a, b) => a + b), 5);
-      await assert.rejects(() => empty.reduce((a, b) => a + b), /empty/);
-      await assert.rejects(() => empty.first(), /empty/);
+      await rejects(() => empty.reduce((a, b) => a + b), /empty/);
+      await rejects(() => empty.first(), /empty/);
       assert.equal(await empty.map((x) => [x, 1] as [number, number]).reduceByKey((a, b) => a + b).collect(), []);
       assert.equal(await empty.map((x) => [x, 1] as [number, number]).sortByKey().collect(), []);
       assert.equal(await kiln.parallelize([1, 2], parts).distinct().collect().then(sorted), [1, 2]);

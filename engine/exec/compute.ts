@@ -95,14 +95,17 @@ function applyOp(op: OpSpec, parent: NodeSpec, ctx: TaskContext, emit: Emit): vo
       return compute(parent, ctx, (x) => emit(pair(x, 'keys')[0]));
     case 'values':
       return compute(parent, ctx, (x) => emit(pair(x, 'values')[1]));
-    case 'mapPartitions':
+    case 'mapPartitions': {
+      const records: unknown[] = [];
+      compute(parent, ctx, (x) => records.push(x));
+      const out = ctx.fn<(it: Iterator<unknown>) => Iterable<unknown>>(op.fn)(records[Symbol.iterator]());
+      for (const y of iterableOf(out, op.kind)) emit(y);
+      return;
+    }
     case 'mapPartitionsWithIndex': {
       const records: unknown[] = [];
       compute(parent, ctx, (x) => records.push(x));
-      const out =
-        op.kind === 'mapPartitions'
-          ? ctx.fn<(it: Iterator<unknown>) => Iterable<unknown>>(op.fn)(records[Symbol.iterator]())
-          : ctx.fn<(i: number, it: Iterator<unknown>) => Iterable<unknown>>(op.fn)(op.index, records[Symbol.iterator]());
+      const out = ctx.fn<(i: number, it: Iterator<unknown>) => Iterable<unknown>>(op.fn)(op.index, records[Symbol.iterator]());
       for (const y of iterableOf(out, op.kind)) emit(y);
       return;
     }

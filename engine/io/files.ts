@@ -6,10 +6,9 @@
 // come back absolute, sorted and deduplicated, so every worker and every run sees the
 // same files in the same order. Anything that would make a job silently read nothing
 // (a missing path, an empty directory, a glob that matches nothing) is an 'input' error.
-import { access, constants, readdir, stat } from 'node:fs/promises';
-import type { Stats } from 'node:fs';
+import { accessSync, constants, readdirSync, statSync, type Stats } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
-import { glob, isDynamicPattern } from 'tinyglobby';
+import { globSync, isDynamicPattern } from 'tinyglobby';
 import { KilnError } from '../errors.js';
 
 /** One input file: its absolute path and its size in bytes when listed. */
@@ -25,11 +24,19 @@ export interface InputFile {
  * matching nothing, or a file that cannot be read; 'usage' when no pattern is given.
  */
 export async function listInputFiles(patterns: string | readonly string[]): Promise<InputFile[]> {
+  return listInputFilesSync(patterns);
+}
+
+/**
+ * {@link listInputFiles}, synchronously: `kiln.textFile()` plans its splits when it is
+ * called, as Spark's does, and listing is a few system calls on the driver.
+ */
+export function listInputFilesSync(patterns: string | readonly string[]): InputFile[] {
   const list = typeof patterns === 'string' ? [patterns] : patterns;
   if (list.length === 0) throw new KilnError('usage', 'no input paths given — pass at least one file, directory or glob');
   const found = new Map<string, number>();
   for (const pattern of list) {
-    for (const file of await expand(pattern)) found.set(file.path, file.size);
+    for (const file of expand(pattern)) found.set(file.path, file.size);
   }
   const files = [...found].map(([path, size]) => ({ path, size }));
   // Code-unit order, not locale order: the same on every machine.
@@ -63,20 +70,20 @@ export function inputError(error: unknown, path: string, range?: readonly [numbe
   }
 }
 
-async function expand(pattern: string): Promise<InputFile[]> {
+function expand(pattern: string): InputFile[] {
   if (isDynamicPattern(pattern)) return expandGlob(pattern);
   const path = resolve(pattern);
-  const st = await statOrThrow(path);
+  const st = statOrThrow(path);
   if (st.isDirectory()) return expandDirectory(path);
   if (!st.isFile()) throw new KilnError('input', `${path} is not a regular file — pass files, directories or globs`, { file: path });
-  await checkReadable(path);
+  checkReadable(path);
   return [{ path, size: st.size }];
 }
 
-async function expandDirectory(dir: string): Promise<InputFile[]> {
+function expandDirectory(dir: string): InputFile[] {
   let names: string[];
   try {
-    names = await readdir(dir);
+    names = readdirSync(dir);
   } catch (error) {
     throw inputError(error, dir);
   }
@@ -85,9 +92,9 @@ async function expandDirectory(dir: string): Promise<InputFile[]> {
     if (isHiddenName(name)) continue;
     const path = join(dir, name);
     // stat, not the dirent type: a symlink to a file is read like the file.
-    const st = await statOrThrow(path);
+    const st = statOrThrow(path);
     if (!st.isFile()) continue;
-    await checkReadable(path);
+    checkReadable(path);
     files.push({ path, size: st.size });
   }
   if (files.length === 0) {
@@ -96,33 +103,33 @@ async function expandDirectory(dir: string): Promise<InputFile[]> {
   return files;
 }
 
-async function expandGlob(pattern: string): Promise<InputFile[]> {
-  const matches = await glob(pattern, { absolute: true, onlyFiles: true, dot: false, followSymbolicLinks: true, expandDirectories: false });
+function expandGlob(pattern: string): InputFile[] {
+  const matches = globSync(pattern, { absolute: true, onlyFiles: true, dot: false, followSymbolicLinks: true, expandDirectories: false });
   const files: InputFile[] = [];
   for (const match of matches) {
     const path = resolve(match);
     if (isHiddenName(basename(path))) continue;
-    const st = await statOrThrow(path);
+    const st = statOrThrow(path);
     if (!st.isFile()) continue;
-    await checkReadable(path);
+    checkReadable(path);
     files.push({ path, size: st.size });
   }
   if (files.length === 0) throw new KilnError('input', `no files match ${pattern} — check the pattern (hidden names starting with '_' or '.' never match)`, { file: pattern });
   return files;
 }
 
-async function statOrThrow(path: string): Promise<Stats> {
+function statOrThrow(path: string): Stats {
   try {
-    return await stat(path);
+    return statSync(path);
   } catch (error) {
     throw inputError(error, path);
   }
 }
 
-async function checkReadable(path: string): Promise<void> {
+function checkReadable(path: string): void {
   // Fail at listing time, before any task runs, rather than in the middle of a job.
   try {
-    await access(path, constants.R_OK);
+    accessSync(path, constants.R_OK);
   } catch (error) {
     throw inputError(error, path);
   }

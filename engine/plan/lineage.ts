@@ -162,10 +162,10 @@ export function describe(node: LineageNode): { label: string; kernels: string[] 
     case 'slices':
       return { label: 'parallelize', kernels: [] };
     case 'op':
-      return { label: l.op.kind, kernels: l.op.kind === 'sortByKey' ? ['partitioned sort'] : [] };
+      return { label: l.op.kind, kernels: [] };
     case 'shuffled': {
       const agg = l.dep.aggregator;
-      const kernels = agg?.kind === 'builtin' ? ['combiner (merge)'] : [];
+      const kernels = agg?.kind === 'builtin' ? ['combiner (merge)'] : l.dep.format === 'keyed' ? ['partitioned sort'] : [];
       return { label: `shuffle read #${l.dep.shuffleId}${agg ? ` (${agg.kind === 'builtin' ? agg.op : agg.kind} aggregate)` : ''}`, kernels };
     }
     case 'union':

@@ -35,6 +35,7 @@ export function readShuffle(read: ShuffleReadSpec, ctx: TaskContext, emit: Emit)
         return sortSegments(segments, read.ascending ?? true, ctx, emit);
       case 'records':
         if (!agg) return decodeRecords(segments, ctx, emit);
+        if (agg.kind === 'builtin') throw new Error('record blocks never carry a built-in aggregator');
         if (agg.kind === 'js' && !read.combined) return aggregateUncombined(segments, agg, ctx, emit);
         return combineRecords(segments, agg, ctx, emit);
     }
