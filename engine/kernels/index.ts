@@ -4,3 +4,4 @@ export * from './exports.js';
 export * from './module.js';
 export * from './runtime.js';
 export * from './hash.js';
+export * from './combiner.js';
