@@ -14,7 +14,13 @@
 //   36 resume     written on STATUS_GROW: where to call again from (record index or byte offset)
 //   40 need       written on STATUS_GROW: arena bytes the key that did not fit needs
 //                 (0 when the entries ran out)
-// Entry (ENTRY_BYTES): hash u64, keyOff u32, keyLen u32, count i64, sum, min, max (i64|f64).
+//   44 scratchPtr WORD_SCRATCH_BYTES (8-aligned) the table owns; wordCount batches the
+//                 words of each stretch of input there (0 is allowed for the other kernels)
+// Entry (ENTRY_BYTES = 64, one cache line when entriesPtr is 64-aligned):
+//   0 hash u64, 8 keyOff u32, 12 keyLen u32, 16 prefix: the key's first 16 bytes,
+//   zero-padded, 32 count i64, 40 sum, 48 min, 56 max (i64|f64).
+//   The prefix lets the word counter compare keys of up to 16 bytes without touching
+//   the arena (one cache line per probe hit); the arena still holds every whole key.
 // A new entry starts at count 0, sum 0, min = largest value, max = smallest value
 // (i64 limits or +-Infinity) and then takes its first value like any other.
 //
@@ -47,16 +53,30 @@
 // (Langdale & Lemire, "Parsing Gigabytes of JSON per Second", VLDB J. 2019).
 import { STATUS_OK, STATUS_GROW, STATUS_FULL, STATUS_INVALID } from "./status";
 import { xxh64 } from "./hash";
+
+// XXH64 primes (xxhash_spec.md), for the branch-free short-key hash below.
+// @ts-ignore: decorator
+@inline const P1: u64 = 0x9E3779B185EBCA87;
+// @ts-ignore: decorator
+@inline const P2: u64 = 0xC2B2AE3D27D4EB4F;
+// @ts-ignore: decorator
+@inline const P3: u64 = 0x165667B19E3779F9;
+// @ts-ignore: decorator
+@inline const P4: u64 = 0x85EBCA77C2B2AE63;
+// @ts-ignore: decorator
+@inline const P5: u64 = 0x27D4EB2F165667C5;
 import {
   FLAG_LOWERCASE, FLAG_NONALNUM, FLAG_FINAL,
   spaceMask, lowerVec, lowerByte, isSpace, isNonAlnumSeparator,
 } from "./ascii";
 
 export const TABLE_HEADER_BYTES: u32 = 64;
-export const ENTRY_BYTES: u32 = 48;
+export const ENTRY_BYTES: u32 = 64;
 export const BLOCK_RECORD_OVERHEAD: u32 = 44;
 export const VALUE_I64: u32 = 0;
 export const VALUE_F64: u32 = 1;
+/** Bytes of the scratch area wordCount needs at header.scratchPtr. */
+export const WORD_SCRATCH_BYTES: u32 = 64 * 40;
 
 // Header field offsets.
 // @ts-ignore: decorator
@@ -81,6 +101,16 @@ export const VALUE_F64: u32 = 1;
 @inline const H_RESUME: usize = 36;
 // @ts-ignore: decorator
 @inline const H_NEED: usize = 40;
+// @ts-ignore: decorator
+@inline const H_SCRATCH: usize = 44;
+
+// wordCount's batch: records of (ws u32 offset from src, len u32, lo u64, hi u64,
+// hash u64, hint u64). A batch is processed once it holds WORD_BATCH words; a 64-byte
+// block ends at most 32 words, so 64 records always suffice.
+// @ts-ignore: decorator
+@inline const WORD_BATCH: u32 = 32;
+// @ts-ignore: decorator
+@inline const REC_SIZE: usize = 40;
 
 // Entry field offsets.
 // @ts-ignore: decorator
@@ -90,15 +120,19 @@ export const VALUE_F64: u32 = 1;
 // @ts-ignore: decorator
 @inline const E_KEYLEN: usize = 12;
 // @ts-ignore: decorator
-@inline const E_COUNT: usize = 16;
+@inline const E_PREFIX: usize = 16;
 // @ts-ignore: decorator
-@inline const E_SUM: usize = 24;
+@inline const E_COUNT: usize = 32;
 // @ts-ignore: decorator
-@inline const E_MIN: usize = 32;
+@inline const E_SUM: usize = 40;
 // @ts-ignore: decorator
-@inline const E_MAX: usize = 40;
+@inline const E_MIN: usize = 48;
 // @ts-ignore: decorator
-@inline const ENTRY_SIZE: usize = 48;
+@inline const E_MAX: usize = 56;
+// @ts-ignore: decorator
+@inline const ENTRY_SIZE: usize = 64;
+// @ts-ignore: decorator
+@inline const PREFIX_BYTES: u32 = 16;
 
 // @ts-ignore: decorator
 @inline const TAG_MASK: u64 = 0xFFFFFFFF00000000;
@@ -164,6 +198,9 @@ function addEntry(tbl: usize, slotPtr: usize, key: usize, len: u32, h: u64): usi
   store<u64>(e, h, E_HASH);
   store<u32>(e, used, E_KEYOFF);
   store<u32>(e, len, E_KEYLEN);
+  store<u64>(e, 0, E_PREFIX);
+  store<u64>(e, 0, E_PREFIX + 8);
+  memory.copy(e + E_PREFIX, key, len < PREFIX_BYTES ? len : PREFIX_BYTES);
   store<i64>(e, 0, E_COUNT);
   if (load<u32>(tbl, H_KIND) == VALUE_F64) {
     store<f64>(e, 0, E_SUM);
@@ -197,6 +234,68 @@ function addEntry(tbl: usize, slotPtr: usize, key: usize, len: u32, h: u64): usi
       const e = entries + <usize>(<u32>slot - 1) * ENTRY_SIZE;
       if (load<u64>(e, E_HASH) == h && load<u32>(e, E_KEYLEN) == len &&
           bytesEqual(arena + <usize>load<u32>(e, E_KEYOFF), key, <usize>len)) return e;
+    }
+    if (++probes > mask) return CORRUPT;
+    i = (i + 1) & mask;
+    slotPtr = index + (<usize>i << 3);
+    slot = load<u64>(slotPtr);
+  }
+  return addEntry(tbl, slotPtr, key, len, h);
+}
+
+/** Mask of the first `len` bytes of a u64 (all of it when len >= 8). */
+// @ts-ignore: decorator
+@inline function lowMask(len: u32): u64 {
+  // For len >= 8 the shift amount wraps (wasm shifts mod 64); select discards it.
+  return select<u64>(<u64>-1, (<u64>1 << (<u64>len << 3)) - 1, len >= 8);
+}
+
+/**
+ * XXH64 (seed 0) of a key of `len` < 16 bytes given as its zero-padded halves lo (bytes
+ * 0-7) and hi (bytes 8-15): the same steps as xxh64() in hash.ts, taken or skipped with
+ * `select` instead of branches. Word lengths are random, so xxh64's length branches
+ * mispredict about once per step; here the chain is longer but never flushes.
+ */
+// @ts-ignore: decorator
+@inline function xxh64Short(lo: u64, hi: u64, len: u32): u64 {
+  let h: u64 = P5 + <u64>len;
+  const has8 = len >= 8;
+  h = select<u64>(rotl<u64>(h ^ (rotl<u64>(lo * P2, 31) * P1), 27) * P1 + P4, h, has8);
+  let rest = select<u64>(hi, lo, has8);
+  const r = len & 7;
+  const has4 = r >= 4;
+  h = select<u64>(rotl<u64>(h ^ ((rest & 0xFFFFFFFF) * P1), 23) * P2 + P3, h, has4);
+  rest = select<u64>(rest >> 32, rest, has4);
+  const b = r & 3;
+  h = select<u64>(rotl<u64>(h ^ ((rest & 0xFF) * P5), 11) * P1, h, b >= 1);
+  h = select<u64>(rotl<u64>(h ^ (((rest >> 8) & 0xFF) * P5), 11) * P1, h, b >= 2);
+  h = select<u64>(rotl<u64>(h ^ (((rest >> 16) & 0xFF) * P5), 11) * P1, h, b >= 3);
+  h ^= h >> 33;
+  h *= P2;
+  h ^= h >> 29;
+  h *= P3;
+  h ^= h >> 32;
+  return h;
+}
+
+/**
+ * findOrAdd for a key of < 16 bytes at `key` given as zero-padded halves lo/hi: a hit
+ * is decided inside the entry's cache line (tag, hash, length, prefix) without the arena.
+ */
+// @ts-ignore: decorator
+@inline function findOrAddShort(tbl: usize, index: usize, mask: u32, entries: usize, key: usize, len: u32, lo: u64, hi: u64, h: u64): usize {
+  const tag = h & TAG_MASK;
+  let i = homeSlot(h, mask);
+  let slotPtr = index + (<usize>i << 3);
+  let slot = load<u64>(slotPtr);
+  let probes: u32 = 0;
+  while (slot != 0) {
+    if ((slot & TAG_MASK) == tag) {
+      const e = entries + <usize>(<u32>slot - 1) * ENTRY_SIZE;
+      // One branch for the whole compare: hits are the common case.
+      const diff = (load<u64>(e, E_HASH) ^ h) | <u64>(load<u32>(e, E_KEYLEN) ^ len) |
+        (load<u64>(e, E_PREFIX) ^ lo) | (load<u64>(e, E_PREFIX + 8) ^ hi);
+      if (diff == 0) return e;
     }
     if (++probes > mask) return CORRUPT;
     i = (i + 1) & mask;
@@ -313,17 +412,66 @@ function separatorsTail(p: usize, take: u32, lower: bool, nonAlnum: bool): u64 {
   return sep;
 }
 
-export function wordCount(tbl: usize, src: usize, len: u32, flags: u32): i32 {
-  if (!tableValid(tbl)) return STATUS_INVALID;
+/**
+ * Counts the batched words at `scratch` (value 1 each), in input order. Two passes, so
+ * the cache misses of different words overlap instead of queueing one after another:
+ * first every word's home-slot entry is loaded (a hint: wrong or stale entries cost
+ * only the load), then each word is looked up for real with its lines already cached.
+ */
+function countBatch(tbl: usize, src: usize, scratch: usize, nb: u32, shortLimit: u64, f64Kind: bool): i32 {
   const index = <usize>load<u32>(tbl, H_INDEX);
   const mask = load<u32>(tbl, H_MASK);
   const entries = <usize>load<u32>(tbl, H_ENTRIES);
   const arena = <usize>load<u32>(tbl, H_ARENA);
+  // Tight loops of independent loads: the out-of-order core keeps many misses in flight
+  // (wasm has no prefetch instruction; a load whose value is stored is the next best).
+  for (let k: u32 = 0; k < nb; k++) {
+    const rec = scratch + <usize>k * REC_SIZE;
+    store<u64>(rec, load<u64>(index + (<usize>homeSlot(load<u64>(rec, 24), mask) << 3)), 32);
+  }
+  for (let k: u32 = 0; k < nb; k++) {
+    const rec = scratch + <usize>k * REC_SIZE;
+    const slot = load<u64>(rec, 32);
+    const e = entries + <usize>select<u32>(<u32>slot - 1, 0, slot != 0) * ENTRY_SIZE;
+    store<u64>(rec, load<u64>(e, E_HASH), 32);
+  }
+  for (let k: u32 = 0; k < nb; k++) {
+    const rec = scratch + <usize>k * REC_SIZE;
+    const ws = src + <usize>load<u32>(rec);
+    const klen = load<u32>(rec, 4);
+    const h = load<u64>(rec, 24);
+    const entry = klen < 16 && <u64>ws <= shortLimit
+      ? findOrAddShort(tbl, index, mask, entries, ws, klen, load<u64>(rec, 8), load<u64>(rec, 16), h)
+      : findOrAdd(tbl, index, mask, entries, arena, ws, klen, h);
+    if (entry <= CORRUPT) {
+      store<u32>(tbl, <u32>(ws - src), H_RESUME);
+      return entry == NO_ROOM ? STATUS_GROW : STATUS_INVALID;
+    }
+    if (f64Kind) {
+      combineF64(entry, 1, 1.0, 1.0, 1.0);
+    } else {
+      combineI64(entry, 1, 1, 1, 1);
+    }
+  }
+  return STATUS_OK;
+}
+
+export function wordCount(tbl: usize, src: usize, len: u32, flags: u32): i32 {
+  if (!tableValid(tbl)) return STATUS_INVALID;
+  const index = <usize>load<u32>(tbl, H_INDEX);
+  const mask = load<u32>(tbl, H_MASK);
   const f64Kind = load<u32>(tbl, H_KIND) == VALUE_F64;
   const lower = (flags & FLAG_LOWERCASE) != 0;
   const nonAlnum = (flags & FLAG_NONALNUM) != 0;
   const final = (flags & FLAG_FINAL) != 0;
   const end = src + <usize>len;
+  const scratch = <usize>load<u32>(tbl, H_SCRATCH);
+  if (scratch == 0) return STATUS_INVALID;
+  let nb: u32 = 0;      // words in the batch
+  // Short words are read with two 8-byte loads that may run past the word (never past
+  // the memory): words starting below `shortLimit` may take that path.
+  const memTop = <u64>memory.size() << 16;
+  const shortLimit = memTop >= 16 ? memTop - 16 : 0;
 
   let p = src;          // start of the current 64-byte block
   let rem = len;        // bytes from p to the end
@@ -348,22 +496,34 @@ export function wordCount(tbl: usize, src: usize, len: u32, flags: u32): i32 {
       const we = p + <usize>e;
       if (we == end && !final) { inWord = true; break; }   // may continue in the next chunk
       const klen = <u32>(we - ws);
-      const h = xxh64(ws, klen, 0);
-      const entry = findOrAdd(tbl, index, mask, entries, arena, ws, klen, h);
-      if (entry <= CORRUPT) {
-        store<u32>(tbl, <u32>(ws - src), H_RESUME);
-        return entry == NO_ROOM ? STATUS_GROW : STATUS_INVALID;
-      }
-      if (f64Kind) {
-        combineF64(entry, 1, 1.0, 1.0, 1.0);
+      const rec = scratch + <usize>nb * REC_SIZE;
+      store<u32>(rec, <u32>(ws - src));
+      store<u32>(rec, klen, 4);
+      if (klen < 16 && <u64>ws <= shortLimit) {
+        const lo = load<u64>(ws) & lowMask(klen);
+        const hi = klen > 8 ? load<u64>(ws, 8) & lowMask(klen - 8) : 0;
+        const h = xxh64Short(lo, hi, klen);
+        store<u64>(rec, lo, 8);
+        store<u64>(rec, hi, 16);
+        store<u64>(rec, h, 24);
       } else {
-        combineI64(entry, 1, 1, 1, 1);
+        store<u64>(rec, xxh64(ws, klen, 0), 24);
       }
+      nb++;
       inWord = false;
       bits &= (<u64>-1) << e;
     }
     p += <usize>take;
     rem -= take;
+    if (nb >= WORD_BATCH) {
+      const status = countBatch(tbl, src, scratch, nb, shortLimit, f64Kind);
+      if (status != STATUS_OK) return status;
+      nb = 0;
+    }
+  }
+  if (nb > 0) {
+    const status = countBatch(tbl, src, scratch, nb, shortLimit, f64Kind);
+    if (status != STATUS_OK) return status;
   }
   store<u32>(tbl, inWord ? <u32>(ws - src) : len, H_RESUME);
   return STATUS_OK;

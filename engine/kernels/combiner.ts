@@ -1,6 +1,6 @@
 // The combiner table: kiln's map-side-combine and reduce-side aggregation, a hash table
 // of byte-string keys with count/sum/min/max per key, living in kernel memory.
-// Policy: the table owns four regions (header, index, entries, key arena) taken from one
+// Policy: the table owns five regions (header, index, entries, key arena, word scratch) taken from one
 // KernelRuntime's allocator, starts small and grows by doubling when a kernel reports
 // GROW, then calls again from where the kernel stopped, so no call ever loses input.
 // The index is kept at <= 0.5 load and sized to the entries actually held, because the
@@ -77,9 +77,9 @@ export interface EmittedBlock {
 }
 
 // Header field offsets (u32 each), as in kernels/combiner.ts.
-const H = { index: 0, mask: 4, entries: 8, cap: 12, count: 16, arena: 20, arenaCap: 24, arenaUsed: 28, kind: 32, resume: 36, need: 40 } as const;
+const H = { index: 0, mask: 4, entries: 8, cap: 12, count: 16, arena: 20, arenaCap: 24, arenaUsed: 28, kind: 32, resume: 36, need: 40, scratch: 44 } as const;
 const HEADER_BYTES = 64;
-const ENTRY_BYTES = 48;
+const ENTRY_BYTES = 64;
 const KIND_CODE: Readonly<Record<ValueKind, number>> = { i64: 0, f64: 1 };
 /** Largest entry count whose entries region stays addressable (u32 offsets, 4 GiB memory). */
 const MAX_ENTRIES = 2 ** 26;
@@ -94,6 +94,7 @@ export class CombinerTable<K extends ValueKind = 'i64'> {
   private index: Region;
   private entriesRegion: Region;
   private arena: Region;
+  private readonly scratch: Region;
   private freed = false;
 
   constructor(private readonly rt: KernelRuntime, options: CombinerOptions<K> = {}) {
@@ -106,8 +107,10 @@ export class CombinerTable<K extends ValueKind = 'i64'> {
     this.entriesRegion = allocator.alloc(keys * ENTRY_BYTES);
     this.index = allocator.alloc(2 * keys * 8);
     this.arena = allocator.alloc(keyBytes);
+    this.scratch = allocator.alloc(rt.exports.WORD_SCRATCH_BYTES.value as number);
     rt.u8.fill(0, this.header, this.header + HEADER_BYTES);
     this.set(H.kind, KIND_CODE[this.valueKind]);
+    this.set(H.scratch, this.scratch.ptr);
     this.layout(keys);
     rt.u8.fill(0, this.index.ptr, this.index.ptr + this.index.size);
   }
@@ -117,9 +120,9 @@ export class CombinerTable<K extends ValueKind = 'i64'> {
     return this.get(H.count);
   }
 
-  /** Bytes of kernel memory the table holds (all four regions). */
+  /** Bytes of kernel memory the table holds (all five regions). */
   get bytesHeld(): number {
-    return this.headerRegion.size + this.index.size + this.entriesRegion.size + this.arena.size;
+    return this.headerRegion.size + this.index.size + this.entriesRegion.size + this.arena.size + this.scratch.size;
   }
 
   /** Adds one value per key (or 1 each) for a batch of keys already in kernel memory. */
@@ -260,10 +263,10 @@ export class CombinerTable<K extends ValueKind = 'i64'> {
       yield {
         key: keys === 'string' ? decoder.decode(bytes) : bytes,
         hash: dv.getBigUint64(e, true),
-        count: Number(dv.getBigInt64(e + 16, true)),
-        sum: value(24),
-        min: value(32),
-        max: value(40),
+        count: Number(dv.getBigInt64(e + 32, true)),
+        sum: value(40),
+        min: value(48),
+        max: value(56),
       };
     }
   }
@@ -279,7 +282,7 @@ export class CombinerTable<K extends ValueKind = 'i64'> {
   free(): void {
     if (this.freed) return;
     this.freed = true;
-    for (const r of [this.headerRegion, this.index, this.entriesRegion, this.arena]) this.rt.allocator.release(r);
+    for (const r of [this.headerRegion, this.index, this.entriesRegion, this.arena, this.scratch]) this.rt.allocator.release(r);
   }
 
   /**
