@@ -4,16 +4,28 @@
 // ABI (owned by engine/kernels/combiner.ts): see TABLE_* offsets and ENTRY_* below.
 //
 // Table header (TABLE_HEADER_BYTES at `tbl`, all u32):
-//   indexPtr   u64[indexMask + 1] slots: 0 = empty, else (hash >> 32) << 32 | (entry + 1)
-//   indexMask  slot count - 1 (a power of two, kept >= 2 * entryCap by the caller)
-//   entriesPtr Entry[entryCap], dense, in insertion order
-//   entryCap, entryCount
-//   arenaPtr, arenaCap, arenaUsed: key bytes; an entry's keyOff is relative to arenaPtr
-//   valueKind  VALUE_I64 | VALUE_F64
-//   resume     written on STATUS_GROW: where to call again from (record index or byte offset)
-// Entry (ENTRY_BYTES): hash u64, keyOff u32, keyLen u32, count i64, sum, min, max (i64|f64).
+//   0  indexPtr   u64[indexMask + 1] slots: 0 = empty, else (hash >> 32) << 32 | (entry + 1)
+//   4  indexMask  slot count - 1 (a power of two, kept >= 2 * entryCap by the caller;
+//                 the kernels require only slot count > entryCap)
+//   8  entriesPtr Entry[entryCap], dense, in insertion order
+//   12 entryCap, 16 entryCount
+//   20 arenaPtr, 24 arenaCap, 28 arenaUsed: key bytes; an entry's keyOff is relative to arenaPtr
+//   32 valueKind  VALUE_I64 | VALUE_F64
+//   36 resume     written on STATUS_GROW: where to call again from (record index or byte offset)
+//   40 need       written on STATUS_GROW: arena bytes the key that did not fit needs
+//                 (0 when the entries ran out)
+//   44 scratchPtr WORD_SCRATCH_BYTES (8-aligned) the table owns; wordCount batches the
+//                 words of each stretch of input there (0 is allowed for the other kernels)
+// Entry (ENTRY_BYTES = 64, one cache line when entriesPtr is 64-aligned):
+//   0 hash u64, 8 keyOff u32, 12 keyLen u32, 16 prefix: the key's first 16 bytes,
+//   zero-padded, 32 count i64, 40 sum, 48 min, 56 max (i64|f64).
+//   The prefix lets the word counter compare keys of up to 16 bytes without touching
+//   the arena (one cache line per probe hit); the arena still holds every whole key.
+// A new entry starts at count 0, sum 0, min = largest value, max = smallest value
+// (i64 limits or +-Infinity) and then takes its first value like any other.
 //
-// Kernels (all return STATUS_OK, or STATUS_GROW with header.resume set):
+// Kernels (all return STATUS_OK, or STATUS_GROW with header.resume set; STATUS_INVALID
+// when the header is inconsistent, and nothing is read beyond what the header allows):
 //   tableInsert(tbl, data, offsets, hashes, values, n, start)
 //     keys as in xxh64Batch; hashes u64[n] or 0 to hash here; values (i64|f64)[n] or 0 for 1 each.
 //   wordCount(tbl, src, len, flags) : tokenize (+ lowercase in place) + hash + count,
@@ -26,40 +38,605 @@
 //   tableEmit(tbl, partitions, out, outCap, offsets): records grouped by partition
 //     (hash % partitions, u64), offsets u32[partitions + 1]. Record: keyLen u32, key bytes,
 //     hash u64, count i64, sum, min, max (8 bytes each) = BLOCK_RECORD_OVERHEAD + keyLen.
+//     STATUS_FULL (nothing usable written) when outCap < tableEmitSize(tbl).
 //   tableInsertBlock(tbl, block, len, start): upsert emitted records [start, len) of a
 //     block segment, combining aggregates; header.resume is a byte offset.
-import { STATUS_OK } from "./status";
+//
+// Algorithms: linear probing (Knuth, TAOCP vol. 3, 6.4 "Algorithm L") over an index of
+// 8-byte slots that carry a 32-bit hash tag next to the entry number, so a probe compares
+// the tag before it touches an entry or key bytes (the layout of SwissTable/F14's tag
+// filtering, reduced to one tag per slot). The home slot folds both hash halves
+// (lo ^ hi): shuffle partitions are `hash % R`, so within one reduce partition the low
+// hash bits are constant and must not pick the slot alone. The word scan classifies 64
+// bytes at a time into a separator bitmask (SIMD compare + bitmask) and walks word
+// boundaries with count-trailing-zeros, as in simdjson's structural-index stage
+// (Langdale & Lemire, "Parsing Gigabytes of JSON per Second", VLDB J. 2019).
+import { STATUS_OK, STATUS_GROW, STATUS_FULL, STATUS_INVALID } from "./status";
+import { xxh64 } from "./hash";
+
+// XXH64 primes (xxhash_spec.md), for the branch-free short-key hash below.
+// @ts-ignore: decorator
+@inline const P1: u64 = 0x9E3779B185EBCA87;
+// @ts-ignore: decorator
+@inline const P2: u64 = 0xC2B2AE3D27D4EB4F;
+// @ts-ignore: decorator
+@inline const P3: u64 = 0x165667B19E3779F9;
+// @ts-ignore: decorator
+@inline const P4: u64 = 0x85EBCA77C2B2AE63;
+// @ts-ignore: decorator
+@inline const P5: u64 = 0x27D4EB2F165667C5;
+import {
+  FLAG_LOWERCASE, FLAG_NONALNUM, FLAG_FINAL,
+  spaceMask, lowerVec, lowerByte, isSpace, isNonAlnumSeparator,
+} from "./ascii";
 
 export const TABLE_HEADER_BYTES: u32 = 64;
-export const ENTRY_BYTES: u32 = 48;
+export const ENTRY_BYTES: u32 = 64;
 export const BLOCK_RECORD_OVERHEAD: u32 = 44;
 export const VALUE_I64: u32 = 0;
 export const VALUE_F64: u32 = 1;
+/** Bytes of the scratch area wordCount needs at header.scratchPtr. */
+export const WORD_SCRATCH_BYTES: u32 = 64 * 40;
+
+// Header field offsets.
+// @ts-ignore: decorator
+@inline const H_INDEX: usize = 0;
+// @ts-ignore: decorator
+@inline const H_MASK: usize = 4;
+// @ts-ignore: decorator
+@inline const H_ENTRIES: usize = 8;
+// @ts-ignore: decorator
+@inline const H_CAP: usize = 12;
+// @ts-ignore: decorator
+@inline const H_COUNT: usize = 16;
+// @ts-ignore: decorator
+@inline const H_ARENA: usize = 20;
+// @ts-ignore: decorator
+@inline const H_ARENA_CAP: usize = 24;
+// @ts-ignore: decorator
+@inline const H_ARENA_USED: usize = 28;
+// @ts-ignore: decorator
+@inline const H_KIND: usize = 32;
+// @ts-ignore: decorator
+@inline const H_RESUME: usize = 36;
+// @ts-ignore: decorator
+@inline const H_NEED: usize = 40;
+// @ts-ignore: decorator
+@inline const H_SCRATCH: usize = 44;
+
+// wordCount's batch: records of (ws u32 offset from src, len u32, lo u64, hi u64,
+// hash u64, hint u64). A batch is processed once it holds WORD_BATCH words; a 64-byte
+// block ends at most 32 words, so 64 records always suffice.
+// @ts-ignore: decorator
+@inline const WORD_BATCH: u32 = 32;
+// @ts-ignore: decorator
+@inline const REC_SIZE: usize = 40;
+
+// Entry field offsets.
+// @ts-ignore: decorator
+@inline const E_HASH: usize = 0;
+// @ts-ignore: decorator
+@inline const E_KEYOFF: usize = 8;
+// @ts-ignore: decorator
+@inline const E_KEYLEN: usize = 12;
+// @ts-ignore: decorator
+@inline const E_PREFIX: usize = 16;
+// @ts-ignore: decorator
+@inline const E_COUNT: usize = 32;
+// @ts-ignore: decorator
+@inline const E_SUM: usize = 40;
+// @ts-ignore: decorator
+@inline const E_MIN: usize = 48;
+// @ts-ignore: decorator
+@inline const E_MAX: usize = 56;
+// @ts-ignore: decorator
+@inline const ENTRY_SIZE: usize = 64;
+// @ts-ignore: decorator
+@inline const PREFIX_BYTES: u32 = 16;
+
+// @ts-ignore: decorator
+@inline const TAG_MASK: u64 = 0xFFFFFFFF00000000;
+
+// findOrAdd's two non-entry answers (entries live above the 64 KiB control area).
+// @ts-ignore: decorator
+@inline const NO_ROOM: usize = 0;
+// @ts-ignore: decorator
+@inline const CORRUPT: usize = 1;
+
+/** The home slot of a hash: both halves folded, see the header comment. */
+// @ts-ignore: decorator
+@inline function homeSlot(h: u64, mask: u32): u32 {
+  return (<u32>h ^ <u32>(h >> 32)) & mask;
+}
+
+/** True when the header describes a usable table (probing always finds an empty slot). */
+function tableValid(tbl: usize): bool {
+  const mask = <u64>load<u32>(tbl, H_MASK);
+  const cap = <u64>load<u32>(tbl, H_CAP);
+  return (mask & (mask + 1)) == 0 &&
+    mask + 1 > cap &&
+    load<u32>(tbl, H_COUNT) <= <u32>cap &&
+    load<u32>(tbl, H_ARENA_USED) <= load<u32>(tbl, H_ARENA_CAP) &&
+    load<u32>(tbl, H_KIND) <= VALUE_F64;
+}
+
+// @ts-ignore: decorator
+@inline function bytesEqual(a: usize, b: usize, n: usize): bool {
+  let i: usize = 0;
+  while (i + 8 <= n) {
+    if (load<u64>(a + i) != load<u64>(b + i)) return false;
+    i += 8;
+  }
+  if (i + 4 <= n) {
+    if (load<u32>(a + i) != load<u32>(b + i)) return false;
+    i += 4;
+  }
+  while (i < n) {
+    if (load<u8>(a + i) != load<u8>(b + i)) return false;
+    i++;
+  }
+  return true;
+}
+
+/**
+ * Appends a new entry for `key` and points the empty slot at it. Cold path (once per
+ * distinct key). Returns NO_ROOM (header.need set) when entries or arena are full.
+ */
+function addEntry(tbl: usize, slotPtr: usize, key: usize, len: u32, h: u64): usize {
+  const n = load<u32>(tbl, H_COUNT);
+  if (n >= load<u32>(tbl, H_CAP)) {
+    store<u32>(tbl, 0, H_NEED);
+    return NO_ROOM;
+  }
+  const used = load<u32>(tbl, H_ARENA_USED);
+  if (len > load<u32>(tbl, H_ARENA_CAP) - used) {
+    store<u32>(tbl, len, H_NEED);
+    return NO_ROOM;
+  }
+  memory.copy(<usize>load<u32>(tbl, H_ARENA) + used, key, len);
+  const e = <usize>load<u32>(tbl, H_ENTRIES) + <usize>n * ENTRY_SIZE;
+  store<u64>(e, h, E_HASH);
+  store<u32>(e, used, E_KEYOFF);
+  store<u32>(e, len, E_KEYLEN);
+  store<u64>(e, 0, E_PREFIX);
+  store<u64>(e, 0, E_PREFIX + 8);
+  memory.copy(e + E_PREFIX, key, len < PREFIX_BYTES ? len : PREFIX_BYTES);
+  store<i64>(e, 0, E_COUNT);
+  if (load<u32>(tbl, H_KIND) == VALUE_F64) {
+    store<f64>(e, 0, E_SUM);
+    store<f64>(e, Infinity, E_MIN);
+    store<f64>(e, -Infinity, E_MAX);
+  } else {
+    store<i64>(e, 0, E_SUM);
+    store<i64>(e, i64.MAX_VALUE, E_MIN);
+    store<i64>(e, i64.MIN_VALUE, E_MAX);
+  }
+  store<u64>(slotPtr, (h & TAG_MASK) | <u64>(n + 1));
+  store<u32>(tbl, n + 1, H_COUNT);
+  store<u32>(tbl, used + len, H_ARENA_USED);
+  return e;
+}
+
+/**
+ * The entry of `key` (hash `h`), added if new. The lookup fields come in as arguments
+ * so the hot loop keeps them in locals. Returns NO_ROOM or CORRUPT instead of an entry
+ * when the key does not fit or the index has no empty slot (a caller bug: never loops).
+ */
+// @ts-ignore: decorator
+@inline function findOrAdd(tbl: usize, index: usize, mask: u32, entries: usize, arena: usize, key: usize, len: u32, h: u64): usize {
+  const tag = h & TAG_MASK;
+  let i = homeSlot(h, mask);
+  let slotPtr = index + (<usize>i << 3);
+  let slot = load<u64>(slotPtr);
+  let probes: u32 = 0;
+  while (slot != 0) {
+    if ((slot & TAG_MASK) == tag) {
+      const e = entries + <usize>(<u32>slot - 1) * ENTRY_SIZE;
+      if (load<u64>(e, E_HASH) == h && load<u32>(e, E_KEYLEN) == len &&
+          bytesEqual(arena + <usize>load<u32>(e, E_KEYOFF), key, <usize>len)) return e;
+    }
+    if (++probes > mask) return CORRUPT;
+    i = (i + 1) & mask;
+    slotPtr = index + (<usize>i << 3);
+    slot = load<u64>(slotPtr);
+  }
+  return addEntry(tbl, slotPtr, key, len, h);
+}
+
+/** Mask of the first `len` bytes of a u64 (all of it when len >= 8). */
+// @ts-ignore: decorator
+@inline function lowMask(len: u32): u64 {
+  // For len >= 8 the shift amount wraps (wasm shifts mod 64); select discards it.
+  return select<u64>(<u64>-1, (<u64>1 << (<u64>len << 3)) - 1, len >= 8);
+}
+
+/**
+ * XXH64 (seed 0) of a key of `len` < 16 bytes given as its zero-padded halves lo (bytes
+ * 0-7) and hi (bytes 8-15): the same steps as xxh64() in hash.ts, taken or skipped with
+ * `select` instead of branches. Word lengths are random, so xxh64's length branches
+ * mispredict about once per step; here the chain is longer but never flushes.
+ */
+// @ts-ignore: decorator
+@inline function xxh64Short(lo: u64, hi: u64, len: u32): u64 {
+  let h: u64 = P5 + <u64>len;
+  const has8 = len >= 8;
+  h = select<u64>(rotl<u64>(h ^ (rotl<u64>(lo * P2, 31) * P1), 27) * P1 + P4, h, has8);
+  let rest = select<u64>(hi, lo, has8);
+  const r = len & 7;
+  const has4 = r >= 4;
+  h = select<u64>(rotl<u64>(h ^ ((rest & 0xFFFFFFFF) * P1), 23) * P2 + P3, h, has4);
+  rest = select<u64>(rest >> 32, rest, has4);
+  const b = r & 3;
+  h = select<u64>(rotl<u64>(h ^ ((rest & 0xFF) * P5), 11) * P1, h, b >= 1);
+  h = select<u64>(rotl<u64>(h ^ (((rest >> 8) & 0xFF) * P5), 11) * P1, h, b >= 2);
+  h = select<u64>(rotl<u64>(h ^ (((rest >> 16) & 0xFF) * P5), 11) * P1, h, b >= 3);
+  h ^= h >> 33;
+  h *= P2;
+  h ^= h >> 29;
+  h *= P3;
+  h ^= h >> 32;
+  return h;
+}
+
+/**
+ * findOrAdd for a key of < 16 bytes at `key` given as zero-padded halves lo/hi: a hit
+ * is decided inside the entry's cache line (tag, hash, length, prefix) without the arena.
+ */
+// @ts-ignore: decorator
+@inline function findOrAddShort(tbl: usize, index: usize, mask: u32, entries: usize, key: usize, len: u32, lo: u64, hi: u64, h: u64): usize {
+  const tag = h & TAG_MASK;
+  let i = homeSlot(h, mask);
+  let slotPtr = index + (<usize>i << 3);
+  let slot = load<u64>(slotPtr);
+  let probes: u32 = 0;
+  while (slot != 0) {
+    if ((slot & TAG_MASK) == tag) {
+      const e = entries + <usize>(<u32>slot - 1) * ENTRY_SIZE;
+      // One branch for the whole compare: hits are the common case.
+      const diff = (load<u64>(e, E_HASH) ^ h) | <u64>(load<u32>(e, E_KEYLEN) ^ len) |
+        (load<u64>(e, E_PREFIX) ^ lo) | (load<u64>(e, E_PREFIX + 8) ^ hi);
+      if (diff == 0) return e;
+    }
+    if (++probes > mask) return CORRUPT;
+    i = (i + 1) & mask;
+    slotPtr = index + (<usize>i << 3);
+    slot = load<u64>(slotPtr);
+  }
+  return addEntry(tbl, slotPtr, key, len, h);
+}
+
+/** Adds one observation of `count` values totalling `sum` with extremes min/max (i64). */
+// @ts-ignore: decorator
+@inline function combineI64(e: usize, count: i64, sum: i64, lo: i64, hi: i64): void {
+  store<i64>(e, load<i64>(e, E_COUNT) + count, E_COUNT);
+  store<i64>(e, load<i64>(e, E_SUM) + sum, E_SUM);
+  if (lo < load<i64>(e, E_MIN)) store<i64>(e, lo, E_MIN);
+  if (hi > load<i64>(e, E_MAX)) store<i64>(e, hi, E_MAX);
+}
+
+/** As combineI64 for f64 values (min/max with f64.min/f64.max semantics, as Math.min/max). */
+// @ts-ignore: decorator
+@inline function combineF64(e: usize, count: i64, sum: f64, lo: f64, hi: f64): void {
+  store<i64>(e, load<i64>(e, E_COUNT) + count, E_COUNT);
+  store<f64>(e, load<f64>(e, E_SUM) + sum, E_SUM);
+  store<f64>(e, min<f64>(load<f64>(e, E_MIN), lo), E_MIN);
+  store<f64>(e, max<f64>(load<f64>(e, E_MAX), hi), E_MAX);
+}
+
+/** Combines a whole aggregate record (count, sum, min, max at `agg`) into entry `e`. */
+// @ts-ignore: decorator
+@inline function combineRecord(e: usize, agg: usize, f64Kind: bool): void {
+  if (f64Kind) combineF64(e, load<i64>(agg), load<f64>(agg, 8), load<f64>(agg, 16), load<f64>(agg, 24));
+  else combineI64(e, load<i64>(agg), load<i64>(agg, 8), load<i64>(agg, 16), load<i64>(agg, 24));
+}
 
 export function tableInsert(tbl: usize, data: usize, offsets: usize, hashes: usize, values: usize, n: u32, start: u32): i32 {
+  if (!tableValid(tbl)) return STATUS_INVALID;
+  const index = <usize>load<u32>(tbl, H_INDEX);
+  const mask = load<u32>(tbl, H_MASK);
+  const entries = <usize>load<u32>(tbl, H_ENTRIES);
+  const arena = <usize>load<u32>(tbl, H_ARENA);
+  const f64Kind = load<u32>(tbl, H_KIND) == VALUE_F64;
+  for (let i = start; i < n; i++) {
+    const from = load<u32>(offsets + (<usize>i << 2));
+    const to = load<u32>(offsets + (<usize>i << 2), 4);
+    if (to < from) return STATUS_INVALID;
+    const key = data + <usize>from;
+    const len = to - from;
+    const h = hashes != 0 ? load<u64>(hashes + (<usize>i << 3)) : xxh64(key, len, 0);
+    const e = findOrAdd(tbl, index, mask, entries, arena, key, len, h);
+    if (e <= CORRUPT) {
+      store<u32>(tbl, i, H_RESUME);
+      return e == NO_ROOM ? STATUS_GROW : STATUS_INVALID;
+    }
+    if (f64Kind) {
+      const v = values != 0 ? load<f64>(values + (<usize>i << 3)) : 1.0;
+      combineF64(e, 1, v, v, v);
+    } else {
+      const v = values != 0 ? load<i64>(values + (<usize>i << 3)) : 1;
+      combineI64(e, 1, v, v, v);
+    }
+  }
+  store<u32>(tbl, n, H_RESUME);
+  return STATUS_OK;
+}
+
+/**
+ * SIMD: lanes set where the byte separates words in non-alphanumeric mode. Same
+ * contract as ascii.ts's nonAlnumMask, which does not compile in AS 0.28.20
+ * (`i8x16.splat(0x80)` needs an i8); bytes >= 0x80 are the negative signed lanes.
+ */
+// @ts-ignore: decorator
+@inline function nonAlnumSepMask(v: v128): v128 {
+  const digit = i8x16.le_u(i8x16.sub(v, i8x16.splat(0x30)), i8x16.splat(9));
+  const alpha = i8x16.le_u(i8x16.sub(v128.or(v, i8x16.splat(0x20)), i8x16.splat(0x61)), i8x16.splat(25));
+  const high = i8x16.lt_s(v, i8x16.splat(0));
+  return v128.not(v128.or(v128.or(digit, alpha), high));
+}
+
+/** Separator bitmask of the 64 bytes at `p` (bit i = byte i), lowercasing them first if asked. */
+// @ts-ignore: decorator
+@inline function separators64(p: usize, lower: bool, nonAlnum: bool): u64 {
+  let a = v128.load(p);
+  let b = v128.load(p, 16);
+  let c = v128.load(p, 32);
+  let d = v128.load(p, 48);
+  if (lower) {
+    a = lowerVec(a); v128.store(p, a);
+    b = lowerVec(b); v128.store(p, b, 16);
+    c = lowerVec(c); v128.store(p, c, 32);
+    d = lowerVec(d); v128.store(p, d, 48);
+  }
+  if (nonAlnum) {
+    a = nonAlnumSepMask(a); b = nonAlnumSepMask(b); c = nonAlnumSepMask(c); d = nonAlnumSepMask(d);
+  } else {
+    a = spaceMask(a); b = spaceMask(b); c = spaceMask(c); d = spaceMask(d);
+  }
+  return <u64>i8x16.bitmask(a) |
+    (<u64>i8x16.bitmask(b) << 16) |
+    (<u64>i8x16.bitmask(c) << 32) |
+    (<u64>i8x16.bitmask(d) << 48);
+}
+
+/** As separators64 for the last `take` (< 64) bytes; bits at and beyond `take` are set. */
+function separatorsTail(p: usize, take: u32, lower: bool, nonAlnum: bool): u64 {
+  let sep: u64 = take < 64 ? (<u64>-1) << take : 0;
+  for (let i: u32 = 0; i < take; i++) {
+    let c = <u32>load<u8>(p + i);
+    if (lower) {
+      c = lowerByte(c);
+      store<u8>(p + i, <u8>c);
+    }
+    if (nonAlnum ? isNonAlnumSeparator(c) : isSpace(c)) sep |= <u64>1 << i;
+  }
+  return sep;
+}
+
+/**
+ * Counts the batched words at `scratch` (value 1 each), in input order. Two passes, so
+ * the cache misses of different words overlap instead of queueing one after another:
+ * first every word's home-slot entry is loaded (a hint: wrong or stale entries cost
+ * only the load), then each word is looked up for real with its lines already cached.
+ */
+function countBatch(tbl: usize, src: usize, scratch: usize, nb: u32, shortLimit: u64, f64Kind: bool): i32 {
+  const index = <usize>load<u32>(tbl, H_INDEX);
+  const mask = load<u32>(tbl, H_MASK);
+  const entries = <usize>load<u32>(tbl, H_ENTRIES);
+  const arena = <usize>load<u32>(tbl, H_ARENA);
+  // Tight loops of independent loads: the out-of-order core keeps many misses in flight
+  // (wasm has no prefetch instruction; a load whose value is stored is the next best).
+  for (let k: u32 = 0; k < nb; k++) {
+    const rec = scratch + <usize>k * REC_SIZE;
+    store<u64>(rec, load<u64>(index + (<usize>homeSlot(load<u64>(rec, 24), mask) << 3)), 32);
+  }
+  for (let k: u32 = 0; k < nb; k++) {
+    const rec = scratch + <usize>k * REC_SIZE;
+    const slot = load<u64>(rec, 32);
+    const e = entries + <usize>select<u32>(<u32>slot - 1, 0, slot != 0) * ENTRY_SIZE;
+    store<u64>(rec, load<u64>(e, E_HASH), 32);
+  }
+  for (let k: u32 = 0; k < nb; k++) {
+    const rec = scratch + <usize>k * REC_SIZE;
+    const ws = src + <usize>load<u32>(rec);
+    const klen = load<u32>(rec, 4);
+    const h = load<u64>(rec, 24);
+    const entry = klen < 16 && <u64>ws <= shortLimit
+      ? findOrAddShort(tbl, index, mask, entries, ws, klen, load<u64>(rec, 8), load<u64>(rec, 16), h)
+      : findOrAdd(tbl, index, mask, entries, arena, ws, klen, h);
+    if (entry <= CORRUPT) {
+      store<u32>(tbl, <u32>(ws - src), H_RESUME);
+      return entry == NO_ROOM ? STATUS_GROW : STATUS_INVALID;
+    }
+    if (f64Kind) {
+      combineF64(entry, 1, 1.0, 1.0, 1.0);
+    } else {
+      combineI64(entry, 1, 1, 1, 1);
+    }
+  }
   return STATUS_OK;
 }
 
 export function wordCount(tbl: usize, src: usize, len: u32, flags: u32): i32 {
+  if (!tableValid(tbl)) return STATUS_INVALID;
+  const index = <usize>load<u32>(tbl, H_INDEX);
+  const mask = load<u32>(tbl, H_MASK);
+  const f64Kind = load<u32>(tbl, H_KIND) == VALUE_F64;
+  const lower = (flags & FLAG_LOWERCASE) != 0;
+  const nonAlnum = (flags & FLAG_NONALNUM) != 0;
+  const final = (flags & FLAG_FINAL) != 0;
+  const end = src + <usize>len;
+  const scratch = <usize>load<u32>(tbl, H_SCRATCH);
+  if (scratch == 0) return STATUS_INVALID;
+  let nb: u32 = 0;      // words in the batch
+  // Short words are read with two 8-byte loads that may run past the word (never past
+  // the memory): words starting below `shortLimit` may take that path.
+  const memTop = <u64>memory.size() << 16;
+  const shortLimit = memTop >= 16 ? memTop - 16 : 0;
+
+  let p = src;          // start of the current 64-byte block
+  let rem = len;        // bytes from p to the end
+  let inWord = false;   // a word started before the current position and has not ended
+  let ws: usize = 0;    // its first byte
+  // With FLAG_FINAL one extra, empty block (all separators) ends a word touching the
+  // end, so every word is counted at the one site below.
+  while (rem > 0 || (final && inWord)) {
+    const take = rem < 64 ? rem : 64;
+    const sep = take == 64 ? separators64(p, lower, nonAlnum) : separatorsTail(p, take, lower, nonAlnum);
+    let bits = ~sep;    // word bytes not yet passed
+    while (true) {
+      let rest = sep;
+      if (!inWord) {
+        if (bits == 0) break;
+        const s = ctz(bits);
+        ws = p + <usize>s;
+        rest = sep & ((<u64>-1) << s);
+      }
+      if (rest == 0) { inWord = true; break; }    // the word runs into the next block
+      const e = ctz(rest);
+      const we = p + <usize>e;
+      if (we == end && !final) { inWord = true; break; }   // may continue in the next chunk
+      const klen = <u32>(we - ws);
+      const rec = scratch + <usize>nb * REC_SIZE;
+      store<u32>(rec, <u32>(ws - src));
+      store<u32>(rec, klen, 4);
+      if (klen < 16 && <u64>ws <= shortLimit) {
+        const lo = load<u64>(ws) & lowMask(klen);
+        const hi = klen > 8 ? load<u64>(ws, 8) & lowMask(klen - 8) : 0;
+        const h = xxh64Short(lo, hi, klen);
+        store<u64>(rec, lo, 8);
+        store<u64>(rec, hi, 16);
+        store<u64>(rec, h, 24);
+      } else {
+        store<u64>(rec, xxh64(ws, klen, 0), 24);
+      }
+      nb++;
+      inWord = false;
+      bits &= (<u64>-1) << e;
+    }
+    p += <usize>take;
+    rem -= take;
+    if (nb >= WORD_BATCH) {
+      const status = countBatch(tbl, src, scratch, nb, shortLimit, f64Kind);
+      if (status != STATUS_OK) return status;
+      nb = 0;
+    }
+  }
+  if (nb > 0) {
+    const status = countBatch(tbl, src, scratch, nb, shortLimit, f64Kind);
+    if (status != STATUS_OK) return status;
+  }
+  store<u32>(tbl, inWord ? <u32>(ws - src) : len, H_RESUME);
   return STATUS_OK;
 }
 
 export function tableRebuildIndex(tbl: usize): i32 {
+  if (!tableValid(tbl)) return STATUS_INVALID;
+  const index = <usize>load<u32>(tbl, H_INDEX);
+  const mask = load<u32>(tbl, H_MASK);
+  const entries = <usize>load<u32>(tbl, H_ENTRIES);
+  const n = load<u32>(tbl, H_COUNT);
+  memory.fill(index, 0, (<usize>mask + 1) << 3);
+  for (let j: u32 = 0; j < n; j++) {
+    const h = load<u64>(entries + <usize>j * ENTRY_SIZE, E_HASH);
+    let i = homeSlot(h, mask);
+    // Terminates: n <= entryCap < slot count, so an empty slot exists.
+    while (load<u64>(index + (<usize>i << 3)) != 0) i = (i + 1) & mask;
+    store<u64>(index + (<usize>i << 3), (h & TAG_MASK) | <u64>(j + 1));
+  }
   return STATUS_OK;
 }
 
 export function tableMerge(dst: usize, src: usize, start: u32): i32 {
+  if (dst == src || !tableValid(dst) || !tableValid(src)) return STATUS_INVALID;
+  if (load<u32>(dst, H_KIND) != load<u32>(src, H_KIND)) return STATUS_INVALID;
+  const index = <usize>load<u32>(dst, H_INDEX);
+  const mask = load<u32>(dst, H_MASK);
+  const entries = <usize>load<u32>(dst, H_ENTRIES);
+  const arena = <usize>load<u32>(dst, H_ARENA);
+  const f64Kind = load<u32>(dst, H_KIND) == VALUE_F64;
+  const srcEntries = <usize>load<u32>(src, H_ENTRIES);
+  const srcArena = <usize>load<u32>(src, H_ARENA);
+  const n = load<u32>(src, H_COUNT);
+  for (let i = start; i < n; i++) {
+    const se = srcEntries + <usize>i * ENTRY_SIZE;
+    const key = srcArena + <usize>load<u32>(se, E_KEYOFF);
+    const e = findOrAdd(dst, index, mask, entries, arena, key, load<u32>(se, E_KEYLEN), load<u64>(se, E_HASH));
+    if (e <= CORRUPT) {
+      store<u32>(dst, i, H_RESUME);
+      return e == NO_ROOM ? STATUS_GROW : STATUS_INVALID;
+    }
+    combineRecord(e, se + E_COUNT, f64Kind);
+  }
+  store<u32>(dst, n, H_RESUME);
   return STATUS_OK;
 }
 
 export function tableEmitSize(tbl: usize): u32 {
-  return 0;
+  return load<u32>(tbl, H_COUNT) * BLOCK_RECORD_OVERHEAD + load<u32>(tbl, H_ARENA_USED);
 }
 
 export function tableEmit(tbl: usize, partitions: u32, out: usize, outCap: u32, offsets: usize): i32 {
+  if (!tableValid(tbl) || partitions == 0) return STATUS_INVALID;
+  const n = load<u32>(tbl, H_COUNT);
+  const size = <u64>n * BLOCK_RECORD_OVERHEAD + <u64>load<u32>(tbl, H_ARENA_USED);
+  if (size > <u64>outCap) return STATUS_FULL;
+  const entries = <usize>load<u32>(tbl, H_ENTRIES);
+  const arena = <usize>load<u32>(tbl, H_ARENA);
+  const parts = <u64>partitions;
+  // Counting sort by partition: sizes into offsets[p + 1], prefix sums, then offsets[p]
+  // is partition p's write cursor; after the fill it holds p's end, so shift by one.
+  memory.fill(offsets, 0, (<usize>partitions + 1) << 2);
+  for (let i: u32 = 0; i < n; i++) {
+    const e = entries + <usize>i * ENTRY_SIZE;
+    const at = offsets + ((<usize>(load<u64>(e, E_HASH) % parts) + 1) << 2);
+    store<u32>(at, load<u32>(at) + BLOCK_RECORD_OVERHEAD + load<u32>(e, E_KEYLEN));
+  }
+  for (let p: u32 = 1; p <= partitions; p++) {
+    const at = offsets + (<usize>(p - 1) << 2);
+    store<u32>(at, load<u32>(at) + load<u32>(at, 4), 4);
+  }
+  for (let i: u32 = 0; i < n; i++) {
+    const e = entries + <usize>i * ENTRY_SIZE;
+    const h = load<u64>(e, E_HASH);
+    const at = offsets + (<usize>(h % parts) << 2);
+    const rec = out + <usize>load<u32>(at);
+    const klen = load<u32>(e, E_KEYLEN);
+    store<u32>(rec, klen);
+    memory.copy(rec + 4, arena + <usize>load<u32>(e, E_KEYOFF), klen);
+    const tail = rec + 4 + <usize>klen;
+    store<u64>(tail, h);
+    memory.copy(tail + 8, e + E_COUNT, 32);
+    store<u32>(at, load<u32>(at) + BLOCK_RECORD_OVERHEAD + klen);
+  }
+  for (let p = partitions; p > 0; p--) {
+    store<u32>(offsets + (<usize>p << 2), load<u32>(offsets + (<usize>(p - 1) << 2)));
+  }
+  store<u32>(offsets, 0);
   return STATUS_OK;
 }
 
 export function tableInsertBlock(tbl: usize, block: usize, len: u32, start: u32): i32 {
+  if (!tableValid(tbl)) return STATUS_INVALID;
+  const index = <usize>load<u32>(tbl, H_INDEX);
+  const mask = load<u32>(tbl, H_MASK);
+  const entries = <usize>load<u32>(tbl, H_ENTRIES);
+  const arena = <usize>load<u32>(tbl, H_ARENA);
+  const f64Kind = load<u32>(tbl, H_KIND) == VALUE_F64;
+  let at = start;
+  while (at < len) {
+    if (len - at < BLOCK_RECORD_OVERHEAD) return STATUS_INVALID;
+    const rec = block + <usize>at;
+    const klen = load<u32>(rec);
+    if (klen > len - at - BLOCK_RECORD_OVERHEAD) return STATUS_INVALID;
+    const tail = rec + 4 + <usize>klen;
+    const e = findOrAdd(tbl, index, mask, entries, arena, rec + 4, klen, load<u64>(tail));
+    if (e <= CORRUPT) {
+      store<u32>(tbl, at, H_RESUME);
+      return e == NO_ROOM ? STATUS_GROW : STATUS_INVALID;
+    }
+    combineRecord(e, tail + 8, f64Kind);
+    at += BLOCK_RECORD_OVERHEAD + klen;
+  }
+  store<u32>(tbl, len, H_RESUME);
   return STATUS_OK;
 }

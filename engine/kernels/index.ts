@@ -7,3 +7,4 @@ export * from './hash.js';
 export * from './lines.js';
 export * from './tokenizer.js';
 export * from './sort.js';
+export * from './combiner.js';

@@ -1,0 +1,345 @@
+// The combiner table: kiln's map-side-combine and reduce-side aggregation, a hash table
+// of byte-string keys with count/sum/min/max per key, living in kernel memory.
+// Policy: the table owns five regions (header, index, entries, key arena, word scratch) taken from one
+// KernelRuntime's allocator, starts small and grows by doubling when a kernel reports
+// GROW, then calls again from where the kernel stopped, so no call ever loses input.
+// The index is kept at <= 0.5 load and sized to the entries actually held, because the
+// table's speed is cache-bound (DESIGN.md: 335 MB/s with a 4 MiB table, 159 with 64 MiB).
+// `clear()` keeps every region: re-touching memory is ~75x cheaper than first touch.
+// Concurrency: a table is used by one thread at a time; another thread may read it
+// (merge from it) by header pointer once its builder has finished.
+// Layout of header, entries and blocks: kernels/combiner.ts.
+import type { Region } from '../memory/region.js';
+import type { KernelRuntime } from './runtime.js';
+import { SCAN_FLAGS } from './exports.js';
+import { KernelError, decodeStatus, unreachable } from './status.js';
+
+/** How a table stores the values it aggregates. */
+export type ValueKind = 'i64' | 'f64';
+
+/** A value of kind K as JS sees it: i64 as bigint (exact), f64 as number. */
+export type ValueOf<K extends ValueKind> = K extends 'i64' ? bigint : number;
+
+/** Options of a {@link CombinerTable}. */
+export interface CombinerOptions<K extends ValueKind = 'i64'> {
+  /** Storage of sum/min/max (default 'i64'). Tables merge only with tables of their kind. */
+  valueKind?: K;
+  /** Distinct keys to make room for up front (default 1024); the table grows past it. */
+  expectedKeys?: number;
+  /** Key bytes to make room for up front (default 16 per expected key). */
+  expectedKeyBytes?: number;
+}
+
+/** Options of {@link CombinerTable.countWords}. */
+export interface WordOptions {
+  /** Lowercase ASCII letters in place before counting. */
+  lowercase?: boolean;
+  /** Split on every ASCII byte that is not [0-9A-Za-z] (default: ASCII whitespace). */
+  nonAlnum?: boolean;
+  /** The range ends the input: a trailing word is counted (else left for the next chunk). */
+  final?: boolean;
+}
+
+/** A batch of keys in kernel memory: key i is bytes [offsets[i], offsets[i+1]) of `data`. */
+export interface KeyBatch {
+  /** Pointer to the key bytes. */
+  data: number;
+  /** Pointer to u32[n + 1] offsets relative to `data`. */
+  offsets: number;
+  /** Number of keys. */
+  n: number;
+  /** Pointer to u64[n] XXH64 (seed 0) hashes of the keys; hashed by the kernel when omitted. */
+  hashes?: number;
+  /** Pointer to n values (i64 or f64, as the table's kind); 1 each when omitted. */
+  values?: number;
+}
+
+/** One key's aggregate, read from the table's entries. */
+export interface CombinerEntry<K extends ValueKind = 'i64', Key = Uint8Array> {
+  key: Key;
+  /** XXH64 (seed 0) of the key bytes. */
+  hash: bigint;
+  count: number;
+  sum: ValueOf<K>;
+  min: ValueOf<K>;
+  max: ValueOf<K>;
+}
+
+/** A shuffle block written by {@link CombinerTable.emit}; the caller owns both regions. */
+export interface EmittedBlock {
+  /** Records grouped by partition (layout: kernels/combiner.ts). */
+  block: Region;
+  /** u32[partitions + 1]: partition p is bytes [offsets[p], offsets[p+1]) of the block. */
+  offsets: Region;
+  /** Bytes written to the block. */
+  bytes: number;
+  partitions: number;
+}
+
+// Header field offsets (u32 each), as in kernels/combiner.ts.
+const H = { index: 0, mask: 4, entries: 8, cap: 12, count: 16, arena: 20, arenaCap: 24, arenaUsed: 28, kind: 32, resume: 36, need: 40, scratch: 44 } as const;
+const HEADER_BYTES = 64;
+const ENTRY_BYTES = 64;
+const KIND_CODE: Readonly<Record<ValueKind, number>> = { i64: 0, f64: 1 };
+/** Largest entry count whose entries region stays addressable (u32 offsets, 4 GiB memory). */
+const MAX_ENTRIES = 2 ** 26;
+
+/** A hash table of byte-string keys aggregating count, sum, min and max per key. */
+export class CombinerTable<K extends ValueKind = 'i64'> {
+  /** The table's header in kernel memory (hand it to another thread to merge from). */
+  readonly header: number;
+  /** Value storage of sum/min/max. */
+  readonly valueKind: K;
+  private headerRegion: Region;
+  private index: Region;
+  private entriesRegion: Region;
+  private arena: Region;
+  private readonly scratch: Region;
+  private freed = false;
+
+  constructor(private readonly rt: KernelRuntime, options: CombinerOptions<K> = {}) {
+    this.valueKind = (options.valueKind ?? 'i64') as K;
+    const keys = Math.min(MAX_ENTRIES, Math.max(16, nextPow2(options.expectedKeys ?? 1024)));
+    const keyBytes = Math.max(1024, options.expectedKeyBytes ?? 16 * keys);
+    const { allocator } = rt;
+    this.headerRegion = allocator.alloc(HEADER_BYTES);
+    this.header = this.headerRegion.ptr;
+    this.entriesRegion = allocator.alloc(keys * ENTRY_BYTES);
+    this.index = allocator.alloc(2 * keys * 8);
+    this.arena = allocator.alloc(keyBytes);
+    this.scratch = allocator.alloc(rt.exports.WORD_SCRATCH_BYTES.value as number);
+    rt.u8.fill(0, this.header, this.header + HEADER_BYTES);
+    this.set(H.kind, KIND_CODE[this.valueKind]);
+    this.set(H.scratch, this.scratch.ptr);
+    this.layout(keys);
+    rt.u8.fill(0, this.index.ptr, this.index.ptr + this.index.size);
+  }
+
+  /** Distinct keys held. */
+  get size(): number {
+    return this.get(H.count);
+  }
+
+  /** Bytes of kernel memory the table holds (all five regions). */
+  get bytesHeld(): number {
+    return this.headerRegion.size + this.index.size + this.entriesRegion.size + this.arena.size + this.scratch.size;
+  }
+
+  /** Adds one value per key (or 1 each) for a batch of keys already in kernel memory. */
+  insert(batch: KeyBatch): void {
+    const { data, offsets, n } = batch;
+    const hashes = batch.hashes ?? 0;
+    const values = batch.values ?? 0;
+    let start = 0;
+    for (;;) {
+      const code = this.rt.exports.tableInsert(this.header, data, offsets, hashes, values, n, start);
+      const status = decodeStatus('tableInsert', code, this.sizes({ n, start }));
+      switch (status) {
+        case 'ok':
+          return;
+        case 'grow':
+          start = this.get(H.resume);
+          this.grow('tableInsert');
+          break;
+        case 'full':
+          throw new KernelError('tableInsert', 'reported FULL, which it never should', this.sizes({ n }));
+        default:
+          unreachable(status, 'tableInsert');
+      }
+    }
+  }
+
+  /**
+   * Counts the words of `len` bytes at `ptr` (value 1 per word). Returns the bytes
+   * consumed: without `final`, a word touching the end is left for the caller to carry
+   * into the next chunk, and the result stops at its first byte.
+   * With `lowercase` the range is lowercased in place.
+   */
+  countWords(ptr: number, len: number, options: WordOptions = {}): number {
+    const flags =
+      (options.lowercase ? SCAN_FLAGS.lowercase : 0) |
+      (options.nonAlnum ? SCAN_FLAGS.nonAlnum : 0) |
+      (options.final ? SCAN_FLAGS.final : 0);
+    let done = 0;
+    for (;;) {
+      const code = this.rt.exports.wordCount(this.header, ptr + done, len - done, flags);
+      const status = decodeStatus('wordCount', code, this.sizes({ len, done }));
+      switch (status) {
+        case 'ok':
+          return done + this.get(H.resume);
+        case 'grow':
+          done += this.get(H.resume);
+          this.grow('wordCount');
+          break;
+        case 'full':
+          throw new KernelError('wordCount', 'reported FULL, which it never should', this.sizes({ len }));
+        default:
+          unreachable(status, 'wordCount');
+      }
+    }
+  }
+
+  /**
+   * Combines every entry of `other` into this table. `other` may be a table of another
+   * thread, given by its header pointer in the same memory; its builder must be done.
+   */
+  mergeFrom(other: CombinerTable<K> | { header: number }): void {
+    if (other instanceof CombinerTable && other.valueKind !== this.valueKind) {
+      throw new KernelError('tableMerge', `cannot merge a ${other.valueKind} table into a ${this.valueKind} table`);
+    }
+    let start = 0;
+    for (;;) {
+      const code = this.rt.exports.tableMerge(this.header, other.header, start);
+      const status = decodeStatus('tableMerge', code, this.sizes({ src: other.header, start }));
+      switch (status) {
+        case 'ok':
+          return;
+        case 'grow':
+          start = this.get(H.resume);
+          this.grow('tableMerge');
+          break;
+        case 'full':
+          throw new KernelError('tableMerge', 'reported FULL, which it never should', this.sizes({ start }));
+        default:
+          unreachable(status, 'tableMerge');
+      }
+    }
+  }
+
+  /**
+   * Writes the table as a shuffle block: records grouped by partition
+   * (`hash % partitions`, unsigned), with u32[partitions + 1] offsets. Pass a previous
+   * block to reuse its regions (they are enlarged when too small).
+   */
+  emit(partitions: number, reuse?: EmittedBlock): EmittedBlock {
+    if (!Number.isInteger(partitions) || partitions < 1) {
+      throw new KernelError('tableEmit', `partitions must be a positive integer, got ${partitions}`);
+    }
+    const { allocator, exports } = this.rt;
+    const bytes = exports.tableEmitSize(this.header) >>> 0;
+    const block = reuse ? allocator.resize(reuse.block, bytes, 0) : allocator.alloc(bytes);
+    const offsets = reuse ? allocator.resize(reuse.offsets, 4 * (partitions + 1), 0) : allocator.alloc(4 * (partitions + 1));
+    const code = exports.tableEmit(this.header, partitions, block.ptr, block.size, offsets.ptr);
+    const status = decodeStatus('tableEmit', code, this.sizes({ partitions, bytes, outCap: block.size }));
+    if (status !== 'ok') throw new KernelError('tableEmit', `reported ${status} for a block of tableEmitSize bytes`, this.sizes({ partitions, bytes }));
+    return { block, offsets, bytes, partitions };
+  }
+
+  /** Combines emitted records (a whole block or one partition's segment) into this table. */
+  insertBlock(ptr: number, len: number): void {
+    let start = 0;
+    for (;;) {
+      const code = this.rt.exports.tableInsertBlock(this.header, ptr, len, start);
+      const status = decodeStatus('tableInsertBlock', code, this.sizes({ len, start }));
+      switch (status) {
+        case 'ok':
+          return;
+        case 'grow':
+          start = this.get(H.resume);
+          this.grow('tableInsertBlock');
+          break;
+        case 'full':
+          throw new KernelError('tableInsertBlock', 'reported FULL, which it never should', this.sizes({ len }));
+        default:
+          unreachable(status, 'tableInsertBlock');
+      }
+    }
+  }
+
+  /** Every entry in insertion order, keys as copied bytes (default) or decoded UTF-8 strings. */
+  entries(keys?: 'bytes'): IterableIterator<CombinerEntry<K, Uint8Array>>;
+  entries(keys: 'string'): IterableIterator<CombinerEntry<K, string>>;
+  *entries(keys: 'bytes' | 'string' = 'bytes'): IterableIterator<CombinerEntry<K, Uint8Array | string>> {
+    const decoder = new TextDecoder();
+    const n = this.size;
+    const f64 = this.valueKind === 'f64';
+    for (let i = 0; i < n; i++) {
+      // Re-read views each step: the consumer may grow memory between steps.
+      const dv = this.rt.dv;
+      const e = this.get(H.entries) + i * ENTRY_BYTES;
+      const keyPtr = this.get(H.arena) + dv.getUint32(e + 8, true);
+      const bytes = this.rt.u8.slice(keyPtr, keyPtr + dv.getUint32(e + 12, true));
+      const value = (at: number): ValueOf<K> => (f64 ? dv.getFloat64(e + at, true) : dv.getBigInt64(e + at, true)) as ValueOf<K>;
+      yield {
+        key: keys === 'string' ? decoder.decode(bytes) : bytes,
+        hash: dv.getBigUint64(e, true),
+        count: Number(dv.getBigInt64(e + 32, true)),
+        sum: value(40),
+        min: value(48),
+        max: value(56),
+      };
+    }
+  }
+
+  /** Empties the table, keeping its regions for reuse. */
+  clear(): void {
+    this.set(H.count, 0);
+    this.set(H.arenaUsed, 0);
+    this.rt.u8.fill(0, this.index.ptr, this.index.ptr + (this.get(H.mask) + 1) * 8);
+  }
+
+  /** Returns the table's regions to the allocator; the table is unusable afterwards. */
+  free(): void {
+    if (this.freed) return;
+    this.freed = true;
+    for (const r of [this.headerRegion, this.index, this.entriesRegion, this.arena, this.scratch]) this.rt.allocator.release(r);
+  }
+
+  /**
+   * Makes room after a GROW: doubles the entries when they ran out, else enlarges the
+   * arena to at least twice its size and the pending key; then re-sizes the index to
+   * keep load <= 0.5 and rebuilds it (entries keep their numbers and key offsets).
+   */
+  private grow(kernel: string): void {
+    const { allocator, exports } = this.rt;
+    const count = this.get(H.count);
+    const cap = this.get(H.cap);
+    if (count >= cap) {
+      if (cap >= MAX_ENTRIES) throw new KernelError(kernel, 'table is at its largest entry count', this.sizes({}));
+      const next = cap * 2;
+      this.entriesRegion = allocator.resize(this.entriesRegion, next * ENTRY_BYTES, count * ENTRY_BYTES);
+      const slots = 2 * next;
+      if (this.index.size < slots * 8) this.index = allocator.resize(this.index, slots * 8, 0);
+      this.layout(next);
+      decodeStatus('tableRebuildIndex', exports.tableRebuildIndex(this.header), this.sizes({}));
+    } else {
+      const used = this.get(H.arenaUsed);
+      const want = Math.max(2 * this.arena.size, used + this.get(H.need));
+      if (want > 2 ** 32 - 65536) throw new KernelError(kernel, 'key arena would exceed 4 GiB', this.sizes({ want }));
+      this.arena = allocator.resize(this.arena, want, used);
+      this.layout(cap);
+    }
+  }
+
+  /** Writes region pointers and capacities into the header for `cap` entries. */
+  private layout(cap: number): void {
+    this.set(H.index, this.index.ptr);
+    this.set(H.mask, 2 * cap - 1);
+    this.set(H.entries, this.entriesRegion.ptr);
+    this.set(H.cap, cap);
+    this.set(H.arena, this.arena.ptr);
+    this.set(H.arenaCap, this.arena.size);
+  }
+
+  private get(field: number): number {
+    return this.rt.dv.getUint32(this.header + field, true);
+  }
+
+  private set(field: number, value: number): void {
+    this.rt.dv.setUint32(this.header + field, value, true);
+  }
+
+  private sizes(extra: Record<string, number>): Record<string, number> {
+    return {
+      ...extra,
+      entries: this.get(H.count),
+      entryCap: this.get(H.cap),
+      arenaUsed: this.get(H.arenaUsed),
+      arenaCap: this.get(H.arenaCap),
+    };
+  }
+}
+
+function nextPow2(n: number): number {
+  return n <= 1 ? 1 : 2 ** Math.ceil(Math.log2(n));
+}
