@@ -81,21 +81,20 @@ function locateSegments(read: ShuffleReadSpec, ctx: TaskContext, scratch: Region
 }
 
 function mergeTables(segments: Segment[], agg: Extract<AggregatorSpec, { kind: 'builtin' }>, ctx: TaskContext, emit: Emit): void {
-  const table = new CombinerTable(ctx.rt, { valueKind: agg.op === 'count' ? 'i64' : 'f64' });
+  const table = new CombinerTable<'i64' | 'f64'>(ctx.rt, { valueKind: agg.op === 'count' ? 'i64' : 'f64', expectedKeys: 1 << 14 });
   try {
     for (const s of segments) {
       ctx.checkCancelled();
-      ctx.metrics.shuffleReadRecords += table.insertBlock(s.ptr, s.len);
+      table.insertBlock(s.ptr, s.len);
     }
-    const u8 = ctx.rt.u8;
-    const decode =
-      agg.keyFormat === 'utf8'
-        ? (ptr: number, len: number): unknown => Buffer.from(u8.buffer, ptr, len).toString('utf8')
-        : (ptr: number, len: number): unknown => readKey(new ByteReader(u8, ptr, ptr + len));
-    table.forEachEntry((keyPtr, keyLen, e) => {
-      const value = agg.op === 'count' ? e.count : agg.op === 'sum' ? e.sum : agg.op === 'min' ? e.min : e.max;
-      emit([decode(keyPtr, keyLen), value]);
-    });
+    ctx.metrics.shuffleReadRecords += table.size;
+    const pick = (e: { count: number; sum: unknown; min: unknown; max: unknown }): number =>
+      agg.op === 'count' ? e.count : Number(agg.op === 'sum' ? e.sum : agg.op === 'min' ? e.min : e.max);
+    if (agg.keyFormat === 'utf8') {
+      for (const e of table.entries('string')) emit([e.key, pick(e)]);
+    } else {
+      for (const e of table.entries('bytes')) emit([readKey(new ByteReader(e.key)), pick(e)]);
+    }
   } finally {
     table.free();
   }

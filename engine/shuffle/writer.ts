@@ -14,7 +14,8 @@ import { compute, pair } from '../exec/compute.js';
 import type { AggregatorSpec, BlockSpec, NodeSpec, SinkSpec } from '../exec/protocol.js';
 import { CANCEL_CHECK_EVERY, type TaskContext } from '../exec/task-context.js';
 import { CombinerTable } from '../kernels/combiner.js';
-import { SCAN_FLAGS } from '../kernels/exports.js';
+import { decodeStatus, KernelError } from '../kernels/status.js';
+import type { Region } from '../memory/region.js';
 import { storeBlock } from './block-store.js';
 import { combinerFunctions, KeyedMap } from './keyed-map.js';
 import { ASSIGN_BATCH, PartitionAssigner } from './partition-assigner.js';
@@ -39,28 +40,29 @@ export function writeShuffle(node: NodeSpec, sink: ShuffleWriteSink, ctx: TaskCo
 }
 
 function writeTable(node: NodeSpec, sink: ShuffleWriteSink, agg: Extract<AggregatorSpec, { kind: 'builtin' }>, ctx: TaskContext): BlockSpec[] {
-  const table = new CombinerTable(ctx.rt, { valueKind: agg.op === 'count' ? 'i64' : 'f64' });
+  const table = new CombinerTable<'i64' | 'f64'>(ctx.rt, { valueKind: agg.op === 'count' ? 'i64' : 'f64', expectedKeys: 1 << 14 });
   const blocks: BlockSpec[] = [];
   const limit = ctx.rt.allocator.capacity * TABLE_FLUSH_SHARE;
   const flushIfBig = (): void => {
-    if (table.footprintBytes <= limit) return;
+    if (table.bytesHeld <= limit) return;
     blocks.push(emitTable(table, sink, ctx, blocks.length));
     table.clear();
   };
   try {
     if (node.t === 'words' && agg.op === 'count' && !sink.keyed) {
       // The kernel path: tokenize + lowercase + hash + count, straight from the chunk.
-      const flags = (node.lowercase ? SCAN_FLAGS.lowercase : 0) | (node.nonAlnum ? SCAN_FLAGS.nonAlnum : 0) | SCAN_FLAGS.final;
+      // Chunks hold whole lines, so every word in one is complete (final).
+      const options = { lowercase: node.lowercase, nonAlnum: node.nonAlnum, final: true };
       for (const split of node.splits) {
         const { bytesRead } = ctx.reader.read(split, (ptr, len) => {
           ctx.checkCancelled();
-          ctx.metrics.inputRecords += table.countWords(ptr, len, flags);
+          table.countWords(ptr, len, options);
           flushIfBig();
         });
         ctx.metrics.inputBytes += bytesRead;
       }
     } else {
-      const batch = new NumberBatch(table, agg.keyFormat === 'utf8', flushIfBig);
+      const batch = new NumberBatch(ctx, table, agg.keyFormat === 'utf8', flushIfBig);
       let n = 0;
       compute(node, ctx, (rec) => {
         if (sink.keyed) {
@@ -70,6 +72,7 @@ function writeTable(node: NodeSpec, sink: ShuffleWriteSink, agg: Extract<Aggrega
         if (++n % CANCEL_CHECK_EVERY === 0) ctx.checkCancelled();
       });
       batch.flush();
+      batch.close();
     }
     ctx.metrics.shuffleWriteRecords += table.size;
     blocks.push(emitTable(table, sink, ctx, blocks.length));
@@ -79,15 +82,18 @@ function writeTable(node: NodeSpec, sink: ShuffleWriteSink, agg: Extract<Aggrega
   }
 }
 
-function emitTable(table: CombinerTable, sink: ShuffleWriteSink, ctx: TaskContext, seq: number): BlockSpec {
+function emitTable(table: CombinerTable<'i64' | 'f64'>, sink: ShuffleWriteSink, ctx: TaskContext, seq: number): BlockSpec {
   const partitions = sink.partitioner.partitions;
-  const bytes = table.emitSize();
+  const ex = ctx.rt.exports;
+  const bytes = ex.tableEmitSize(table.header) >>> 0;
   if (bytes === 0) return { location: { kind: 'memory', ptr: 0, len: 0 }, offsets: new Array<number>(partitions + 1).fill(0) };
   const offsetsRegion = ctx.rt.allocator.alloc(4 * (partitions + 1));
   try {
     let offsets: number[] = [];
     const { location } = storeBlock(ctx, bytes, () => offsets, (ptr) => {
-      table.emit(partitions, ptr, bytes, offsetsRegion.ptr);
+      // Emitted straight into the shuffle region: the block is written once.
+      const status = decodeStatus('tableEmit', ex.tableEmit(table.header, partitions, ptr, bytes, offsetsRegion.ptr), { partitions, bytes });
+      if (status !== 'ok') throw new KernelError('tableEmit', `reported ${status} for a block of tableEmitSize bytes`, { partitions, bytes });
       offsets = Array.from(ctx.rt.u32(offsetsRegion.ptr, partitions + 1));
     }, seq);
     return { location, offsets };
@@ -102,9 +108,11 @@ class NumberBatch {
   private readonly offsets = new Uint32Array(ASSIGN_BATCH + 1);
   private readonly values = new Float64Array(ASSIGN_BATCH);
   private n = 0;
+  private scratch: Region | undefined;
 
   constructor(
-    private readonly table: CombinerTable,
+    private readonly ctx: TaskContext,
+    private readonly table: CombinerTable<'i64' | 'f64'>,
     private readonly utf8: boolean,
     private readonly afterFlush: () => void,
   ) {}
@@ -121,11 +129,31 @@ class NumberBatch {
   }
 
   flush(): void {
-    if (this.n === 0) return;
-    this.table.insertMany(this.keys.bytes(), this.offsets.subarray(0, this.n + 1), this.values.subarray(0, this.n));
+    const n = this.n;
+    if (n === 0) return;
+    const rt = this.ctx.rt;
+    const keyBytes = this.keys.length;
+    const need = 8 * n + 4 * (n + 1) + keyBytes;
+    if (!this.scratch || this.scratch.size < need) {
+      if (this.scratch) rt.allocator.release(this.scratch);
+      this.scratch = rt.allocator.alloc(Math.max(need, 1 << 20));
+    }
+    const valuesPtr = this.scratch.ptr;
+    const offsetsPtr = valuesPtr + 8 * n;
+    const dataPtr = offsetsPtr + 4 * (n + 1);
+    // An i64 table (count) takes no values: the kernel counts 1 per key.
+    if (this.table.valueKind === 'f64') new Float64Array(rt.u8.buffer, valuesPtr, n).set(this.values.subarray(0, n));
+    rt.u32(offsetsPtr, n + 1).set(this.offsets.subarray(0, n + 1));
+    rt.u8.set(this.keys.bytes(), dataPtr);
+    this.table.insert({ data: dataPtr, offsets: offsetsPtr, n, ...(this.table.valueKind === 'f64' ? { values: valuesPtr } : {}) });
     this.keys.reset();
     this.n = 0;
     this.afterFlush();
+  }
+
+  close(): void {
+    if (this.scratch) this.ctx.rt.allocator.release(this.scratch);
+    this.scratch = undefined;
   }
 }
 
