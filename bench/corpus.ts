@@ -1,7 +1,7 @@
 // Deterministic benchmark corpora. Policy: every benchmark input is generated from a
 // seed, so any machine reproduces the same bytes; files are cached under bench/data/
 // and regenerated when missing.
-import { createWriteStream, existsSync, mkdirSync, renameSync, statSync } from 'node:fs';
+import { closeSync, createWriteStream, existsSync, mkdirSync, openSync, renameSync, statSync, writeSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -107,3 +107,40 @@ export async function zipfCorpus(bytes: number): Promise<string> {
 
 /** Megabytes, for printing. */
 export const MB = 1e6;
+
+/**
+ * gensort-like sort records: `bytes / 100` lines of 100 bytes — a 10-byte random key of
+ * printable ASCII (0x21-0x7e), a space, 88 payload bytes (the record number and
+ * filler), "\n".
+ */
+export function writeSortRecords(path: string, bytes: number, seed = 7): void {
+  const n = Math.floor(bytes / 100);
+  const r = seeded(seed);
+  mkdirSync(dirname(path), { recursive: true });
+  const tmp = `${path}.tmp-${process.pid}`;
+  const fd = openSync(tmp, 'w');
+  const perChunk = 100_000;
+  const buf = Buffer.alloc(perChunk * 100);
+  for (let done = 0; done < n; done += perChunk) {
+    const m = Math.min(perChunk, n - done);
+    for (let i = 0; i < m; i++) {
+      const o = i * 100;
+      for (let k = 0; k < 10; k++) buf[o + k] = 0x21 + Math.floor(r() * 94);
+      buf[o + 10] = 0x20;
+      const id = String(done + i).padStart(12, '0');
+      buf.write(id, o + 11, 'latin1');
+      buf.fill(0x41 + ((done + i) % 26), o + 23, o + 99);
+      buf[o + 99] = 0x0a;
+    }
+    writeSync(fd, buf, 0, m * 100);
+  }
+  closeSync(fd);
+  renameSync(tmp, path);
+}
+
+/** Path of the cached sort-record file of `bytes` bytes, generated on first use. */
+export function sortCorpus(bytes: number): string {
+  const path = join(DATA_DIR, `sort-${bytes}.txt`);
+  if (!existsSync(path) || statSync(path).size < Math.floor(bytes / 100) * 100) writeSortRecords(path, bytes);
+  return path;
+}
