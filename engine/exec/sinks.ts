@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { compareKeys, encodeKey } from '../codec/index.js';
 import { compute, pair, seededRandom, StopTask, type Emit } from './compute.js';
 import type { NodeSpec, SinkSpec } from './protocol.js';
+import { writeSortedLines } from '../shuffle/line-sort-reader.js';
 import type { TaskContext } from './task-context.js';
 
 /** Runs a result task: computes `node` into `sink`; returns what goes back to the driver. */
@@ -73,6 +74,8 @@ export function runResultSink(node: NodeSpec, sink: Exclude<SinkSpec, { t: 'shuf
     }
     case 'saveText':
       return saveText(node, join(sink.dir, `part-${String(ctx.spec.partition).padStart(5, '0')}`), ctx);
+    case 'writeLines':
+      return writeSortedLines(node, sink.target, ctx);
   }
 }
 
