@@ -9,6 +9,8 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { Kiln } from '../engine/index.js';
 import type { SortLinesOptions } from '../engine/api/sorted-lines.js';
+import type { TaskContext } from '../engine/exec/task-context.js';
+import { announceTurn, orderedOutputWords, writeInTurn } from '../engine/shuffle/ordered-output.js';
 import { randInt, rng } from './support/random.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'kiln-linesort-'));
@@ -176,6 +178,35 @@ test('collect, count, explain and saveAsTextFile', async () => {
   const parts = readdirSync(outDir).filter((f) => f.startsWith('part-')).sort();
   assert.ok(readdirSync(outDir).includes('_SUCCESS'));
   assertBytes(Buffer.concat(parts.map((p) => readFileSync(join(outDir, p)))), expected, 'saveAsTextFile parts');
+});
+
+test('ordered output: out-of-order partitions park and are written in order exactly once', () => {
+  const u8 = new Uint8Array(64);
+  const ctx = { rt: { u8 }, checkCancelled: () => undefined } as unknown as TaskContext;
+  const out = join(dir, 'ordered.out');
+  const fd = openSync(out, 'w');
+  const turn = new SharedArrayBuffer(4 * orderedOutputWords(4));
+  const target = { fd, turn, parkDir: join(dir, 'park') };
+  const copy = { ptr: 32, size: 3 };
+  const write = (p: number, text: string): void => {
+    u8.set(Buffer.from(text), 0);
+    writeInTurn(ctx, target, p, 0, text.length, copy);
+  };
+  try {
+    // Partition 2 finishes first while 0 and 1 have not started: it parks at once.
+    announceTurn(turn, 2);
+    write(2, 'two\n');
+    write(0, 'zero\n');
+    assert.is(readFileSync(out, 'utf8'), 'zero\n');
+    // 1 writes itself, then the parked 2 (copied through a 3-byte buffer); 3 follows.
+    write(1, 'one\n');
+    write(3, 'three\n');
+    write(3, 'again\n');
+  } finally {
+    closeSync(fd);
+  }
+  assert.is(readFileSync(out, 'utf8'), 'zero\none\ntwo\nthree\n');
+  assert.equal(readdirSync(join(dir, 'park')), []);
 });
 
 test.after(async () => {

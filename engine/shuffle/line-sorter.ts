@@ -147,8 +147,11 @@ export class LineSort {
     let offsets = rt.u32(offsetsRegion.ptr, cap + 1);
     let n = 0;
     const splitter = scratch.splitter;
-    // JS per line (1): copy each line start out of the splitter's (start, end) pairs;
-    // the ends are useless here (lineSplit drops a '\r' before '\n', sort keeps it).
+    const u8 = rt.u8;
+    const swap = this.width === 0;
+    // JS per line (1): copy each line start out of the splitter's (start, end) pairs
+    // (the ends are useless here: lineSplit drops a '\r' before '\n', sort keeps it),
+    // and in whole-line mode turn the previous line's '\n' into 0x00 in the same pass.
     splitter.scan(buf, len, true, (count, offset) => {
       if (n + count > cap) {
         offsetsRegion = scratch.grow('offsets', 4 * (n + count + 1), 4 * n);
@@ -156,18 +159,27 @@ export class LineSort {
         offsets = rt.u32(offsetsRegion.ptr, cap + 1);
       }
       const pairs = splitter.pairs;
-      for (let i = 0; i < count; i++) offsets[n++] = offset + pairs[2 * i]!;
+      const at = buf + offset;
+      if (swap) {
+        for (let i = 0; i < count; i++) {
+          const start = pairs[2 * i]!;
+          if (n > 0) u8[at + start - 1] = 0;
+          offsets[n++] = offset + start;
+        }
+      } else {
+        for (let i = 0; i < count; i++) offsets[n++] = offset + pairs[2 * i]!;
+      }
     });
     offsets[n] = len;
     offsets = offsets.subarray(0, n + 1);
-    const u8 = rt.u8;
     let perm: Uint32Array;
-    if (this.width === 0) {
-      // JS per line (2): terminators '\n' -> 0x00 (see the file header), then back.
-      for (let i = 1; i <= n; i++) u8[buf + offsets[i]! - 1] = 0;
+    if (swap) {
+      // Each line start zeroed the terminator before it; the last line's is at len - 1.
+      if (len > 0) u8[buf + len - 1] = 0;
       try {
         perm = scratch.sorter.sort({ keys: buf, offsets: offsetsRegion.ptr, n, numPartitions: 1 });
       } finally {
+        // JS per line (2): the terminators back to '\n'.
         for (let i = 1; i <= n; i++) u8[buf + offsets[i]! - 1] = NEWLINE;
       }
     } else {
