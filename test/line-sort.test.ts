@@ -126,7 +126,8 @@ test('random files: byte-identical to LC_ALL=C sort, -r, -u, -r -u', async () =>
     for (const partitions of [1, 3, 7]) {
       const files = [randomFile(seed++, 300, true), randomFile(seed++, 1 + (seed % 50), false), randomFile(seed++, 120, seed % 2 === 0)];
       for (const { flags, options } of flagSets) {
-        const actual = await kilnSort(kiln, files, { ...options, numPartitions: partitions });
+        // rangeBytes 200: each reduce partition sorts several key ranges.
+        const actual = await kilnSort(kiln, files, { ...options, numPartitions: partitions, ...(partitions === 3 ? { rangeBytes: 200 } : {}) });
         assertBytes(actual, gnuSort(files, flags), `${name}, ${partitions} partitions, sort ${flags.join(' ')}`);
       }
     }
@@ -140,7 +141,7 @@ test('keyBytes: stable, also under reverse; unique keeps the first line of each 
       const files = [randomFile(seed++, 250, true), randomFile(seed++, 90, false)];
       for (const reverse of [false, true]) {
         for (const unique of [false, true]) {
-          const actual = await kilnSort(kiln, files, { keyBytes, reverse, unique, numPartitions: 4 });
+          const actual = await kilnSort(kiln, files, { keyBytes, reverse, unique, numPartitions: 4, rangeBytes: keyBytes === 2 ? 300 : 1 << 20 });
           assertBytes(actual, keySortReference(files, keyBytes, reverse, unique), `${name}, keyBytes ${keyBytes}${reverse ? ' reverse' : ''}${unique ? ' unique' : ''}`);
         }
       }
@@ -155,7 +156,7 @@ test('empty input, one line, no final newline, all lines equal', async () => {
       const path = join(dir, `edge-${fileSeq++}.txt`);
       writeFileSync(path, body);
       for (const { flags, options } of flagSets) {
-        assertBytes(await kilnSort(kiln, [path], { ...options, numPartitions: 5 }), gnuSort([path], flags), `${name} ${JSON.stringify(body.toString().slice(0, 20))} ${flags.join(' ')}`);
+        assertBytes(await kilnSort(kiln, [path], { ...options, numPartitions: 5, rangeBytes: 100 }), gnuSort([path], flags), `${name} ${JSON.stringify(body.toString().slice(0, 20))} ${flags.join(' ')}`);
       }
     }
   }

@@ -31,6 +31,8 @@ export interface SortLinesOptions {
   keyBytes?: number;
   /** Reduce partitions (default: the input's partition count); fewer if the input has few distinct keys. */
   numPartitions?: number;
+  /** Tuning: bytes per key range that a reduce task sorts at once (default 4 MiB, about the cache). */
+  rangeBytes?: number;
 }
 
 /** What {@link SortedLines.writeTo} wrote. */
@@ -42,6 +44,12 @@ export interface WriteSummary {
 /** Samples per reduce partition, and the least taken (Spark samples 20 per partition). */
 const SAMPLES_PER_PARTITION = 20;
 const MIN_SAMPLES = 1000;
+/** Samples per key range (ranges only need to be roughly cache-sized), and the most taken. */
+const SAMPLES_PER_RANGE = 4;
+const MAX_SAMPLES = 20_000;
+/** Target bytes of one key range (see LinesAggregator.rangesPerPartition). */
+const RANGE_BYTES = 4 << 20;
+const MAX_RANGES_PER_PARTITION = 1024;
 /** Bytes read per sample; a longer line is read on in further windows, up to MAX_SAMPLE_LINE. */
 const SAMPLE_WINDOW = 4096;
 const MAX_SAMPLE_LINE = 1 << 20;
@@ -94,15 +102,21 @@ export class SortedLines implements AsyncIterable<string> {
     }
     const partitions = options.numPartitions ?? Math.max(1, parent.numPartitions);
     checkPartitions(partitions, 'sortLines numPartitions');
-    const aggregator: LinesAggregator = { kind: 'lines', reverse, unique, ...(keyBytes !== undefined ? { keyBytes } : {}) };
-    const kiln = parent.kiln;
     const inputs = l.partitions;
+    let totalBytes = 0;
+    for (const p of inputs) for (const s of p.splits) totalBytes += s.length;
+    // Ranges of about RANGE_BYTES: small enough for the reduce side's sort to stay in cache.
+    const rangeBytes = options.rangeBytes ?? RANGE_BYTES;
+    if (!(rangeBytes >= 1)) throw new KilnError('usage', `sortLines rangeBytes must be at least 1, got ${rangeBytes}`);
+    const rangesPerPartition = Math.min(MAX_RANGES_PER_PARTITION, Math.max(1, Math.round(totalBytes / partitions / rangeBytes)));
+    const aggregator: LinesAggregator = { kind: 'lines', reverse, unique, rangesPerPartition, ...(keyBytes !== undefined ? { keyBytes } : {}) };
+    const kiln = parent.kiln;
     const dep: ShuffleDependency = {
       kind: 'shuffle',
       shuffleId: kiln.newShuffleId(),
       parent,
       partitioner: undefined,
-      resolvePartitioner: async () => sampleLineBounds(inputs, partitions, keyBytes, reverse),
+      resolvePartitioner: async () => sampleLineBounds(inputs, partitions, rangesPerPartition, keyBytes, reverse),
       partitions,
       aggregator,
       mapSideCombine: false,
@@ -159,28 +173,27 @@ export class SortedLines implements AsyncIterable<string> {
 
 /**
  * Range bounds for sortLines from a sample of the input, without a pass over it:
- * max(20 x partitions, 1000) windows at evenly spread offsets (jittered by a fixed
- * seed) of the concatenated input files; from each, the first line that starts after
- * the offset (its first keyBytes bytes in key mode). The sorted sample is cut into
- * `partitions` equal shares; equal bounds are merged, so few distinct keys give fewer
+ * max(20 x partitions, 4 x ranges, 1000) windows (at most 20000) at evenly spread
+ * offsets (jittered by a fixed seed) of the concatenated input files; from each, the
+ * first line that starts after the offset (its first keyBytes bytes in key mode). The
+ * sorted sample is cut into partitions x rangesPerPartition equal shares (equal
+ * bounds make empty ranges); fewer distinct sampled keys than partitions give fewer
  * partitions. Bounds only balance the work: any bounds give the same output.
  */
-export function sampleLineBounds(inputs: readonly InputPartition[], partitions: number, keyBytes: number | undefined, reverse: boolean): PartitionerSpec {
+export function sampleLineBounds(inputs: readonly InputPartition[], partitions: number, rangesPerPartition: number, keyBytes: number | undefined, reverse: boolean): PartitionerSpec {
   const files = new Map<string, number>();
   for (const p of inputs) for (const s of p.splits) files.set(s.path, s.fileSize);
   const list = [...files].filter(([, size]) => size > 0);
   const total = list.reduce((sum, [, size]) => sum + size, 0);
-  const none: PartitionerSpec = { kind: 'range', partitions: 1, bounds: [], ascending: !reverse };
-  if (partitions === 1 || total === 0) return none;
-  const samples = Math.max(MIN_SAMPLES, SAMPLES_PER_PARTITION * partitions);
-  const rand = seededRandom(0x5eed);
+  const samples = Math.min(MAX_SAMPLES, Math.max(MIN_SAMPLES, SAMPLES_PER_PARTITION * partitions, SAMPLES_PER_RANGE * partitions * rangesPerPartition));
   const keys: Uint8Array[] = [];
+  const rand = seededRandom(0x5eed);
   let fileIndex = 0;
   let fileBase = 0;
   let fd = -1;
   const window = Buffer.allocUnsafe(SAMPLE_WINDOW);
   try {
-    for (let k = 0; k < samples; k++) {
+    for (let k = 0; k < samples && total > 0; k++) {
       const at = Math.min(total - 1, Math.floor(((k + rand()) * total) / samples));
       while (at >= fileBase + list[fileIndex]![1]) {
         fileBase += list[fileIndex]![1];
@@ -199,14 +212,14 @@ export function sampleLineBounds(inputs: readonly InputPartition[], partitions: 
     if (fd >= 0) closeSync(fd);
   }
   keys.sort((a, b) => Buffer.compare(a, b));
+  let distinct = keys.length > 0 ? 1 : 0;
+  for (let i = 1; i < keys.length; i++) if (Buffer.compare(keys[i - 1]!, keys[i]!) !== 0) distinct++;
+  const used = Math.max(1, Math.min(partitions, distinct));
+  const ranges = used * rangesPerPartition;
+  const empty = new Uint8Array(0);
   const bounds: Uint8Array[] = [];
-  for (let i = 1; i < partitions; i++) {
-    const candidate = keys[Math.floor((i * keys.length) / partitions)];
-    if (!candidate) continue;
-    const last = bounds[bounds.length - 1];
-    if (!last || Buffer.compare(last, candidate) < 0) bounds.push(candidate);
-  }
-  return { kind: 'range', partitions: bounds.length + 1, bounds, ascending: !reverse };
+  for (let i = 1; i < ranges; i++) bounds.push(keys.length > 0 ? keys[Math.floor((i * keys.length) / ranges)]! : empty);
+  return { kind: 'range', partitions: used, bounds, ascending: !reverse };
 }
 
 /** The first line starting at or after `pos` (0: the file's first line), without '\n'; undefined if none. */

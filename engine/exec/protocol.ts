@@ -36,6 +36,12 @@ export interface LinesAggregator {
   readonly unique: boolean;
   /** Order by the first N bytes of each line only, stable; undefined: the whole line. */
   readonly keyBytes?: number;
+  /**
+   * Key ranges per reduce partition: the range partitioner's bounds cut the keys into
+   * partitions x rangesPerPartition ranges of a few MiB, which map tasks group lines
+   * by and reduce tasks sort one at a time, in cache (engine/shuffle/line-sorter.ts).
+   */
+  readonly rangesPerPartition: number;
 }
 
 /** Aggregations the combiner kernel runs. */

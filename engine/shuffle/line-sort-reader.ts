@@ -1,75 +1,142 @@
-// The reduce side of sortLines: a reduce task's segments (sorted runs of
-// '\n'-terminated lines, one per map block) are copied back to back into the thread's
-// input region and re-sorted by the kernels — a radix pass over all runs measured
-// faster than any merge JS could drive — then gathered in output order (reverse,
+// The reduce side of sortLines: a reduce partition is rangesPerPartition key ranges;
+// each range's pieces (one per map block, lines in input order) are copied back to
+// back into a small scratch region, sorted by the kernels there — a few MiB, so the
+// radix passes and the gather stay in cache — and gathered in output order (reverse,
 // unique, stable key order: engine/shuffle/line-sorter.ts) into the thread's output
-// region. From there the bytes go, without a JS string per line, to an open file
+// region, after the previous ranges. From there the bytes go, without a JS string per line, to an open file
 // descriptor in partition order (engine/shuffle/ordered-output.ts) or to the task's
 // part file; the generic Dataset path (collect, map, ...) gets them as strings.
-import { closeSync, openSync } from 'node:fs';
+import { closeSync, openSync, readSync } from 'node:fs';
 import { join } from 'node:path';
 import { KilnError } from '../errors.js';
 import type { Emit } from '../exec/compute.js';
-import type { LinesAggregator, LinesTarget, NodeSpec } from '../exec/protocol.js';
+import type { LinesAggregator, LinesTarget, NodeSpec, ShuffleReadSpec } from '../exec/protocol.js';
 import { CANCEL_CHECK_EVERY, type TaskContext } from '../exec/task-context.js';
 import type { Region } from '../memory/region.js';
 import { LineSort, LineSortScratch } from './line-sorter.js';
 import { announceTurn, writeAll, writeInTurn } from './ordered-output.js';
-import { locateSegments, type Segment } from './reader.js';
+
+/** Where one map block's share of this reduce partition is, and its ranges in it. */
+interface BlockShare {
+  readonly ptr: number;
+  /** Range starts relative to ptr: rangesPerPartition + 1 offsets. */
+  readonly starts: readonly number[];
+}
+
+/**
+ * Sorts reduce partition `read.partition` one key range at a time: for each range,
+ * its pieces from every block (in block order, so equal keys keep input order) are
+ * copied back to back into a small scratch region, sorted there and gathered into
+ * `dst(bytes)`'s region after the previous ranges; `onRange` sees each range's output.
+ * Returns the output's length and line count.
+ */
+function sortPartition(
+  read: ShuffleReadSpec,
+  agg: LinesAggregator,
+  ctx: TaskContext,
+  onRange?: (ptr: number, lines: number, offsets: Uint32Array) => void,
+): SortedPartition {
+  const scratch = LineSortScratch.of(ctx.rt);
+  const spilled: Region[] = [];
+  try {
+    const shares = locateShares(read, agg.rangesPerPartition, ctx, spilled);
+    let total = 0;
+    for (const b of shares) total += b.starts[b.starts.length - 1]!;
+    ctx.metrics.shuffleReadBytes += total;
+    const output = scratch.region('output', Math.max(total, 1));
+    const sorter = new LineSort(scratch, agg);
+    const u8 = ctx.rt.u8;
+    let bytes = 0;
+    let lines = 0;
+    for (let r = 0; r < agg.rangesPerPartition; r++) {
+      let len = 0;
+      for (const b of shares) len += b.starts[r + 1]! - b.starts[r]!;
+      if (len === 0) continue;
+      ctx.checkCancelled();
+      const range = scratch.region('range', len);
+      let at = range.ptr;
+      for (const b of shares) {
+        const from = b.ptr + b.starts[r]!;
+        const to = b.ptr + b.starts[r + 1]!;
+        u8.copyWithin(at, from, to);
+        at += to - from;
+      }
+      const sorted = sorter.sort(range.ptr, len);
+      ctx.metrics.shuffleReadRecords += sorted.n;
+      const out = sorter.gather(range.ptr, sorted, output.ptr + bytes, { unique: agg.unique });
+      onRange?.(output.ptr + bytes, out.lines, out.dstOffsets);
+      bytes += out.dstOffsets[out.lines]!;
+      lines += out.lines;
+    }
+    return { ptr: output.ptr, bytes, lines };
+  } finally {
+    for (const r of spilled) ctx.rt.allocator.release(r);
+  }
+}
+
+/** Each block's share of the partition: in place in memory, or read from its spill file. */
+function locateShares(read: ShuffleReadSpec, k: number, ctx: TaskContext, spilled: Region[]): BlockShare[] {
+  const first = read.partition * k;
+  const shares: BlockShare[] = [];
+  for (const block of read.blocks) {
+    const base = block.offsets[first];
+    if (base === undefined || block.offsets.length < first + k + 1) {
+      throw new KilnError('internal', `sortLines block has ${block.offsets.length - 1} ranges, reduce partition ${read.partition} needs ${first + k}`);
+    }
+    const starts = block.offsets.slice(first, first + k + 1).map((o) => o - base);
+    const len = starts[k]!;
+    if (len === 0) continue;
+    const loc = block.location;
+    if (loc.kind === 'memory') {
+      shares.push({ ptr: loc.ptr + base, starts });
+      continue;
+    }
+    const region = ctx.rt.allocator.alloc(len);
+    spilled.push(region);
+    let fd: number;
+    try {
+      fd = openSync(loc.path, 'r');
+    } catch (cause) {
+      throw new KilnError('execution', `shuffle ${read.shuffleId} spill file ${loc.path} is missing: ${(cause as Error).message}`, { file: loc.path, partition: read.partition }, { cause });
+    }
+    try {
+      for (let done = 0; done < len; ) {
+        const n = readSync(fd, ctx.rt.u8, region.ptr + done, len - done, base + done);
+        if (n === 0) throw new KilnError('execution', `shuffle spill file ${loc.path} is truncated`, { file: loc.path, partition: read.partition });
+        done += n;
+      }
+    } finally {
+      closeSync(fd);
+    }
+    shares.push({ ptr: region.ptr, starts });
+  }
+  return shares;
+}
 
 /** A reduce partition's output in the thread's output region. */
 interface SortedPartition {
   readonly ptr: number;
   readonly bytes: number;
   readonly lines: number;
-  /** Offsets of the output lines, relative to ptr (u32[lines + 1], a view into scratch). */
-  readonly offsets: Uint32Array;
 }
 
-/** Sorts the lines of `segments` into the thread's output region. */
-function sortSegments(segments: readonly Segment[], agg: LinesAggregator, ctx: TaskContext): SortedPartition {
-  const scratch = LineSortScratch.of(ctx.rt);
-  let total = 0;
-  for (const s of segments) total += s.len;
-  ctx.metrics.shuffleReadBytes += total;
-  const input = scratch.region('input', Math.max(total, 1));
-  const u8 = ctx.rt.u8;
-  let at = input.ptr;
-  for (const s of segments) {
-    u8.copyWithin(at, s.ptr, s.ptr + s.len);
-    at += s.len;
-  }
-  ctx.checkCancelled();
-  const sorter = new LineSort(scratch, agg);
-  const sorted = sorter.sort(input.ptr, total);
-  ctx.metrics.shuffleReadRecords += sorted.n;
-  const output = scratch.region('output', Math.max(total, 1));
-  const { lines, dstOffsets } = sorter.gather(input.ptr, sorted, output.ptr, { unique: agg.unique });
-  return { ptr: output.ptr, bytes: dstOffsets[lines]!, lines, offsets: dstOffsets.subarray(0, lines + 1) };
-}
-
-/** Sorts a 'lines' shuffle read node's partition (segments of spilled blocks are read in first). */
+/** Sorts a 'lines' shuffle read node's partition. */
 function sortReadNode(node: NodeSpec, ctx: TaskContext): SortedPartition {
   if (node.t !== 'shuffle' || node.read.format !== 'lines' || node.read.aggregator?.kind !== 'lines') {
     throw new KilnError('internal', 'writeLines needs a sortLines shuffle read: a bug in kiln');
   }
-  const spilled: Region[] = [];
-  try {
-    const segments = locateSegments(node.read, ctx, spilled);
-    return sortSegments(segments, node.read.aggregator, ctx);
-  } finally {
-    for (const r of spilled) ctx.rt.allocator.release(r);
-  }
+  return sortPartition(node.read, node.read.aggregator, ctx);
 }
 
 /** The generic path: emits the partition's sorted lines as strings (UTF-8, without '\n'). */
-export function emitSortedLines(segments: readonly Segment[], agg: LinesAggregator, ctx: TaskContext, emit: Emit): void {
-  const out = sortSegments(segments, agg, ctx);
-  const bytes = Buffer.from(ctx.rt.u8.buffer, out.ptr, out.bytes);
-  for (let i = 0; i < out.lines; i++) {
-    if (i % CANCEL_CHECK_EVERY === 0) ctx.checkCancelled();
-    emit(bytes.toString('utf8', out.offsets[i]!, out.offsets[i + 1]! - 1));
-  }
+export function emitSortedLines(read: ShuffleReadSpec, agg: LinesAggregator, ctx: TaskContext, emit: Emit): void {
+  sortPartition(read, agg, ctx, (ptr, lines, offsets) => {
+    const bytes = Buffer.from(ctx.rt.u8.buffer, ptr, offsets[lines]!);
+    for (let i = 0; i < lines; i++) {
+      if (i % CANCEL_CHECK_EVERY === 0) ctx.checkCancelled();
+      emit(bytes.toString('utf8', offsets[i]!, offsets[i + 1]! - 1));
+    }
+  });
 }
 
 /** Result of one writeLines task. */
@@ -87,7 +154,7 @@ export function writeSortedLines(node: NodeSpec, target: LinesTarget, ctx: TaskC
   switch (target.kind) {
     case 'fd': {
       // The input region is free now: it carries parked successors' bytes to the fd.
-      const copy = LineSortScratch.of(ctx.rt).region('input', 1);
+      const copy = LineSortScratch.of(ctx.rt).region('range', 1 << 20);
       writeInTurn(ctx, target, partition, out.ptr, out.bytes, { ptr: copy.ptr, size: Math.min(copy.size, 1 << 30) });
       break;
     }

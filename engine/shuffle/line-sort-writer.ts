@@ -1,9 +1,10 @@
 // The map side of sortLines: one task reads its splits' lines whole into kernel
 // memory, sorts them with the kernels (engine/shuffle/line-sorter.ts), cuts the sorted
 // order at the range partitioner's bounds (one binary search per bound, not a lookup
-// per line) and gathers the lines, partition by partition, into one 'lines' block:
-// '\n'-terminated lines, each partition's segment a sorted run (descending under
-// reverse, where partition 0 holds the largest lines).
+// per line) and copies the lines, grouped by key range and in input order within a
+// range, into one 'lines' block of '\n'-terminated lines. The block's offsets index
+// the ranges (partitions x rangesPerPartition + 1 of them), not just the partitions;
+// under reverse, range 0 holds the largest keys.
 // Policy: the splits are read straight into the thread's reusable input region, by
 // Hadoop's line rule (a split owns the lines that start in it) applied at the two
 // edges with small reads, so no chunking and no second copy; a file's last line
@@ -36,20 +37,17 @@ export function writeLineSort(node: NodeSpec, sink: ShuffleWriteSink, agg: Lines
   const sorted = sorter.sort(buf, len);
   ctx.metrics.inputRecords += sorted.n;
   ctx.metrics.shuffleWriteRecords += sorted.n;
+  // The bounds cut the keys into P x rangesPerPartition ranges (see LinesAggregator).
   const cuts = sorter.cuts(buf, sorted, partitioner.bounds);
-  const P = partitioner.partitions;
-  if (cuts.length !== P + 1) throw new KilnError('internal', `range partitioner has ${partitioner.bounds.length} bounds for ${P} partitions`);
-  const n = sorted.n;
+  const ranges = cuts.length - 1;
+  if (ranges !== partitioner.partitions * agg.rangesPerPartition) {
+    throw new KilnError('internal', `sortLines partitioner has ${partitioner.bounds.length} bounds for ${partitioner.partitions} x ${agg.rangesPerPartition} ranges`);
+  }
   let offsets: number[] = [];
   const block = storeBlock(ctx, len, () => offsets, (dst) => {
-    const { dstOffsets } = sorter.gather(buf, sorted, dst, { unique: false });
-    // Ascending partition a holds sorted positions [cuts[a], cuts[a + 1]); in reverse
-    // the block is the sorted order backwards, and partition q = P - 1 - a.
-    offsets = agg.reverse
-      ? Array.from({ length: P + 1 }, (_, q) => dstOffsets[n - cuts[P - q]!]!)
-      : cuts.map((c) => dstOffsets[c]!);
+    offsets = sorter.groupByRange(buf, sorted, cuts, dst);
   }, 0);
-  if (len === 0) return [{ location: block.location, offsets: new Array<number>(P + 1).fill(0) }];
+  if (len === 0) return [{ location: block.location, offsets: new Array<number>(ranges + 1).fill(0) }];
   return [block];
 }
 

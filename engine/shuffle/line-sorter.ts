@@ -38,7 +38,7 @@ import type { Region } from '../memory/region.js';
 const NEWLINE = 0x0a;
 
 /** Names of the scratch regions a thread keeps for line sorting. */
-type ScratchName = 'input' | 'output' | 'offsets' | 'keys' | 'keyOffsets' | 'entries' | 'dstOffsets';
+type ScratchName = 'input' | 'output' | 'offsets' | 'keys' | 'keyOffsets' | 'entries' | 'dstOffsets' | 'groups' | 'zeros' | 'tmp' | 'ctl' | 'range';
 
 /** Per-thread working memory of the line sort (kept between tasks, grown on demand). */
 export class LineSortScratch {
@@ -254,10 +254,56 @@ export class LineSort {
       prev = r;
     }
     // Dropped lines were stored from the end backwards; any order will do there.
-    const code = rt.exports.sortGather(entriesRegion.ptr, n, buf, offsetsPtr, dst, dstOffsetsRegion.ptr);
-    const status = decodeStatus('sortGather', code, { n });
-    if (status !== 'ok') throw new KernelError('sortGather', `reported ${status} on a permutation of 0..n-1`, { n });
+    check('sortGather', rt.exports.sortGather(entriesRegion.ptr, n, buf, offsetsPtr, dst, dstOffsetsRegion.ptr), { n });
     return { lines: kept, dstOffsets: rt.u32(dstOffsetsRegion.ptr, n + 1) };
+  }
+
+  /**
+   * Copies the lines to `dst` grouped by range, each group in input order: group g
+   * holds the lines of sorted positions [cuts[f], cuts[f + 1]) with f = g, or under
+   * reverse f = ranges - 1 - g. Returns the groups' byte offsets in dst (ranges + 1).
+   * Why not gather in sorted order: a gather in a random order over a large buffer is
+   * bound by cache and TLB misses (measured 210 ms per 125 MB of 100-byte lines, 26 ms
+   * for the same bytes in input order), so the map side only groups (a stable radix
+   * pass on the range id: sortPrepare over empty keys, radixSort, sortGather reading
+   * the input nearly sequentially), and the reduce side sorts each range, a few MiB,
+   * in cache. JS per line (5): the range id of each line, written through the sorted
+   * permutation.
+   */
+  groupByRange(buf: number, sorted: SortedBuffer, cuts: readonly number[], dst: number): number[] {
+    const { rt, scratch } = this;
+    const { n, offsetsPtr, perm } = sorted;
+    const ranges = cuts.length - 1;
+    const reverse = this.agg.reverse;
+    const groups = scratch.region('groups', 4 * Math.max(n, 1));
+    const g32 = rt.u32(groups.ptr, n);
+    for (let f = 0; f < ranges; f++) {
+      const g = reverse ? ranges - 1 - f : f;
+      for (let j = cuts[f]!, end = cuts[f + 1]!; j < end; j++) g32[perm[j]!] = g;
+    }
+    const zeros = scratch.region('zeros', 4 * (n + 1));
+    rt.u32(zeros.ptr, n + 1).fill(0);
+    const entries = scratch.region('entries', SORT_ENTRY_BYTES * Math.max(n, 1));
+    const tmp = scratch.region('tmp', SORT_ENTRY_BYTES * Math.max(n, 1));
+    const ctl = scratch.region('ctl', rt.exports.SORT_CTL_BYTES.value as number);
+    const bits = ranges <= 1 ? 0 : 32 - Math.clz32(ranges - 1);
+    const ex = rt.exports;
+    const sizes = { n, ranges };
+    check('sortPrepare', ex.sortPrepare(groups.ptr, buf, zeros.ptr, n, bits, entries.ptr), sizes);
+    check('radixSort', ex.radixSort(entries.ptr, tmp.ptr, n, ctl.ptr), sizes);
+    const inTmp = rt.u32(ctl.ptr, 1)[0] === 1;
+    const dstOffsets = scratch.region('dstOffsets', 4 * (n + 1));
+    check('sortGather', ex.sortGather(inTmp ? tmp.ptr : entries.ptr, n, buf, offsetsPtr, dst, dstOffsets.ptr), sizes);
+    const d32 = rt.u32(dstOffsets.ptr, n + 1);
+    // Group g's lines are consecutive in dst, in group order.
+    const out = [0];
+    let at = 0;
+    for (let g = 0; g < ranges; g++) {
+      const f = reverse ? ranges - 1 - g : g;
+      at += cuts[f + 1]! - cuts[f]!;
+      out.push(d32[at]!);
+    }
+    return out;
   }
 
   /** Line equality by the aggregator's key (whole line, or the key-mode key without its index). */
@@ -318,4 +364,10 @@ export class LineSort {
     ko[n] = n * w;
     return { keys, offsets: keyOffsetsRegion.ptr };
   }
+}
+
+/** Decodes a kernel status: these kernels finish in one call, so anything but ok is a bug. */
+function check(kernel: string, code: number, sizes: Readonly<Record<string, number>>): void {
+  const status = decodeStatus(kernel, code, sizes);
+  if (status !== 'ok') throw new KernelError(kernel, `reported ${status} on input the line sort built itself`, sizes);
 }

@@ -23,6 +23,8 @@ export interface Segment {
 
 /** Pushes the records of a reduce partition to `emit`. */
 export function readShuffle(read: ShuffleReadSpec, ctx: TaskContext, emit: Emit): void {
+  // sortLines blocks are indexed by key range, not partition: their reader locates its own bytes.
+  if (read.aggregator?.kind === 'lines') return emitSortedLines(read, read.aggregator, ctx, emit);
   const scratch: Region[] = [];
   try {
     const segments = locateSegments(read, ctx, scratch);
@@ -35,11 +37,10 @@ export function readShuffle(read: ShuffleReadSpec, ctx: TaskContext, emit: Emit)
       case 'keyed':
         return sortSegments(segments, read.ascending ?? true, ctx, emit);
       case 'lines':
-        if (agg?.kind !== 'lines') throw new Error('line blocks need a lines aggregator');
-        return emitSortedLines(segments, agg, ctx, emit);
+        throw new Error('line blocks are read by emitSortedLines');
       case 'records':
         if (!agg) return decodeRecords(segments, ctx, emit);
-        if (agg.kind === 'builtin' || agg.kind === 'lines') throw new Error(`record blocks never carry a ${agg.kind} aggregator`);
+        if (agg.kind === 'builtin') throw new Error('record blocks never carry a built-in aggregator');
         if (agg.kind === 'js' && !read.combined) return aggregateUncombined(segments, agg, ctx, emit);
         return combineRecords(segments, agg, ctx, emit);
     }
@@ -48,8 +49,7 @@ export function readShuffle(read: ShuffleReadSpec, ctx: TaskContext, emit: Emit)
   }
 }
 
-/** The reduce partition's segment of every block, in block order; spilled ones are read into `scratch` regions (the caller releases them). */
-export function locateSegments(read: ShuffleReadSpec, ctx: TaskContext, scratch: Region[]): Segment[] {
+function locateSegments(read: ShuffleReadSpec, ctx: TaskContext, scratch: Region[]): Segment[] {
   const p = read.partition;
   const segments: Segment[] = [];
   for (const block of read.blocks) {
