@@ -7,8 +7,9 @@
 // because the 2-core machine is shared.
 // Usage: node dist/bench/sort.js [runs] [bytes]
 import { execFileSync, spawnSync } from 'node:child_process';
-import { closeSync, openSync, rmSync } from 'node:fs';
-import { cpus, loadavg, totalmem } from 'node:os';
+import { closeSync, openSync, readFileSync, rmSync } from 'node:fs';
+import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { sortCorpus } from './corpus.js';
 
@@ -17,6 +18,7 @@ const self = fileURLToPath(import.meta.url);
 async function child(input: string, output: string, workers: number): Promise<void> {
   const started = performance.now();
   const { Kiln } = await import('../engine/index.js');
+  const imported = performance.now();
   const kiln = await Kiln.start({ workers, memory: '1200m', workerMemory: '512m' });
   const fd = openSync(output, 'w');
   const jobStart = performance.now();
@@ -24,16 +26,22 @@ async function child(input: string, output: string, workers: number): Promise<vo
   const jobMs = performance.now() - jobStart;
   closeSync(fd);
   const stages = kiln.lastJobMetrics?.stages.map((s) => ({ tasks: s.tasks, maxTaskMs: Math.round(Math.max(...s.metrics.map((m) => m.runMs))) }));
+  const stopStart = performance.now();
   await kiln.stop();
-  console.log(JSON.stringify({ jobMs, inProcessMs: performance.now() - started, lines: summary.lines, stages }));
+  const stopMs = performance.now() - stopStart;
+  console.log(JSON.stringify({ jobMs, importMs: imported - started, startMs: jobStart - imported, stopMs, inProcessMs: performance.now() - started, lines: summary.lines, stages }));
 }
 
-function timed(cmd: string, args: string[], env: NodeJS.ProcessEnv): { ms: number; stdout: string } {
+/** Runs a command under /usr/bin/time: wall time measured here, CPU seconds (user + sys, all threads) from time(1). */
+function timed(cmd: string, args: string[], env: NodeJS.ProcessEnv): { ms: number; cpu: string; stdout: string } {
+  const timeFile = join(tmpdir(), `kiln-bench-time-${process.pid}`);
   const t = performance.now();
-  const r = spawnSync(cmd, args, { env, encoding: 'utf8', maxBuffer: 1 << 20, stdio: ['ignore', 'pipe', 'inherit'] });
+  const r = spawnSync('/usr/bin/time', ['-f', '%U %S', '-o', timeFile, cmd, ...args], { env, encoding: 'utf8', maxBuffer: 1 << 20, stdio: ['ignore', 'pipe', 'inherit'] });
   const ms = performance.now() - t;
   if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} exited with ${r.status}`);
-  return { ms, stdout: r.stdout };
+  const [user, sys] = readFileSync(timeFile, 'utf8').trim().split('\n').pop()!.split(' ').map(Number);
+  rmSync(timeFile, { force: true });
+  return { ms, cpu: `${user!.toFixed(1)} + ${sys!.toFixed(1)}`, stdout: r.stdout };
 }
 
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
@@ -56,15 +64,15 @@ async function main(): Promise<void> {
     for (let i = 0; i < runs; i++) {
       const loadK = load();
       const k = timed(process.execPath, [self, '--child', input, outKiln, '2'], env);
-      const detail = JSON.parse(k.stdout.trim().split('\n').pop()!) as { jobMs: number; stages: unknown };
+      const detail = JSON.parse(k.stdout.trim().split('\n').pop()!) as { jobMs: number; importMs: number; startMs: number; stopMs: number; stages: unknown };
       kilnMs.push(k.ms);
-      rows.push(`| ${i + 1} | kiln sortLines, 2 workers | ${(k.ms / 1000).toFixed(2)} s (job ${(detail.jobMs / 1000).toFixed(2)} s) | ${loadK} |`);
-      console.error(`run ${i + 1}: kiln ${(k.ms / 1000).toFixed(2)} s, job ${(detail.jobMs / 1000).toFixed(2)} s, stages ${JSON.stringify(detail.stages)}, load ${loadK}`);
+      rows.push(`| ${i + 1} | kiln sortLines, 2 workers | ${(k.ms / 1000).toFixed(2)} s (job ${(detail.jobMs / 1000).toFixed(2)} s) | ${k.cpu} | ${loadK} |`);
+      console.error(`run ${i + 1}: kiln ${(k.ms / 1000).toFixed(2)} s, cpu ${k.cpu}, job ${(detail.jobMs / 1000).toFixed(2)} s (import ${detail.importMs.toFixed(0)} ms, start ${detail.startMs.toFixed(0)} ms, stop ${detail.stopMs.toFixed(0)} ms), stages ${JSON.stringify(detail.stages)}, load ${loadK}`);
       const loadS = load();
       const s = timed('sort', ['--parallel=2', '-S', '4G', '-o', outSort, input], env);
       sortMs.push(s.ms);
-      rows.push(`| ${i + 1} | LC_ALL=C sort --parallel=2 -S 4G | ${(s.ms / 1000).toFixed(2)} s | ${loadS} |`);
-      console.error(`run ${i + 1}: sort ${(s.ms / 1000).toFixed(2)} s, load ${loadS}`);
+      rows.push(`| ${i + 1} | LC_ALL=C sort --parallel=2 -S 4G | ${(s.ms / 1000).toFixed(2)} s | ${s.cpu} | ${loadS} |`);
+      console.error(`run ${i + 1}: sort ${(s.ms / 1000).toFixed(2)} s, cpu ${s.cpu}, load ${loadS}`);
       if (i === 0) {
         const cmp = spawnSync('cmp', [outKiln, outSort], { stdio: 'inherit' });
         if (cmp.status !== 0) throw new Error('kiln output differs from sort output');
@@ -79,8 +87,8 @@ async function main(): Promise<void> {
   const ms = median(sortMs);
   console.log(`Machine: ${cpus()[0]?.model ?? 'unknown'} x ${cpus().length}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}`);
   console.log(`Input: ${input} (${bytes} bytes), ${runs} alternating runs, outputs byte-identical (cmp)\n`);
-  console.log('| run | tool | wall (spawn to exit) | load avg before |');
-  console.log('|---|---|---:|---|');
+  console.log('| run | tool | wall (spawn to exit) | CPU s (user + sys) | load avg before (1, 5, 15 min) |');
+  console.log('|---|---|---:|---:|---|');
   for (const r of rows) console.log(r);
   console.log(`\nMedian: kiln ${(mk / 1000).toFixed(2)} s, sort ${(ms / 1000).toFixed(2)} s, ratio sort/kiln ${(ms / mk).toFixed(2)}x`);
 }
