@@ -62,6 +62,9 @@ async function main(): Promise<void> {
   execFileSync('cat', [input], { stdio: ['ignore', 'ignore', 'inherit'] });
   try {
     for (let i = 0; i < runs; i++) {
+      // A fresh output file each run: truncating last run's 1 GB (and its dirty pages) is not the tool's work.
+      rmSync(outKiln, { force: true });
+      rmSync(outSort, { force: true });
       const loadK = load();
       const k = timed(process.execPath, [self, '--child', input, outKiln, '2'], env);
       const detail = JSON.parse(k.stdout.trim().split('\n').pop()!) as { jobMs: number; importMs: number; startMs: number; stopMs: number; stages: unknown };

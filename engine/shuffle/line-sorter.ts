@@ -133,9 +133,9 @@ export class LineSort {
   }
 
   /**
-   * Sorts the lines of [buf, buf + len) in place of nothing: the buffer is left as it
-   * was (terminators are swapped and restored). Every line, the last included, must
-   * end in '\n'.
+   * Sorts the lines of [buf, buf + len) and returns their permutation; the buffer is
+   * left as it was (terminators are swapped to 0x00 for the sort and restored). Every
+   * line, the last included, must end in '\n'.
    */
   sort(buf: number, len: number): SortedBuffer {
     const { rt, scratch } = this;
@@ -276,11 +276,7 @@ export class LineSort {
     const ranges = cuts.length - 1;
     const reverse = this.agg.reverse;
     const groups = scratch.region('groups', 4 * Math.max(n, 1));
-    const g32 = rt.u32(groups.ptr, n);
-    for (let f = 0; f < ranges; f++) {
-      const g = reverse ? ranges - 1 - f : f;
-      for (let j = cuts[f]!, end = cuts[f + 1]!; j < end; j++) g32[perm[j]!] = g;
-    }
+    assignGroups(rt.u32(groups.ptr, n), perm, cuts, reverse);
     const zeros = scratch.region('zeros', 4 * (n + 1));
     rt.u32(zeros.ptr, n + 1).fill(0);
     const entries = scratch.region('entries', SORT_ENTRY_BYTES * Math.max(n, 1));
@@ -363,6 +359,20 @@ export class LineSort {
     }
     ko[n] = n * w;
     return { keys, offsets: keyOffsetsRegion.ptr };
+  }
+}
+
+/**
+ * Group id of each line, written through the sorted permutation. A function of its own
+ * so that V8 optimizes the loop as a whole (measured: 64 ms inlined in a large method
+ * in one worker, 839 ms in the other, when on-stack replacement came late).
+ */
+function assignGroups(groups: Uint32Array, perm: Uint32Array, cuts: readonly number[], reverse: boolean): void {
+  const ranges = cuts.length - 1;
+  for (let f = 0; f < ranges; f++) {
+    const g = reverse ? ranges - 1 - f : f;
+    const end = cuts[f + 1]!;
+    for (let j = cuts[f]!; j < end; j++) groups[perm[j]!] = g;
   }
 }
 
