@@ -15,14 +15,14 @@ import { sortCorpus } from './corpus.js';
 
 const self = fileURLToPath(import.meta.url);
 
-async function child(input: string, output: string, workers: number): Promise<void> {
+async function child(input: string, output: string, workers: number, partitions?: number): Promise<void> {
   const started = performance.now();
   const { Kiln } = await import('../engine/index.js');
   const imported = performance.now();
   const kiln = await Kiln.start({ workers, memory: '1200m', workerMemory: '512m' });
   const fd = openSync(output, 'w');
   const jobStart = performance.now();
-  const summary = await kiln.textFile(input).sortLines().writeTo(fd);
+  const summary = await kiln.textFile(input).sortLines(partitions ? { numPartitions: partitions } : {}).writeTo(fd);
   const jobMs = performance.now() - jobStart;
   closeSync(fd);
   const stages = kiln.lastJobMetrics?.stages.map((s) => ({ tasks: s.tasks, maxTaskMs: Math.round(Math.max(...s.metrics.map((m) => m.runMs))) }));
@@ -48,7 +48,7 @@ const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floo
 const load = (): string => loadavg().map((x) => x.toFixed(2)).join(' ');
 
 async function main(): Promise<void> {
-  if (process.argv[2] === '--child') return child(process.argv[3]!, process.argv[4]!, Number(process.argv[5]));
+  if (process.argv[2] === '--child') return child(process.argv[3]!, process.argv[4]!, Number(process.argv[5]), process.argv[6] ? Number(process.argv[6]) : undefined);
   const runs = Number(process.argv[2] ?? 3);
   const bytes = Number(process.argv[3] ?? 1e9);
   const input = sortCorpus(bytes);

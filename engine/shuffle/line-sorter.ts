@@ -24,8 +24,11 @@
 // equal keys sort by descending input index, and reversing the whole order yields
 // descending keys with equal keys in input order (stable reverse).
 //
-// One LineSortScratch per worker thread keeps every region between tasks (fresh memory
-// costs ~1-3 s/GiB to first touch here); regions only grow.
+// Map tasks use sort + cuts + groupByRange (lines grouped by key range, input order
+// inside a range); reduce tasks use sort + gather on one range of a few MiB at a time
+// (why: see groupByRange). One LineSortScratch per worker thread keeps every region
+// between tasks (fresh memory costs ~0.4-3 s/GiB to first touch here); regions only
+// grow.
 import { KilnError } from '../errors.js';
 import type { LinesAggregator } from '../exec/protocol.js';
 import { LineSplitter } from '../kernels/lines.js';
