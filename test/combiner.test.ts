@@ -423,8 +423,5 @@ if (!isMainThread) {
     table.free();
   });
 
-  let t0 = 0;
-  test.before.each(() => { t0 = performance.now(); });
-  test.after.each((ctx) => { if (process.env.KILN_TEST_TIMES) console.error(ctx.__test__, Math.round(performance.now() - t0), 'ms'); });
   test.run();
 }
