@@ -76,7 +76,9 @@ export class ConsoleProgress implements JobListener {
 
   onStageCompleted(stage: Stage): void {
     this.stages.delete(stage.id);
-    if (this.stages.size === 0) this.clear();
+    // Redraw now: the finished stage leaves the line, and if no stage is left to show
+    // the line is erased before the next job's output.
+    if (this.shown !== '') this.refresh();
   }
 
   /** Redraws if the line changed (called by the timer; public for tests). */

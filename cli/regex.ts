@@ -3,8 +3,9 @@
 // whether a line matches, so POSIX leftmost-longest versus JS leftmost-first does not
 // matter; what must be translated is syntax: bracket expressions with POSIX classes
 // ([[:alpha:]]), a backslash that is literal inside brackets, GNU's \< \> \` \'
-// anchors, intervals ({,n}) and a "{" or a repetition operator that has nothing to
-// repeat, which GNU takes literally and JS rejects. A pattern holding newlines is a
+// anchors, intervals ({,n}), a "{" that starts no interval (literal), stacked
+// repetition operators ("a+*") and operators with nothing to repeat (GNU ignores
+// them; JS rejects them). A pattern holding newlines is a
 // list of patterns, any of which may match (grep's rule). The result is a plain
 // RegExp (structured-cloneable), so it ships to workers as a capture.
 import { UsageError } from './errors.js';
@@ -104,27 +105,30 @@ export function translateEre(ere: string): string {
         continue;
       }
       case '|':
-      case '^':
-      case '$':
-        // GNU: a repetition operator after these repeats nothing and is literal.
         out += c;
         atom = -1;
         quantified = false;
         i++;
         continue;
+      case '^':
+      case '$':
+        // GNU lets an anchor take a repetition operator ("^*a" is "(^)*a").
+        emitAtom(c);
+        i++;
+        continue;
       case '*':
       case '+':
       case '?':
-        if (atom < 0) emitAtom(`\\${c}`);
-        else quantify(c);
+        // GNU ignores an operator with nothing to repeat (at the start, after "(" or "|").
+        if (atom >= 0) quantify(c);
         i++;
         continue;
       case '{': {
         const m = /^\{(\d*)(,?)(\d*)\}/.exec(ere.slice(i));
-        if (m && atom >= 0 && (m[1] !== '' || m[2] !== '')) {
+        if (m && (m[1] !== '' || m[2] !== '')) {
           const min = m[1] === '' ? '0' : m[1]!;
           if (m[3] !== '' && Number(m[3]) < Number(min)) throw new UsageError(`invalid pattern "${ere}": invalid content of \\{\\}`);
-          quantify(m[2] ? `{${min},${m[3]}}` : `{${min}}`);
+          if (atom >= 0) quantify(m[2] ? `{${min},${m[3]}}` : `{${min}}`);
           i += m[0].length;
         } else {
           emitAtom('\\{');
@@ -147,7 +151,9 @@ export function translateEre(ere: string): string {
   return out;
 
   function quantify(q: string): void {
-    if (quantified) out = `${out.slice(0, atom)}(?:${out.slice(atom)})`;
+    // JS rejects a quantifier on a bare anchor or on another quantifier: group first.
+    const last = out.slice(atom);
+    if (quantified || last === '^' || last === '$') out = `${out.slice(0, atom)}(?:${out.slice(atom)})`;
     out += q;
     quantified = true;
   }

@@ -6,7 +6,8 @@
 // are not shuffled twice. --key-bytes N sorts on the first N bytes of each line and
 // is stable (the sort kernel is stable and reduce tasks read map outputs in input
 // order), like `sort -s` with a byte-prefix key; with --unique it keeps the first line
-// of each run of equal keys, as sort -u does.
+// of each run of equal keys, as sort -u does; with --reverse, equal keys stay in input
+// order too (sort -s -r).
 import type { Dataset } from '../../engine/index.js';
 import type { CommandSpec } from '../args.js';
 import { positiveInt } from '../args.js';
@@ -43,10 +44,29 @@ function plan({ kiln, operands, flags, signal }: CommandContext): Plan {
   if (keyBytes === undefined) {
     sorted = unique ? lines.valueCounts().sortByKey(ascending).keys() : lines.map((line) => [line, 0] as [string, number]).sortByKey(ascending).keys();
   } else {
-    // Bytes as the key (a Uint8Array key orders by its bytes), the line as the value.
-    // `n` is shipped to the workers as a capture.
+    // Bytes as the key (a Uint8Array key orders by its bytes), the line as the value;
+    // `n` is shipped to the workers as a capture. The engine's descending sort does not
+    // keep equal keys in input order, so --reverse sorts ascending on a key whose byte
+    // order is the reverse of the prefix's: each byte b becomes [1, 255 - b], then a
+    // final 2 (greater than any continuation, so a longer key with the same start,
+    // which is greater, comes first).
     const n = keyBytes;
-    sorted = lines.keyBy((line) => new TextEncoder().encode(line).slice(0, n), { n: keyBytes }).sortByKey(ascending).values();
+    const keyed = ascending
+      ? lines.keyBy((line) => new TextEncoder().encode(line).slice(0, n), { n })
+      : lines.keyBy(
+          (line) => {
+            const bytes = new TextEncoder().encode(line).subarray(0, n);
+            const key = new Uint8Array(2 * bytes.length + 1);
+            for (let i = 0; i < bytes.length; i++) {
+              key[2 * i] = 1;
+              key[2 * i + 1] = 255 - bytes[i]!;
+            }
+            key[2 * bytes.length] = 2;
+            return key;
+          },
+          { n },
+        );
+    sorted = keyed.sortByKey(true).values();
   }
   return {
     explain: () => sorted.explain(),
