@@ -40,9 +40,11 @@ function plan({ kiln, operands, flags, signal }: CommandContext): Plan {
   const unique = flags.unique === true;
   const keyBytes = positiveInt(flags['key-bytes'], 'key-bytes');
   const lines = kiln.textFile(operands);
+  // An empty input has no partitions, and sortByKey needs at least one.
+  const partitions = Math.max(1, lines.numPartitions);
   let sorted: Dataset<string>;
   if (keyBytes === undefined) {
-    sorted = unique ? lines.valueCounts().sortByKey(ascending).keys() : lines.map((line) => [line, 0] as [string, number]).sortByKey(ascending).keys();
+    sorted = unique ? lines.valueCounts().sortByKey(ascending, partitions).keys() : lines.map((line) => [line, 0] as [string, number]).sortByKey(ascending, partitions).keys();
   } else {
     // Bytes as the key (a Uint8Array key orders by its bytes), the line as the value;
     // `n` is shipped to the workers as a capture. The engine's descending sort does not
@@ -66,7 +68,7 @@ function plan({ kiln, operands, flags, signal }: CommandContext): Plan {
           },
           { n },
         );
-    sorted = keyed.sortByKey(true).values();
+    sorted = keyed.sortByKey(true, partitions).values();
   }
   return {
     explain: () => sorted.explain(),

@@ -24,11 +24,18 @@ export interface RunOptions {
   gid?: number;
 }
 
+/** The child's environment: no colours (the test runner may set FORCE_COLOR). */
+function childEnv(extra: Record<string, string | undefined> = {}): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1', ...extra };
+  delete env.FORCE_COLOR;
+  return env;
+}
+
 /** Runs `kiln args...` to completion (stdout as bytes, stderr as text). */
 export function kiln(args: readonly string[], options: RunOptions = {}): KilnRun {
   const r = spawnSync(process.execPath, [KILN, ...args], {
     cwd: options.cwd,
-    env: { ...process.env, NO_COLOR: '1', ...options.env },
+    env: childEnv(options.env),
     maxBuffer: 1 << 30,
     ...(options.uid !== undefined ? { uid: options.uid, gid: options.gid ?? options.uid } : {}),
   });
@@ -37,7 +44,7 @@ export function kiln(args: readonly string[], options: RunOptions = {}): KilnRun
 
 /** Starts `kiln args...` without waiting (for signals). */
 export function kilnChild(args: readonly string[], options: RunOptions = {}) {
-  return spawn(process.execPath, [KILN, ...args], { cwd: options.cwd, env: { ...process.env, NO_COLOR: '1', ...options.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  return spawn(process.execPath, [KILN, ...args], { cwd: options.cwd, env: childEnv(options.env), stdio: ['ignore', 'pipe', 'pipe'] });
 }
 
 /** Runs a Unix tool with LC_ALL=C and `input` on stdin; its stdout as bytes. */
