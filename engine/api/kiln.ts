@@ -127,12 +127,23 @@ export class Kiln {
    * Files are cut into splits of at most maxPartitionBytes holding whole lines; many
    * small files share a partition. Lines lose their "\n" or "\r\n".
    */
-  textFile(paths: string | readonly string[], options: { /** Default: the worker count. */ minPartitions?: number } = {}): TextDataset {
+  textFile(
+    paths: string | readonly string[],
+    options: {
+      /** Default: the worker count. */
+      minPartitions?: number;
+      /** Overrides the context's maxPartitionBytes for this source. */
+      maxPartitionBytes?: number;
+    } = {},
+  ): TextDataset {
     this.checkRunning();
     const files = listInputFilesSync(paths);
     // Like Hadoop's goal size (total / minPartitions), the default of one split per
     // worker keeps every worker busy on inputs smaller than workers x 128 MiB.
-    const partitions = planSplits(files, { maxPartitionBytes: this.options.maxPartitionBytes, minPartitions: options.minPartitions ?? this.options.workers });
+    const partitions = planSplits(files, {
+      maxPartitionBytes: options.maxPartitionBytes ?? this.options.maxPartitionBytes,
+      minPartitions: options.minPartitions ?? this.options.workers,
+    });
     const label = typeof paths === 'string' ? paths : paths.join(', ');
     return new TextDataset(this, { kind: 'text', partitions, label });
   }
