@@ -71,6 +71,16 @@ test('wordcount: countwords defaults, then --no-lowercase --split nonalnum, then
   assert.is(run3.stdout.toString('utf8'), wordcountReference(Buffer.from(corpus[0]!), { lowercase: true, nonAlnum: false, top: 7 }));
 });
 
+// Engine bug (found by this CLI, reported to the lead): with one worker this input
+// prints "It 4" — the count is right but the key keeps the first occurrence's case.
+// Skipped so the suite stays green until the combiner is fixed; unskip to check.
+test.skip('wordcount lowercases the key of a word first seen in upper case (engine repro)', () => {
+  const f = join(dir, 'dickens.txt');
+  writeFileSync(f, 'It was the best of times, it was the worst of times,\nit was the age of wisdom, it was the age of foolishness,\n');
+  const run = kiln(['wordcount', '--quiet', '--workers', '1', f]);
+  assert.is(run.stdout.toString('utf8'), wordcountReference(readFileSync(f), { lowercase: true, nonAlnum: false }));
+});
+
 test('wordcount --format json (JSON Lines)', () => {
   const text = wordcountReference(Buffer.from(corpus[0]!), { lowercase: true, nonAlnum: false, top: 3 });
   const json = kiln(['wordcount', ...ENGINE, '--top', '3', '--format', 'json', corpusFiles[0]!]);
