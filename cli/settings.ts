@@ -59,10 +59,18 @@ export function settingsFrom(flags: OptionValues, env: NodeJS.ProcessEnv): CliSe
 }
 
 /**
+ * Below this many input bytes the job runs inline in the CLI's own thread (engine
+ * `workers: 0`): the kernels get through it faster than a worker thread starts.
+ */
+export const INLINE_INPUT_BYTES = 1 << 20;
+
+/**
  * The worker count for inputs totalling `bytes` when the user did not choose one:
- * one worker per SMALL_INPUT_BYTES, at least one, at most one per CPU.
+ * none (inline) below INLINE_INPUT_BYTES, else one worker per SMALL_INPUT_BYTES, at
+ * least one, at most one per CPU.
  */
 export function workersForInput(bytes: number): number {
+  if (bytes < INLINE_INPUT_BYTES) return 0;
   return Math.max(1, Math.min(availableParallelism(), Math.ceil(bytes / SMALL_INPUT_BYTES)));
 }
 

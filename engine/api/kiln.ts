@@ -23,7 +23,7 @@ import { Dataset, TextDataset, type ActionOptions } from './dataset.js';
 
 /** Options of {@link Kiln.start}. */
 export interface KilnOptions {
-  /** Worker threads (default: the CPU count). */
+  /** Worker threads (default: the CPU count); 0 runs every task inline in this thread (for tiny jobs). */
   workers?: number;
   /** Memory budget for in-memory shuffle blocks (bytes or "2g"); beyond it blocks spill to disk. Default 1 GiB. */
   memory?: number | string;
@@ -87,7 +87,7 @@ export class Kiln {
   /** Starts a context: the shared memory, the kernel module and the worker pool. */
   static async start(options: KilnOptions = {}): Promise<Kiln> {
     const workers = options.workers ?? availableParallelism();
-    checkPartitions(workers, 'workers');
+    if (workers !== 0) checkPartitions(workers, 'workers');
     const shuffleBytes = parseSize(options.memory ?? '1g');
     const resolved: ResolvedOptions = {
       workers,
@@ -143,14 +143,14 @@ export class Kiln {
     // worker keeps every worker busy on inputs smaller than workers x 128 MiB.
     const partitions = planSplits(files, {
       maxPartitionBytes: options.maxPartitionBytes ?? this.options.maxPartitionBytes,
-      minPartitions: options.minPartitions ?? this.options.workers,
+      minPartitions: options.minPartitions ?? Math.max(1, this.options.workers),
     });
     const label = typeof paths === 'string' ? paths : paths.join(', ');
     return new TextDataset(this, { kind: 'text', partitions, label });
   }
 
   /** A dataset of `data`, cut into `numSlices` partitions (default: the worker count). */
-  parallelize<T>(data: readonly T[], numSlices = this.options.workers): Dataset<T> {
+  parallelize<T>(data: readonly T[], numSlices = Math.max(1, this.options.workers)): Dataset<T> {
     this.checkRunning();
     checkPartitions(numSlices, 'numSlices');
     const slices = Array.from({ length: numSlices }, (_, i) => data.slice(Math.floor((i * data.length) / numSlices), Math.floor(((i + 1) * data.length) / numSlices)));
