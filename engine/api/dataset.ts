@@ -249,7 +249,7 @@ export class Dataset<T> implements LineageNode, AsyncIterable<T> {
    * its keys' order-preserving bytes by the partitioned-sort kernel.
    */
   sortByKey<K, V>(this: Dataset<[K, V]>, ascending = true, numPartitions?: number): Dataset<[K, V]> {
-    const partitions = numPartitions ?? this.numPartitions;
+    const partitions = numPartitions ?? Math.max(1, this.numPartitions);
     checkPartitions(partitions);
     const kiln = this.kiln;
     const parent = this as Dataset<[K, V]>;
