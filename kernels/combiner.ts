@@ -25,12 +25,18 @@
 // (i64 limits or +-Infinity) and then takes its first value like any other.
 //
 // Kernels (all return STATUS_OK, or STATUS_GROW with header.resume set; STATUS_INVALID
-// when the header is inconsistent, and nothing is read beyond what the header allows):
+// when the header or a block is inconsistent; they write only inside the regions the
+// header and arguments name; wordCount may read up to 15 bytes past a word, never past
+// the end of the memory):
 //   tableInsert(tbl, data, offsets, hashes, values, n, start)
 //     keys as in xxh64Batch; hashes u64[n] or 0 to hash here; values (i64|f64)[n] or 0 for 1 each.
 //   wordCount(tbl, src, len, flags) : tokenize (+ lowercase in place) + hash + count,
 //     value 1 per word; header.resume is the byte offset to continue from (also on OK:
 //     bytes consumed, which without FLAG_FINAL stops before a trailing partial word).
+//     Needs header.scratchPtr. Words are counted in batches of WORD_BATCH: the scan
+//     hashes a batch, then two tight passes load every word's index slot and entry so
+//     their cache misses overlap, then a third pass does the real lookups (DESIGN.md:
+//     the table is cache-bound; wasm has no prefetch, so independent loads stand in).
 //   tableRebuildIndex(tbl): clear the index and re-insert every entry (after the caller
 //     moved entries/arena or gave a larger index).
 //   tableMerge(dst, src, start): upsert src's entries [start, count) into dst, combining.
@@ -52,19 +58,8 @@
 // boundaries with count-trailing-zeros, as in simdjson's structural-index stage
 // (Langdale & Lemire, "Parsing Gigabytes of JSON per Second", VLDB J. 2019).
 import { STATUS_OK, STATUS_GROW, STATUS_FULL, STATUS_INVALID } from "./status";
-import { xxh64 } from "./hash";
+import { lowMask, xxh64, xxh64Short } from "./hash";
 
-// XXH64 primes (xxhash_spec.md), for the branch-free short-key hash below.
-// @ts-ignore: decorator
-@inline const P1: u64 = 0x9E3779B185EBCA87;
-// @ts-ignore: decorator
-@inline const P2: u64 = 0xC2B2AE3D27D4EB4F;
-// @ts-ignore: decorator
-@inline const P3: u64 = 0x165667B19E3779F9;
-// @ts-ignore: decorator
-@inline const P4: u64 = 0x85EBCA77C2B2AE63;
-// @ts-ignore: decorator
-@inline const P5: u64 = 0x27D4EB2F165667C5;
 import {
   FLAG_LOWERCASE, FLAG_NONALNUM, FLAG_FINAL,
   spaceMask, lowerVec, lowerByte, isSpace, isNonAlnumSeparator,
@@ -241,41 +236,6 @@ function addEntry(tbl: usize, slotPtr: usize, key: usize, len: u32, h: u64): usi
     slot = load<u64>(slotPtr);
   }
   return addEntry(tbl, slotPtr, key, len, h);
-}
-
-/** Mask of the first `len` bytes of a u64 (all of it when len >= 8). */
-// @ts-ignore: decorator
-@inline function lowMask(len: u32): u64 {
-  // For len >= 8 the shift amount wraps (wasm shifts mod 64); select discards it.
-  return select<u64>(<u64>-1, (<u64>1 << (<u64>len << 3)) - 1, len >= 8);
-}
-
-/**
- * XXH64 (seed 0) of a key of `len` < 16 bytes given as its zero-padded halves lo (bytes
- * 0-7) and hi (bytes 8-15): the same steps as xxh64() in hash.ts, taken or skipped with
- * `select` instead of branches. Word lengths are random, so xxh64's length branches
- * mispredict about once per step; here the chain is longer but never flushes.
- */
-// @ts-ignore: decorator
-@inline function xxh64Short(lo: u64, hi: u64, len: u32): u64 {
-  let h: u64 = P5 + <u64>len;
-  const has8 = len >= 8;
-  h = select<u64>(rotl<u64>(h ^ (rotl<u64>(lo * P2, 31) * P1), 27) * P1 + P4, h, has8);
-  let rest = select<u64>(hi, lo, has8);
-  const r = len & 7;
-  const has4 = r >= 4;
-  h = select<u64>(rotl<u64>(h ^ ((rest & 0xFFFFFFFF) * P1), 23) * P2 + P3, h, has4);
-  rest = select<u64>(rest >> 32, rest, has4);
-  const b = r & 3;
-  h = select<u64>(rotl<u64>(h ^ ((rest & 0xFF) * P5), 11) * P1, h, b >= 1);
-  h = select<u64>(rotl<u64>(h ^ (((rest >> 8) & 0xFF) * P5), 11) * P1, h, b >= 2);
-  h = select<u64>(rotl<u64>(h ^ (((rest >> 16) & 0xFF) * P5), 11) * P1, h, b >= 3);
-  h ^= h >> 33;
-  h *= P2;
-  h ^= h >> 29;
-  h *= P3;
-  h ^= h >> 32;
-  return h;
 }
 
 /**

@@ -6,15 +6,15 @@
 // test/hash.test.ts. Policy: pure functions over (pointer, length); no allocation.
 
 // @ts-ignore: decorator
-@inline const P1: u64 = 0x9E3779B185EBCA87;
+@inline export const P1: u64 = 0x9E3779B185EBCA87;
 // @ts-ignore: decorator
-@inline const P2: u64 = 0xC2B2AE3D27D4EB4F;
+@inline export const P2: u64 = 0xC2B2AE3D27D4EB4F;
 // @ts-ignore: decorator
-@inline const P3: u64 = 0x165667B19E3779F9;
+@inline export const P3: u64 = 0x165667B19E3779F9;
 // @ts-ignore: decorator
-@inline const P4: u64 = 0x85EBCA77C2B2AE63;
+@inline export const P4: u64 = 0x85EBCA77C2B2AE63;
 // @ts-ignore: decorator
-@inline const P5: u64 = 0x27D4EB2F165667C5;
+@inline export const P5: u64 = 0x27D4EB2F165667C5;
 
 // @ts-ignore: decorator
 @inline function round(acc: u64, input: u64): u64 {
@@ -65,6 +65,41 @@
     h = rotl<u64>(h ^ (<u64>load<u8>(ptr) * P5), 11) * P1;
     ptr++;
   }
+  h ^= h >> 33;
+  h *= P2;
+  h ^= h >> 29;
+  h *= P3;
+  h ^= h >> 32;
+  return h;
+}
+
+/** Mask of the first `len` bytes of a u64 (all of it when len >= 8). */
+// @ts-ignore: decorator
+@inline export function lowMask(len: u32): u64 {
+  // For len >= 8 the shift amount wraps (wasm shifts mod 64); select discards it.
+  return select<u64>(<u64>-1, (<u64>1 << (<u64>len << 3)) - 1, len >= 8);
+}
+
+/**
+ * XXH64 (seed 0) of a key of `len` < 16 bytes given as its zero-padded halves lo (bytes
+ * 0-7) and hi (bytes 8-15): the same steps as xxh64() in hash.ts, taken or skipped with
+ * `select` instead of branches. Word lengths are random, so xxh64's length branches
+ * mispredict about once per step; here the chain is longer but never flushes.
+ */
+// @ts-ignore: decorator
+@inline export function xxh64Short(lo: u64, hi: u64, len: u32): u64 {
+  let h: u64 = P5 + <u64>len;
+  const has8 = len >= 8;
+  h = select<u64>(rotl<u64>(h ^ (rotl<u64>(lo * P2, 31) * P1), 27) * P1 + P4, h, has8);
+  let rest = select<u64>(hi, lo, has8);
+  const r = len & 7;
+  const has4 = r >= 4;
+  h = select<u64>(rotl<u64>(h ^ ((rest & 0xFFFFFFFF) * P1), 23) * P2 + P3, h, has4);
+  rest = select<u64>(rest >> 32, rest, has4);
+  const b = r & 3;
+  h = select<u64>(rotl<u64>(h ^ ((rest & 0xFF) * P5), 11) * P1, h, b >= 1);
+  h = select<u64>(rotl<u64>(h ^ (((rest >> 8) & 0xFF) * P5), 11) * P1, h, b >= 2);
+  h = select<u64>(rotl<u64>(h ^ (((rest >> 16) & 0xFF) * P5), 11) * P1, h, b >= 3);
   h ^= h >> 33;
   h *= P2;
   h ^= h >> 29;

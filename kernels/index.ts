@@ -3,7 +3,7 @@
 // shared memory; they never allocate, so the AS heap and static data are never written
 // after instantiation (each instance re-writes static data when it starts).
 export * from "./status";
-export * from "./hash";
+export { xxh64, xxh64Batch, xxh64Fixed, xxh64Partitions } from "./hash";
 export * from "./lines";
 export * from "./tokenize";
 export * from "./combiner";

@@ -20,7 +20,7 @@
 // transition trick of simdjson's structural scan, Langdale & Lemire, VLDB J. 2019).
 // Set bits of t alternate word start / word end and are visited with ctz.
 import { FLAG_FINAL, FLAG_LOWERCASE, FLAG_NONALNUM, isNonAlnumSeparator, isSpace, lowerByte, lowerVec, spaceMask } from "./ascii";
-import { xxh64 } from "./hash";
+import { lowMask, xxh64, xxh64Short } from "./hash";
 import { STATUS_OK, STATUS_FULL } from "./status";
 
 /** Bytes classified per step: four v128 lanes packed into one u64 bit mask. */
@@ -79,54 +79,18 @@ import { STATUS_OK, STATUS_FULL } from "./status";
   return status;
 }
 
-// XXH64 primes (xxhash_spec.md section 2), for the short-key path below.
-// @ts-ignore: decorator
-@inline const P1: u64 = 0x9E3779B185EBCA87;
-// @ts-ignore: decorator
-@inline const P2: u64 = 0xC2B2AE3D27D4EB4F;
-// @ts-ignore: decorator
-@inline const P3: u64 = 0x165667B19E3779F9;
-// @ts-ignore: decorator
-@inline const P4: u64 = 0x85EBCA77C2B2AE63;
-// @ts-ignore: decorator
-@inline const P5: u64 = 0x27D4EB2F165667C5;
-
 /** Keys shorter than this take the branch-free XXH64 path. */
 // @ts-ignore: decorator
 @inline const SHORT_KEY: u32 = 16;
 
-/**
- * XXH64 (seed 0) of a key of `len` < 16 bytes, equal to xxh64(p, len, 0) of hash.ts
- * but without length-dependent branches: the spec's tail steps (one 8-byte lane if
- * len & 8, one 4-byte lane if len & 4, then len & 3 single bytes; xxhash_spec.md
- * section 2.4) are all computed and kept or dropped with select (V8 emits cmov; checked with --print-wasm-code). Words in text
- * have random lengths, so the loop branches of the general code mispredict on almost
- * every token; independent selects instead let consecutive tokens' hashes overlap.
- * Reads up to 16 bytes from `p`: the caller guarantees they are inside the range.
- */
+/** XXH64 (seed 0) of a key of `len` < 16 bytes at `p`, read as two zero-padded 8-byte
+ * lanes (branch-free, see xxh64Short in hash.ts). Reads 16 bytes from `p`: the caller
+ * guarantees they are inside the range. */
 // @ts-ignore: decorator
-@inline function xxh64Short(p: usize, len: u32): u64 {
-  let h: u64 = P5 + <u64>len;
-  const lane = load<u64>(p) * P2;
-  const h8 = rotl<u64>(h ^ (rotl<u64>(lane, 31) * P1), 27) * P1 + P4;
-  h = select<u64>(h8, h, (len & 8) != 0);
-  let q = p + (len & 8);
-  const h4 = rotl<u64>(h ^ (<u64>load<u32>(q) * P1), 23) * P2 + P3;
-  h = select<u64>(h4, h, (len & 4) != 0);
-  q += len & 4;
-  const rest = len & 3;
-  const b0 = rotl<u64>(h ^ (<u64>load<u8>(q) * P5), 11) * P1;
-  h = select<u64>(b0, h, rest > 0);
-  const b1 = rotl<u64>(h ^ (<u64>load<u8>(q, 1) * P5), 11) * P1;
-  h = select<u64>(b1, h, rest > 1);
-  const b2 = rotl<u64>(h ^ (<u64>load<u8>(q, 2) * P5), 11) * P1;
-  h = select<u64>(b2, h, rest > 2);
-  h ^= h >> 33;
-  h *= P2;
-  h ^= h >> 29;
-  h *= P3;
-  h ^= h >> 32;
-  return h;
+@inline function hashShortAt(p: usize, len: u32): u64 {
+  const lo = load<u64>(p) & lowMask(len);
+  const hi = select<u64>(load<u64>(p, 8) & lowMask(len - 8), 0, len > 8);
+  return xxh64Short(lo, hi, len);
 }
 
 // @ts-ignore: decorator
@@ -138,7 +102,7 @@ import { STATUS_OK, STATUS_FULL } from "./status";
     const klen = end - start;
     // The short path reads 16 bytes from the key's start: only where they are in range.
     const h = klen < SHORT_KEY && start + SHORT_KEY <= len
-      ? xxh64Short(src + start, klen)
+      ? hashShortAt(src + start, klen)
       : xxh64(src + start, klen, 0);
     store<u64>(hashes + (<usize>n << 3), h);
   }

@@ -1,5 +1,5 @@
 // Every transformation and action against a plain-JS reference, on random data, with
-// 1 and 2 workers and 1, 3 and 17 partitions. Record order after a shuffle is not
+// 1 and 2 workers (and 0: inline in the driver's thread) and 1, 3 and 17 partitions. Record order after a shuffle is not
 // defined (as in Spark), so those results are compared after sorting.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -24,7 +24,7 @@ const groupRef = (ps: Pair[]): Map<string, number[]> => {
 const reduceRef = (ps: Pair[], f: (a: number, b: number) => number): Pair[] =>
   [...groupRef(ps)].map(([k, vs]) => [k, vs.reduce(f)] as Pair);
 
-for (const workers of [1, 2]) {
+for (const workers of [0, 1, 2]) {
   const kiln = await Kiln.start({ workers, memory: '64m', workerMemory: '64m' });
   for (const parts of [1, 3, 17]) {
     const name = (what: string): string => `${what} [workers=${workers}, partitions=${parts}]`;

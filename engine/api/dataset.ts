@@ -13,6 +13,7 @@ import { partitionCount, partitionerOf, type Lineage, type LineageNode, type Shu
 import { checkPartitions, hashPartitioner, samePartitioner, type KeyFormat, type PartitionerSpec } from '../shuffle/partitioner.js';
 import type { Kiln } from './kiln.js';
 import { SortedLines, type SortLinesOptions } from './sorted-lines.js';
+import { expandTableBatch, isTableBatch } from '../shuffle/reader.js';
 
 /** Options every action accepts. */
 export interface ActionOptions {
@@ -249,7 +250,7 @@ export class Dataset<T> implements LineageNode, AsyncIterable<T> {
    * its keys' order-preserving bytes by the partitioned-sort kernel.
    */
   sortByKey<K, V>(this: Dataset<[K, V]>, ascending = true, numPartitions?: number): Dataset<[K, V]> {
-    const partitions = numPartitions ?? this.numPartitions;
+    const partitions = numPartitions ?? Math.max(1, this.numPartitions);
     checkPartitions(partitions);
     const kiln = this.kiln;
     const parent = this as Dataset<[K, V]>;
@@ -272,8 +273,8 @@ export class Dataset<T> implements LineageNode, AsyncIterable<T> {
 
   /** All records, in partition order. */
   async collect(options: ActionOptions = {}): Promise<T[]> {
-    const parts = (await this.kiln.runJob(this, { t: 'collect' }, options)) as T[][];
-    return parts.flat();
+    const parts = await this.kiln.runJob(this, { t: 'collect' }, options);
+    return unpackParts<T>(parts);
   }
 
   /** Number of records. */
@@ -372,8 +373,7 @@ export class Dataset<T> implements LineageNode, AsyncIterable<T> {
   /** Iterates the records on the driver, one partition job at a time (Spark's toLocalIterator). */
   async *[Symbol.asyncIterator](): AsyncIterator<T> {
     for (let p = 0; p < this.numPartitions; p++) {
-      const [part] = (await this.kiln.runJob(this, { t: 'collect' }, { partitions: [p] })) as T[][];
-      yield* part!;
+      yield* unpackParts<T>(await this.kiln.runJob(this, { t: 'collect' }, { partitions: [p] }));
     }
   }
 
@@ -463,6 +463,16 @@ export class TextDataset extends Dataset<string> {
 function ship(fn: unknown, operator: string, captures?: Captures): ShippedFunction {
   if (typeof fn !== 'function') throw new KilnError('usage', `${operator} needs a function, got ${typeof fn}`);
   return shipFunction(fn, operator, captures);
+}
+
+/** Records of collected partitions: arrays, or columnar table batches (word counts). */
+function unpackParts<T>(parts: unknown[]): T[] {
+  const out: T[] = [];
+  for (const p of parts) {
+    const records = isTableBatch(p) ? expandTableBatch(p) : (p as T[]);
+    for (let i = 0; i < records.length; i++) out.push(records[i] as T);
+  }
+  return out;
 }
 
 function shuffleOptions(options: ShuffleOptions | undefined): { partitions: number | undefined; captures: Captures | undefined } {

@@ -155,8 +155,8 @@ export interface TaskSpec {
   readonly broadcasts: readonly BroadcastRef[];
   /** Shared Int32Array slot index the driver sets to 1 to cancel the job cooperatively. */
   readonly cancelSlot: number;
-  /** Port for requests to the driver (shuffle regions). Transferred with the task. */
-  readonly port: MessagePort;
+  /** Port for requests to the driver (shuffle regions), transferred with the task; absent when run inline. */
+  readonly port?: MessagePort;
 }
 
 /** Per-task metrics (Spark's TaskMetrics, the part kiln records). */

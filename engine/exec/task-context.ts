@@ -5,8 +5,10 @@
 // thread and are reused by every task.
 import { threadId } from 'node:worker_threads';
 import { KilnError } from '../errors.js';
-import { reviveFunction, type BroadcastHandle, type ShippedFunction } from '../functions/index.js';
-import { SplitReader, type IoBackend } from '../io/index.js';
+import { reviveFunction } from '../functions/revive.js';
+import type { BroadcastHandle } from '../functions/broadcast.js';
+import type { ShippedFunction } from '../functions/shipped.js';
+import { SplitReader, type IoBackend } from '../io/split-reader.js';
 import { KernelRuntime } from '../kernels/runtime.js';
 import { Tokenizer } from '../kernels/tokenizer.js';
 import type { Region } from '../memory/region.js';
@@ -25,6 +27,9 @@ interface ThreadState {
 
 let thread: ThreadState | undefined;
 
+/** How a task asks the driver for memory: over its port (a worker) or by a direct call (inline). */
+export type Requester = (req: PortRequest) => PortReply;
+
 /** How often record loops check for cancellation (records between checks). */
 export const CANCEL_CHECK_EVERY = 4096;
 
@@ -38,20 +43,25 @@ export class TaskContext {
     readonly spec: TaskSpec,
     private readonly state: ThreadState,
     init: WorkerInit,
+    private readonly ask: Requester,
   ) {
     this.control = new Int32Array(init.control);
     for (const b of spec.broadcasts) if (!state.broadcasts.has(b.id)) state.broadcasts.set(b.id, b);
   }
 
   /** Sets up the thread on its first task (asks the driver for this thread's span), then the task. */
-  static open(spec: TaskSpec, init: WorkerInit): TaskContext {
-    if (!thread) {
-      const span = request(spec.port, { op: 'span', threadId });
+  static open(spec: TaskSpec, init: WorkerInit, direct?: Requester): TaskContext {
+    const port = spec.port;
+    const ask: Requester = direct ?? ((req) => request(port!, req));
+    // In a worker the state is made once. Inline, in the driver's thread, several
+    // contexts (each with its own memory) may take turns: remake it for a new memory.
+    if (!thread || thread.rt.memory !== init.memory) {
+      const span = ask({ op: 'span', threadId });
       if (!span.ok) throw new KilnError('resources', 'no memory span left for a worker thread: lower --workers or raise --memory');
       const rt = KernelRuntime.create({ module: init.module, memory: init.memory, span: { base: span.ptr, limit: span.ptr + span.size } });
       thread = { rt, readers: new Map(), tokenizers: new Map(), broadcasts: new Map() };
     }
-    return new TaskContext(spec, thread, init);
+    return new TaskContext(spec, thread, init, ask);
   }
 
   /** This thread's kernel runtime. */
@@ -102,13 +112,13 @@ export class TaskContext {
 
   /** A shuffle-arena region from the driver, or undefined when the budget is spent (spill). */
   reserveShuffle(bytes: number): Region | undefined {
-    const reply = request(this.spec.port, { op: 'alloc', bytes });
+    const reply = this.ask({ op: 'alloc', bytes });
     return reply.ok ? { ptr: reply.ptr, size: reply.size } : undefined;
   }
 
   /** Closes the task's port. */
   close(): void {
-    this.spec.port.close();
+    this.spec.port?.close();
   }
 }
 

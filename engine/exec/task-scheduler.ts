@@ -6,8 +6,10 @@
 // an error naming the stage, partition, input split and the user function's cause.
 // Cancellation sets a shared flag that tasks poll, and aborts the piscina tasks, which
 // kills their threads; piscina starts replacements, so the pool stays usable.
+import { setMaxListeners } from 'node:events';
 import { MessageChannel } from 'node:worker_threads';
-import { Piscina } from 'piscina';
+import { createRequire } from 'node:module';
+import type { Piscina } from 'piscina';
 import { describeContext, fromPlainError, KilnError, type ErrorContext } from '../errors.js';
 import type { MemoryBudget } from '../memory/budget.js';
 import type { Region } from '../memory/region.js';
@@ -43,10 +45,15 @@ export interface TaskSetOptions {
 
 const CANCEL_SLOTS = 1024;
 
-/** Runs task sets on the worker pool. */
+/**
+ * Runs task sets on the worker pool — or, with zero workers, inline in the driver's
+ * thread, one task after another: a job over a few kilobytes finishes before a worker
+ * thread could have started (~150 ms), and shipped functions run by the same rules.
+ */
 export class TaskScheduler {
-  private readonly pool: Piscina;
+  private readonly pool: Piscina | undefined;
   private readonly control: Int32Array;
+  private readonly init: WorkerInit;
   private nextSlot = 0;
 
   constructor(
@@ -56,9 +63,16 @@ export class TaskScheduler {
   ) {
     const sab = new SharedArrayBuffer(CANCEL_SLOTS * 4);
     this.control = new Int32Array(sab);
+    this.init = { ...init, control: sab };
+    if (workers === 0) {
+      this.pool = undefined;
+      return;
+    }
     const here = new URL(import.meta.url);
     const ext = here.pathname.endsWith('.ts') ? '.ts' : '.js';
-    this.pool = new Piscina({
+    // Loaded here, not at import: inline contexts (tiny CLI jobs) never need it.
+    const { Piscina: Pool } = createRequire(import.meta.url)('piscina') as typeof import('piscina');
+    this.pool = new Pool({
       filename: new URL(`./worker${ext}`, here).href,
       minThreads: workers,
       maxThreads: workers,
@@ -75,6 +89,8 @@ export class TaskScheduler {
     const slot = this.nextSlot++ % CANCEL_SLOTS;
     Atomics.store(this.control, slot, 0);
     const stop = new AbortController();
+    // Every task of the set listens on this signal; a set may have hundreds of tasks.
+    setMaxListeners(0, stop.signal);
     const onAbort = (): void => this.cancel(slot, stop);
     options.signal?.addEventListener('abort', onAbort, { once: true });
     try {
@@ -98,7 +114,7 @@ export class TaskScheduler {
 
   /** Stops the pool (waits for running tasks to end). */
   async close(): Promise<void> {
-    await this.pool.destroy();
+    await this.pool?.destroy();
   }
 
   private cancel(slot: number, stop: AbortController): void {
@@ -125,8 +141,9 @@ export class TaskScheduler {
   }
 
   private async runAttempt(spec: Omit<TaskSpec, 'port'>, stop: AbortSignal): Promise<(TaskOutcome & { ok: true }) | { ok: false; error: Error; metrics: TaskMetrics }> {
-    const { port1, port2 } = new MessageChannel();
     const regions: Region[] = [];
+    if (!this.pool) return this.runInline(spec, regions);
+    const { port1, port2 } = new MessageChannel();
     port1.on('message', (req: PortRequest & { reply: SharedArrayBuffer }) => sendReply(req.reply, this.answer(req, regions)));
     try {
       const result = (await this.pool.run({ ...spec, port: port2 }, { transferList: [port2], signal: stop })) as TaskResult;
@@ -140,6 +157,16 @@ export class TaskScheduler {
     } finally {
       port1.close();
     }
+  }
+
+  private async runInline(spec: Omit<TaskSpec, 'port'>, regions: Region[]): Promise<(TaskOutcome & { ok: true }) | { ok: false; error: Error; metrics: TaskMetrics }> {
+    // Yield to the event loop first, so an abort signalled meanwhile is seen.
+    await new Promise((resolve) => setImmediate(resolve));
+    const { runTaskWith } = await import('./worker.js');
+    const result = runTaskWith(spec, this.init, (req) => this.answer(req, regions));
+    if (result.ok) return { ok: true, partition: spec.partition, value: result.value, blocks: result.blocks, metrics: result.metrics, regions };
+    for (const r of regions) this.budget.releaseShuffle(r);
+    return { ok: false, error: fromPlainError(result.error), metrics: result.metrics };
   }
 
   private answer(req: PortRequest, regions: Region[]): PortReply {

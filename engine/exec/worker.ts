@@ -7,20 +7,26 @@ import { workerData } from 'node:worker_threads';
 import { toPlainError } from '../errors.js';
 import type { TaskResult, TaskSpec, WorkerInit } from './protocol.js';
 import { runResultSink } from './sinks.js';
-import { TaskContext } from './task-context.js';
+import { TaskContext, type Requester } from './task-context.js';
 import { writeShuffle } from '../shuffle/writer.js';
 
 // esbuild/tsx wraps named functions in __name(fn, "name"); shipped sources may contain it.
 (globalThis as { __name?: unknown }).__name ??= (f: unknown) => f;
 
-const init = workerData as WorkerInit;
-
-/** Runs one task attempt. */
+/** Runs one task attempt in a worker thread (the piscina entry). */
 export default function runTask(spec: TaskSpec): TaskResult {
+  return runTaskWith(spec, workerData as WorkerInit);
+}
+
+/**
+ * Runs one task attempt with the given kernel module and memory; `direct` answers
+ * memory requests when the task runs inline, in the driver's thread.
+ */
+export function runTaskWith(spec: TaskSpec, init: WorkerInit, direct?: Requester): TaskResult {
   const start = performance.now();
   let ctx: TaskContext | undefined;
   try {
-    ctx = TaskContext.open(spec, init);
+    ctx = TaskContext.open(spec, init, direct);
     const sink = spec.sink;
     if (sink.t === 'shuffleWrite') {
       const blocks = writeShuffle(spec.node, sink, ctx);

@@ -19,12 +19,24 @@
 // rejected too. `__name` (tsx/esbuild helper) is allowed; see revive.ts.
 
 import vm from 'node:vm';
-import { parse, type Node as AcornNode } from 'acorn';
-import { analyze } from 'periscopic';
+import { createRequire } from 'node:module';
+import type { Node as AcornNode, parse as acornParse } from 'acorn';
+import type { analyze as periscopicAnalyze } from 'periscopic';
 import type { Node as EstreeNode } from 'estree';
 import { KilnError } from '../errors.js';
 import { Broadcast, destroyedError, isBroadcastHandle } from './broadcast.js';
 import { functionBody, SHIPPING_HELPERS } from './revive.js';
+
+// The parser and scope analysis load on the first shipped function (~30 ms of start-up
+// that kernel-only jobs, such as the CLI's word count, never need).
+let parser: { parse: typeof acornParse; analyze: typeof periscopicAnalyze } | undefined;
+function tools(): { parse: typeof acornParse; analyze: typeof periscopicAnalyze } {
+  if (!parser) {
+    const load = createRequire(import.meta.url);
+    parser = { parse: (load('acorn') as { parse: typeof acornParse }).parse, analyze: (load('periscopic') as { analyze: typeof periscopicAnalyze }).analyze };
+  }
+  return parser;
+}
 
 /** A user function packaged for a worker thread. Structured-cloneable. */
 export interface ShippedFunction {
@@ -112,7 +124,7 @@ function analyzeUncached(raw: string): Analysis {
   }
 
   const free: { name: string; at: number }[] = [];
-  for (const [name, node] of analyze(fn as unknown as EstreeNode).globals) {
+  for (const [name, node] of tools().analyze(fn as unknown as EstreeNode).globals) {
     if (allowedGlobals().has(name) || SHIPPING_HELPERS.includes(name) || IGNORED.has(name) || usage.classNames.has(name)) continue;
     free.push({ name, at: (node as unknown as AcornNode).start });
   }
@@ -136,7 +148,7 @@ function prepare(raw: string): { source: string; fn: AcornNode } | { receiver: '
   const prefix = '(class { ';
   let method: { value: AcornNode & { async: boolean; generator: boolean } } | undefined;
   try {
-    const program = parse(prefix + raw + '\n})', { ecmaVersion: 'latest' }) as unknown as {
+    const program = tools().parse(prefix + raw + '\n})', { ecmaVersion: 'latest' }) as unknown as {
       body: { expression: { body: { body: { type: string; value: AcornNode & { async: boolean; generator: boolean } }[] } } }[];
     };
     const members = program.body[0]!.expression.body.body;
@@ -158,7 +170,7 @@ function prepare(raw: string): { source: string; fn: AcornNode } | { receiver: '
 function parseFunction(source: string): AcornNode | undefined {
   let program: { body: { type: string; argument?: AcornNode }[] };
   try {
-    program = parse(functionBody(source), { ecmaVersion: 'latest', sourceType: 'script', allowReturnOutsideFunction: true }) as unknown as typeof program;
+    program = tools().parse(functionBody(source), { ecmaVersion: 'latest', sourceType: 'script', allowReturnOutsideFunction: true }) as unknown as typeof program;
   } catch {
     return undefined;
   }

@@ -8,7 +8,8 @@
 // (a missing path, an empty directory, a glob that matches nothing) is an 'input' error.
 import { accessSync, constants, readdirSync, statSync, type Stats } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
-import { globSync, isDynamicPattern } from 'tinyglobby';
+import { createRequire } from 'node:module';
+import type * as Tinyglobby from 'tinyglobby';
 import { KilnError } from '../errors.js';
 
 /** One input file: its absolute path and its size in bytes when listed. */
@@ -70,8 +71,14 @@ export function inputError(error: unknown, path: string, range?: readonly [numbe
   }
 }
 
+let tinyglobby: typeof Tinyglobby | undefined;
+function globber(): typeof Tinyglobby {
+  return (tinyglobby ??= createRequire(import.meta.url)('tinyglobby') as typeof Tinyglobby);
+}
+
 function expand(pattern: string): InputFile[] {
-  if (isDynamicPattern(pattern)) return expandGlob(pattern);
+  // Only a pattern with glob characters loads the glob library (start-up cost).
+  if (/[*?[\]{}()!]/.test(pattern) && globber().isDynamicPattern(pattern)) return expandGlob(pattern);
   const path = resolve(pattern);
   const st = statOrThrow(path);
   if (st.isDirectory()) return expandDirectory(path);
@@ -104,7 +111,7 @@ function expandDirectory(dir: string): InputFile[] {
 }
 
 function expandGlob(pattern: string): InputFile[] {
-  const matches = globSync(pattern, { absolute: true, onlyFiles: true, dot: false, followSymbolicLinks: true, expandDirectories: false });
+  const matches = globber().globSync(pattern, { absolute: true, onlyFiles: true, dot: false, followSymbolicLinks: true, expandDirectories: false });
   const files: InputFile[] = [];
   for (const match of matches) {
     const path = resolve(match);

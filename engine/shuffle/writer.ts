@@ -45,13 +45,20 @@ function writeTable(node: NodeSpec, sink: ShuffleWriteSink, agg: Extract<Aggrega
   const table = new CombinerTable<'i64' | 'f64'>(ctx.rt, { valueKind: agg.op === 'count' ? 'i64' : 'f64', expectedKeys: 1 << 14 });
   const blocks: BlockSpec[] = [];
   const limit = ctx.rt.allocator.capacity * TABLE_FLUSH_SHARE;
+  const wordPath = node.t === 'words' && agg.op === 'count' && !sink.keyed;
+  const emit = (): void => {
+    // The word kernel counts words without returning them: the table's counts sum to them.
+    if (wordPath) ctx.metrics.inputRecords += table.columns('count').values.reduce((a, b) => a + b, 0);
+    ctx.metrics.shuffleWriteRecords += table.size;
+    blocks.push(emitTable(table, sink, ctx, blocks.length));
+  };
   const flushIfBig = (): void => {
     if (table.bytesHeld <= limit) return;
-    blocks.push(emitTable(table, sink, ctx, blocks.length));
+    emit();
     table.clear();
   };
   try {
-    if (node.t === 'words' && agg.op === 'count' && !sink.keyed) {
+    if (wordPath && node.t === 'words') {
       // The kernel path: tokenize + lowercase + hash + count, straight from the chunk.
       // Chunks hold whole lines, so every word in one is complete (final).
       const options = { lowercase: node.lowercase, nonAlnum: node.nonAlnum, final: true };
@@ -76,8 +83,7 @@ function writeTable(node: NodeSpec, sink: ShuffleWriteSink, agg: Extract<Aggrega
       batch.flush();
       batch.close();
     }
-    ctx.metrics.shuffleWriteRecords += table.size;
-    blocks.push(emitTable(table, sink, ctx, blocks.length));
+    emit();
     return blocks;
   } finally {
     table.free();
