@@ -43,7 +43,10 @@ function sortPartition(
     let total = 0;
     for (const b of shares) total += b.starts[b.starts.length - 1]!;
     ctx.metrics.shuffleReadBytes += total;
-    const output = scratch.region('output', Math.max(total, 1));
+    // The output goes to the 'input' region: map tasks on this thread have touched it
+    // already (first touch of fresh memory is what costs here), and a reduce task
+    // sorts in the small 'range' region instead.
+    const output = scratch.region('input', Math.max(total, 1));
     const sorter = new LineSort(scratch, agg);
     const u8 = ctx.rt.u8;
     let bytes = 0;
