@@ -74,9 +74,9 @@ async function execute(invocation: Invocation, settings: CliSettings): Promise<n
   let kiln: Kiln | undefined;
   try {
     const { Kiln } = await import('../engine/index.js');
-    kiln = await Kiln.start({ ...engine, listener: fanOut([recorder, progress]) });
+    kiln = await Kiln.start({ ...engine, listener: fanOut([recorder, progress]), signal: abort.signal });
     recorder.attach(kiln);
-    const plan = target.plan({ kiln, operands, flags: (explained ?? invocation).flags, signal: abort.signal });
+    const plan = target.plan({ kiln, operands, flags: (explained ?? invocation).flags, signal: abort.signal, rawFd: sink?.rawFd() });
     if (explained) {
       process.stdout.write(`${plan.explain().trimEnd()}\n`);
       return ExitCode.ok;

@@ -69,6 +69,16 @@ export class OutputSink {
     }
   }
 
+  /**
+   * A file descriptor a command may write raw bytes to (the text format only, before
+   * any row): stdout, or the --output part file. Commands whose engine job writes its
+   * own bytes (kiln sort) use it to skip turning lines into strings.
+   */
+  rawFd(): number | undefined {
+    if (this.format !== 'text') return undefined;
+    return this.file ? this.file.fd : 1;
+  }
+
   /** Flushes and, for --output, commits the directory. */
   async close(): Promise<void> {
     await this.flush();

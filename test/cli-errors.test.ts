@@ -121,11 +121,17 @@ test('summary line on stderr (not with --quiet); no progress bar into a pipe; --
 });
 
 test('Ctrl-C aborts the job: exit 130, no output directory and no temporary files left', async () => {
-  const big = join(dir, 'big.txt');
-  const line = Buffer.from('the quick brown fox jumps over the lazy dog 0123456789\n');
-  writeFileSync(big, Buffer.concat(Array.from({ length: 300_000 }, () => line)));
+  // A job that takes seconds whatever the machine: each record waits 20 ms.
+  const script = join(dir, 'slow.mjs');
+  writeFileSync(
+    script,
+    'export default async function (kiln, args) {\n' +
+      '  const slow = (x) => { const end = Date.now() + 20; while (Date.now() < end); return x; };\n' +
+      '  await kiln.parallelize(Array.from({ length: 400 }, (_, i) => i), 8).map(slow).saveAsTextFile(args[0]);\n' +
+      '}\n',
+  );
   const out = join(dir, 'interrupted');
-  const child = kilnChild(['sort', '--workers', '1', '--split-size', '512k', '--progress', 'always', '--output', out, big], { env: { COLUMNS: '60' } });
+  const child = kilnChild(['run', '--workers', '1', '--progress', 'always', script, out], { env: { COLUMNS: '60' } });
   let stderr = '';
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
   await new Promise<void>((resolve) => {

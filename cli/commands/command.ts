@@ -15,6 +15,8 @@ export interface CommandContext {
   readonly flags: OptionValues;
   /** Aborted on Ctrl-C: pass to every action. */
   readonly signal: AbortSignal;
+  /** Where raw output bytes may go (text format), or undefined: then return rows. */
+  readonly rawFd?: number | undefined;
 }
 
 /** Rows to print, with how to print them. */

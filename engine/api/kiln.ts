@@ -41,6 +41,8 @@ export interface KilnOptions {
   spillDir?: string;
   /** Observer of stages and tasks (progress bars, metrics). */
   listener?: JobListener;
+  /** Cancels every job of the context when aborted (as SparkContext.cancelAllJobs); actions reject. */
+  signal?: AbortSignal;
 }
 
 /** Options after defaults. */
@@ -71,6 +73,7 @@ export class Kiln {
     private readonly broadcasts: BroadcastRegistry,
     private readonly dag: DagScheduler,
     private listener: JobListener | undefined,
+    private readonly signal: AbortSignal | undefined,
   ) {
     // A destroyed or collected broadcast frees its bytes (workers drop their copies lazily).
     this.unsubscribe = onBroadcastRelease((id, reason) => {
@@ -120,7 +123,7 @@ export class Kiln {
     const tracker = new MapOutputTracker((r) => budget.releaseShuffle(r));
     const broadcasts = new BroadcastRegistry(driver);
     const dag = new DagScheduler(tasks, tracker, broadcasts, { io: resolved.io, maxAttempts: resolved.maxAttempts, spillDir: resolved.spillDir });
-    return new Kiln(resolved, driver, tasks, tracker, broadcasts, dag, options.listener);
+    return new Kiln(resolved, driver, tasks, tracker, broadcasts, dag, options.listener, options.signal);
   }
 
   /**
@@ -192,7 +195,9 @@ export class Kiln {
   /** @internal Runs a job: `sink` over the partitions of `node`. */
   async runJob(node: LineageNode, sink: SinkSpec, options: ActionOptions & { partitions?: readonly number[] } = {}): Promise<unknown[]> {
     this.checkRunning();
-    return this.dag.runJob(node, sink, { signal: options.signal, listener: this.listener, ...(options.partitions ? { partitions: options.partitions } : {}) });
+    const signals = [options.signal, this.signal].filter((s): s is AbortSignal => s !== undefined);
+    const signal = signals.length > 1 ? AbortSignal.any(signals) : signals[0];
+    return this.dag.runJob(node, sink, { signal, listener: this.listener, ...(options.partitions ? { partitions: options.partitions } : {}) });
   }
 
   /** @internal The plan of a job over `node`, as text. */
