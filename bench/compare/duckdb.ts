@@ -10,7 +10,8 @@
 //    memcmp order = `LC_ALL=C sort` order. (A cast line::BLOB would interpret
 //    backslash escapes, and the records hold backslashes.)
 //  - all: the CSV reader needs valid UTF-8, cannot hold a line containing the byte 0x01,
-//    and treats "\r\n" as a line end; empty lines are skipped rather than read as "".
+//    treats "\r\n" and a lone "\r" as line ends (strict_mode=false; strict mode
+//    rejects a lone "\r"), and reads an empty line as NULL rather than "".
 // Usage: node dist/bench/compare/duckdb.js <wordcount|distinct|sort|version> FILE OUT [threads]
 import { DuckDBInstance } from '@duckdb/node-api';
 
@@ -22,7 +23,7 @@ const lit = (s: string): string => `'${s.replaceAll("'", "''")}'`;
 
 /** The input as rows of one VARCHAR column `line`. */
 const lines = (path: string): string =>
-  `read_csv(${lit(path)}, columns={'line': 'VARCHAR'}, delim=E'\\x01', quote='', escape='', header=false, auto_detect=false, max_line_size=100000000)`;
+  `read_csv(${lit(path)}, columns={'line': 'VARCHAR'}, delim=E'\\x01', quote='', escape='', header=false, auto_detect=false, strict_mode=false, max_line_size=100000000)`;
 
 /** COPY options that write each row's columns space-separated, unquoted. */
 const plain = `(FORMAT csv, HEADER false, DELIMITER ' ', QUOTE '', ESCAPE '')`;
