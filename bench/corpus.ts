@@ -4,21 +4,13 @@
 import { closeSync, createWriteStream, existsSync, mkdirSync, openSync, renameSync, statSync, writeSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { seededRandom } from '../engine/exec/seeded-random.js';
 
 /** Where generated corpora are cached (git-ignored). */
 export const DATA_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'bench', 'data');
 
 /** A seeded PRNG (mulberry32): floats in [0, 1). */
-export function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export const seeded = seededRandom;
 
 /** Options of the Zipf word corpus. */
 export interface ZipfOptions {

@@ -25,12 +25,18 @@
 // (i64 limits or +-Infinity) and then takes its first value like any other.
 //
 // Kernels (all return STATUS_OK, or STATUS_GROW with header.resume set; STATUS_INVALID
-// when the header is inconsistent, and nothing is read beyond what the header allows):
+// when the header or a block is inconsistent; they write only inside the regions the
+// header and arguments name; wordCount may read up to 15 bytes past a word, never past
+// the end of the memory):
 //   tableInsert(tbl, data, offsets, hashes, values, n, start)
 //     keys as in xxh64Batch; hashes u64[n] or 0 to hash here; values (i64|f64)[n] or 0 for 1 each.
 //   wordCount(tbl, src, len, flags) : tokenize (+ lowercase in place) + hash + count,
 //     value 1 per word; header.resume is the byte offset to continue from (also on OK:
 //     bytes consumed, which without FLAG_FINAL stops before a trailing partial word).
+//     Needs header.scratchPtr. Words are counted in batches of WORD_BATCH: the scan
+//     hashes a batch, then two tight passes load every word's index slot and entry so
+//     their cache misses overlap, then a third pass does the real lookups (DESIGN.md:
+//     the table is cache-bound; wasm has no prefetch, so independent loads stand in).
 //   tableRebuildIndex(tbl): clear the index and re-insert every entry (after the caller
 //     moved entries/arena or gave a larger index).
 //   tableMerge(dst, src, start): upsert src's entries [start, count) into dst, combining.

@@ -9,6 +9,7 @@ import { KilnError } from '../errors.js';
 import type { FileSplit } from '../io/index.js';
 import { readShuffle } from '../shuffle/reader.js';
 import type { NodeSpec, OpSpec } from './protocol.js';
+import { seededRandom } from './seeded-random.js';
 import { CANCEL_CHECK_EVERY, type TaskContext } from './task-context.js';
 
 /** A record consumer. */
@@ -184,16 +185,4 @@ function describeValue(x: unknown): string {
   if (x === null) return 'null';
   if (Array.isArray(x)) return `an array of length ${x.length}`;
   return typeof x === 'string' ? `the string ${JSON.stringify(x.slice(0, 40))}` : typeof x;
-}
-
-/** Seeded PRNG (mulberry32) for sample(): the same seed gives the same sample. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }

@@ -4,7 +4,8 @@
 import { closeSync, openSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { compareKeys, encodeKey } from '../codec/index.js';
-import { compute, pair, seededRandom, StopTask, type Emit } from './compute.js';
+import { compute, pair, StopTask, type Emit } from './compute.js';
+import { seededRandom } from './seeded-random.js';
 import type { NodeSpec, SinkSpec } from './protocol.js';
 import type { TaskContext } from './task-context.js';
 

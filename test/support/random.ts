@@ -1,16 +1,8 @@
 // Seeded randomness for tests: every random case is reproducible from its seed.
+import { seededRandom } from '../../engine/exec/seeded-random.js';
 
 /** A small, fast, seeded PRNG (mulberry32). Returns floats in [0, 1). */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export const rng = seededRandom;
 
 /** An integer in [0, n). */
 export function randInt(r: () => number, n: number): number {
