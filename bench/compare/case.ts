@@ -2,10 +2,12 @@
 // untimed run of each tool whose output is checked against kiln's (it also warms the
 // page cache); only tools whose output is equal are timed. Timed runs alternate the
 // tools round by round (A B C, B C A, C A B, ...) so slow drifts in machine load fall
-// on every tool alike rather than on whichever ran last.
-import { rmSync } from 'node:fs';
+// on every tool alike rather than on whichever ran last. Last, kiln runs once more
+// with --metrics (untimed) to say where its time goes.
+import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { compareOutputs } from './normalize.js';
+import { describePhases } from './phases.js';
 import { runTimed } from './runner.js';
 import type { Row, RowStatus } from './table.js';
 import type { Task } from './tasks.js';
@@ -78,6 +80,20 @@ export async function runCase(spec: CaseSpec): Promise<Row[]> {
     }
   }
 
+  // One more kiln run with --metrics, untimed, to say where kiln's time goes.
+  const phases = new Map<Tool, string>();
+  for (const tool of timed) {
+    if (!tool.withMetrics || status.get(tool)?.kind !== 'timed') continue;
+    const metricsPath = join(workDir, 'metrics.json');
+    const r = await runTimed(tool.withMetrics(spec.input, metricsPath), outPath(tool), memPath);
+    try {
+      if (r.code === 0) phases.set(tool, describePhases(readFileSync(metricsPath, 'utf8'), r.wallMs));
+    } catch (err) {
+      log(`${where}: ${tool.label}: unreadable --metrics output (${(err as Error).message})`);
+    }
+    rmSync(metricsPath, { force: true });
+  }
+
   for (const tool of tools) for (const suffix of ['', '.sorted']) rmSync(outPath(tool) + suffix, { force: true });
   return tools.map((tool) => ({
     task: task.title,
@@ -86,5 +102,6 @@ export async function runCase(spec: CaseSpec): Promise<Row[]> {
     tool: tool.label,
     reference: tool.reference ?? false,
     status: status.get(tool)!,
+    phases: phases.get(tool),
   }));
 }

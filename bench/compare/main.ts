@@ -92,8 +92,10 @@ const table = renderTable(rows);
 console.log(`\n${machine.cpu}, ${machine.cores} cores, ${machine.memoryGiB} GiB, Node ${machine.node}; medians of ${runs} runs; load ${loadBefore}\n`);
 console.log(table);
 const usedStub = rows.some((r) => r.tool.includes('(API stub)'));
+const phases = rows.filter((r) => r.phases).map((r) => `${r.task}, ${r.inputName}, ${r.tool}: ${r.phases}`);
+if (phases.length > 0) console.log(`\nWhere kiln's time goes (one --metrics run each):\n${phases.map((p) => `- ${p}`).join('\n')}`);
 if (values.out !== '-') {
-  const report = { machine, command, runs, loadBefore, loadAfter: loadAverage(), startedAt, minutes: (Date.now() - startedAt.getTime()) / 60_000, memoryProbe, table, usedStub };
+  const report = { machine, command, runs, loadBefore, loadAfter: loadAverage(), startedAt, minutes: (Date.now() - startedAt.getTime()) / 60_000, memoryProbe, table, usedStub, phases };
   writeFileSync(values.out!, renderReport(report));
   log(`wrote ${values.out}`);
   const fullRun = !taskNames && !sizes && !files && !families && resolve(values.out!) === DEFAULT_OUT;

@@ -26,6 +26,8 @@ export interface Report {
   table: string;
   /** True when some kiln row ran the engine-API stub instead of the CLI. */
   usedStub: boolean;
+  /** "task input, tool: phases" lines for kiln rows (phases.ts). */
+  phases: string[];
 }
 
 /** The text of RESULTS.md. */
@@ -48,7 +50,7 @@ alternating tools round by round, after one untimed run whose output must equal 
 "time / kiln" is the tool's median time over the reference kiln row's (2 workers): 10x means kiln is 10 times faster.
 ${r.usedStub ? '\n**kiln rows marked "(API stub)" ran bench/compare/kiln-stub.ts (the engine API), not the CLI, which was not built.**\n' : ''}
 ${r.table}
-
+${r.phases.length > 0 ? `\n## Where kiln's time goes\n\nOne extra untimed run per kiln row with \`--metrics FILE\` (bench/compare/phases.ts says how the parts are derived):\n\n${r.phases.map((p) => `- ${p}`).join('\n')}\n` : ''}
 ## How each peer was made to compute the same thing
 
 - **Word count** follows countwords' rules: split on ASCII whitespace (space, \\t, \\n, \\v, \\f, \\r), lowercase ASCII letters only, sorted by count descending. Outputs are compared as word -> count maps (ties may come in any order) after checking the count order.

@@ -19,6 +19,8 @@ export interface Row {
   tool: string;
   reference: boolean;
   status: RowStatus;
+  /** kiln rows: where the time went (phases.ts), when the CLI reported metrics. */
+  phases?: string;
 }
 
 /** Median of a non-empty list (the lower middle for even lengths). */

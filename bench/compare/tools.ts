@@ -34,6 +34,8 @@ export interface Tool {
   missing: string | undefined;
   /** The command that runs the task on `input`, writing the result to stdout. */
   command(input: string): Command;
+  /** The same command also writing kiln's `--metrics` JSON to `path` (the CLI only). */
+  withMetrics?(input: string, path: string): Command;
 }
 
 /** Settings shared by the tools. */
@@ -92,15 +94,15 @@ export function toolsFor(task: TaskName, ctx: ToolContext): Tool[] {
 /** kiln as a child process: the CLI when built, else the engine-API stub (labelled so). */
 function kiln(task: TaskName, workers: number, args: string[], reference: boolean): Tool {
   const cli = existsSync(KILN_CLI);
+  const argv = (input: string): string[] => [process.execPath, cli ? KILN_CLI : KILN_STUB, task, ...args, input, '--workers', String(workers), '--quiet', '--progress', 'never'];
   return {
     id: `kiln-${workers}w`,
     family: 'kiln',
     label: `kiln, ${workers} worker${workers === 1 ? '' : 's'}${cli ? '' : ' (API stub)'}`,
     reference,
     missing: undefined,
-    command: (input) => ({
-      argv: [process.execPath, cli ? KILN_CLI : KILN_STUB, task, ...args, input, '--workers', String(workers), '--quiet', '--progress', 'never'],
-    }),
+    command: (input) => ({ argv: argv(input) }),
+    withMetrics: cli ? (input, path) => ({ argv: [...argv(input), '--metrics', path] }) : undefined,
   };
 }
 
