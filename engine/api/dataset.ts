@@ -12,6 +12,7 @@ import { explainStages } from '../plan/dag-scheduler.js';
 import { partitionCount, partitionerOf, type Lineage, type LineageNode, type ShuffleDependency } from '../plan/lineage.js';
 import { checkPartitions, hashPartitioner, samePartitioner, type KeyFormat, type PartitionerSpec } from '../shuffle/partitioner.js';
 import type { Kiln } from './kiln.js';
+import { expandTableBatch, isTableBatch } from '../shuffle/reader.js';
 
 /** Options every action accepts. */
 export interface ActionOptions {
@@ -271,8 +272,8 @@ export class Dataset<T> implements LineageNode, AsyncIterable<T> {
 
   /** All records, in partition order. */
   async collect(options: ActionOptions = {}): Promise<T[]> {
-    const parts = (await this.kiln.runJob(this, { t: 'collect' }, options)) as T[][];
-    return parts.flat();
+    const parts = await this.kiln.runJob(this, { t: 'collect' }, options);
+    return unpackParts<T>(parts);
   }
 
   /** Number of records. */
@@ -371,8 +372,7 @@ export class Dataset<T> implements LineageNode, AsyncIterable<T> {
   /** Iterates the records on the driver, one partition job at a time (Spark's toLocalIterator). */
   async *[Symbol.asyncIterator](): AsyncIterator<T> {
     for (let p = 0; p < this.numPartitions; p++) {
-      const [part] = (await this.kiln.runJob(this, { t: 'collect' }, { partitions: [p] })) as T[][];
-      yield* part!;
+      yield* unpackParts<T>(await this.kiln.runJob(this, { t: 'collect' }, { partitions: [p] }));
     }
   }
 
@@ -451,6 +451,16 @@ export class TextDataset extends Dataset<string> {
 function ship(fn: unknown, operator: string, captures?: Captures): ShippedFunction {
   if (typeof fn !== 'function') throw new KilnError('usage', `${operator} needs a function, got ${typeof fn}`);
   return shipFunction(fn, operator, captures);
+}
+
+/** Records of collected partitions: arrays, or columnar table batches (word counts). */
+function unpackParts<T>(parts: unknown[]): T[] {
+  const out: T[] = [];
+  for (const p of parts) {
+    const records = isTableBatch(p) ? expandTableBatch(p) : (p as T[]);
+    for (let i = 0; i < records.length; i++) out.push(records[i] as T);
+  }
+  return out;
 }
 
 function shuffleOptions(options: ShuffleOptions | undefined): { partitions: number | undefined; captures: Captures | undefined } {

@@ -27,7 +27,7 @@ export interface KilnOptions {
   workers?: number;
   /** Memory budget for in-memory shuffle blocks (bytes or "2g"); beyond it blocks spill to disk. Default 1 GiB. */
   memory?: number | string;
-  /** Scratch memory per worker thread for splits, tables and sorts (default 512 MiB, touched lazily). */
+  /** Scratch memory per worker thread for splits, tables and sorts (default 512 MiB, less on many cores; touched lazily). */
   workerMemory?: number | string;
   /** Largest split of an input file (default 128 MiB). */
   maxPartitionBytes?: number | string;
@@ -88,10 +88,11 @@ export class Kiln {
   static async start(options: KilnOptions = {}): Promise<Kiln> {
     const workers = options.workers ?? availableParallelism();
     checkPartitions(workers, 'workers');
+    const shuffleBytes = parseSize(options.memory ?? '1g');
     const resolved: ResolvedOptions = {
       workers,
-      memory: parseSize(options.memory ?? '1g'),
-      workerMemory: parseSize(options.workerMemory ?? '512m'),
+      memory: shuffleBytes,
+      workerMemory: options.workerMemory !== undefined ? parseSize(options.workerMemory) : defaultWorkerMemory(workers, shuffleBytes),
       maxPartitionBytes: parseSize(options.maxPartitionBytes ?? '128m'),
       shufflePartitions: options.shufflePartitions,
       io: options.io ?? 'read',
@@ -127,12 +128,23 @@ export class Kiln {
    * Files are cut into splits of at most maxPartitionBytes holding whole lines; many
    * small files share a partition. Lines lose their "\n" or "\r\n".
    */
-  textFile(paths: string | readonly string[], options: { /** Default: the worker count. */ minPartitions?: number } = {}): TextDataset {
+  textFile(
+    paths: string | readonly string[],
+    options: {
+      /** Default: the worker count. */
+      minPartitions?: number;
+      /** Overrides the context's maxPartitionBytes for this source. */
+      maxPartitionBytes?: number;
+    } = {},
+  ): TextDataset {
     this.checkRunning();
     const files = listInputFilesSync(paths);
     // Like Hadoop's goal size (total / minPartitions), the default of one split per
     // worker keeps every worker busy on inputs smaller than workers x 128 MiB.
-    const partitions = planSplits(files, { maxPartitionBytes: this.options.maxPartitionBytes, minPartitions: options.minPartitions ?? this.options.workers });
+    const partitions = planSplits(files, {
+      maxPartitionBytes: options.maxPartitionBytes ?? this.options.maxPartitionBytes,
+      minPartitions: options.minPartitions ?? this.options.workers,
+    });
     const label = typeof paths === 'string' ? paths : paths.join(', ');
     return new TextDataset(this, { kind: 'text', partitions, label });
   }
@@ -231,6 +243,16 @@ export class Kiln {
   private checkRunning(): void {
     if (this.stopped) throw new KilnError('usage', 'this Kiln context was stopped; start a new one with Kiln.start()');
   }
+}
+
+/**
+ * Scratch per worker: 512 MiB, or less so that every span, the shuffle budget and the
+ * driver's span fit the 4 GiB a wasm32 memory can address (many-core machines).
+ */
+function defaultWorkerMemory(workers: number, shuffleBytes: number): number {
+  const room = 3.75 * 2 ** 30 - shuffleBytes - (64 << 20);
+  const share = Math.floor(room / (workers + 2) / (1 << 20)) * (1 << 20);
+  return Math.max(32 << 20, Math.min(512 << 20, share));
 }
 
 /** Kiln's ordering of keys (the default of takeOrdered, top and sortByKey). */

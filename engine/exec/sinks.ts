@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { compareKeys, encodeKey } from '../codec/index.js';
 import { compute, pair, StopTask, type Emit } from './compute.js';
 import { seededRandom } from './seeded-random.js';
+import { collectTable } from '../shuffle/reader.js';
 import type { NodeSpec, SinkSpec } from './protocol.js';
 import type { TaskContext } from './task-context.js';
 
@@ -13,6 +14,10 @@ import type { TaskContext } from './task-context.js';
 export function runResultSink(node: NodeSpec, sink: Exclude<SinkSpec, { t: 'shuffleWrite' }>, ctx: TaskContext): unknown {
   switch (sink.t) {
     case 'collect': {
+      if (sink.limit === undefined && node.t === 'shuffle') {
+        const batch = collectTable(node.read, ctx);
+        if (batch) return batch;
+      }
       const out: unknown[] = [];
       const limit = sink.limit ?? Infinity;
       if (limit <= 0) return out;

@@ -5,8 +5,10 @@
 // thread and are reused by every task.
 import { threadId } from 'node:worker_threads';
 import { KilnError } from '../errors.js';
-import { reviveFunction, type BroadcastHandle, type ShippedFunction } from '../functions/index.js';
-import { SplitReader, type IoBackend } from '../io/index.js';
+import { reviveFunction } from '../functions/revive.js';
+import type { BroadcastHandle } from '../functions/broadcast.js';
+import type { ShippedFunction } from '../functions/shipped.js';
+import { SplitReader, type IoBackend } from '../io/split-reader.js';
 import { KernelRuntime } from '../kernels/runtime.js';
 import { Tokenizer } from '../kernels/tokenizer.js';
 import type { Region } from '../memory/region.js';

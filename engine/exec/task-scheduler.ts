@@ -6,6 +6,7 @@
 // an error naming the stage, partition, input split and the user function's cause.
 // Cancellation sets a shared flag that tasks poll, and aborts the piscina tasks, which
 // kills their threads; piscina starts replacements, so the pool stays usable.
+import { setMaxListeners } from 'node:events';
 import { MessageChannel } from 'node:worker_threads';
 import { Piscina } from 'piscina';
 import { describeContext, fromPlainError, KilnError, type ErrorContext } from '../errors.js';
@@ -75,6 +76,8 @@ export class TaskScheduler {
     const slot = this.nextSlot++ % CANCEL_SLOTS;
     Atomics.store(this.control, slot, 0);
     const stop = new AbortController();
+    // Every task of the set listens on this signal; a set may have hundreds of tasks.
+    setMaxListeners(0, stop.signal);
     const onAbort = (): void => this.cancel(slot, stop);
     options.signal?.addEventListener('abort', onAbort, { once: true });
     try {

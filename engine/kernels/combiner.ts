@@ -65,6 +65,17 @@ export interface CombinerEntry<K extends ValueKind = 'i64', Key = Uint8Array> {
   max: ValueOf<K>;
 }
 
+/** A table's entries as columns (see {@link CombinerTable.columns}). */
+export interface TableColumns {
+  /** Start of the key arena; key i is bytes [arenaPtr + keyOffsets[i], + keyLengths[i]). */
+  arenaPtr: number;
+  /** Bytes of keys in the arena. */
+  arenaBytes: number;
+  keyOffsets: Uint32Array;
+  keyLengths: Uint32Array;
+  values: Float64Array;
+}
+
 /** A shuffle block written by {@link CombinerTable.emit}; the caller owns both regions. */
 export interface EmittedBlock {
   /** Records grouped by partition (layout: kernels/combiner.ts). */
@@ -269,6 +280,28 @@ export class CombinerTable<K extends ValueKind = 'i64'> {
         max: value(56),
       };
     }
+  }
+
+  /**
+   * Every entry as columns, in insertion order: where its key lies in the key arena
+   * and one aggregate per entry as a float. One pass, no object per key — for handing
+   * a whole table to the driver.
+   */
+  columns(value: 'count' | 'sum' | 'min' | 'max'): TableColumns {
+    const n = this.size;
+    const dv = this.rt.dv;
+    const entries = this.get(H.entries);
+    const keyOffsets = new Uint32Array(n);
+    const keyLengths = new Uint32Array(n);
+    const values = new Float64Array(n);
+    const at = { count: 32, sum: 40, min: 48, max: 56 }[value];
+    const f64 = this.valueKind === 'f64' && value !== 'count';
+    for (let i = 0, e = entries; i < n; i++, e += ENTRY_BYTES) {
+      keyOffsets[i] = dv.getUint32(e + 8, true);
+      keyLengths[i] = dv.getUint32(e + 12, true);
+      values[i] = f64 ? dv.getFloat64(e + at, true) : Number(dv.getBigInt64(e + at, true));
+    }
+    return { arenaPtr: this.get(H.arena), arenaBytes: this.get(H.arenaUsed), keyOffsets, keyLengths, values };
   }
 
   /** Empties the table, keeping its regions for reuse. */

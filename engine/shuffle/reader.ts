@@ -3,6 +3,7 @@
 // no re-encoding: the combiner kernel merges table segments where they lie, the
 // record decoder reads views); spilled blocks are read back from their data file's
 // byte range into this worker's scratch, then handled the same way.
+import { isAscii } from 'node:buffer';
 import { closeSync, openSync, readSync } from 'node:fs';
 import { ByteReader, readKey, readValue } from '../codec/index.js';
 import type { Emit } from '../exec/compute.js';
@@ -78,6 +79,58 @@ function locateSegments(read: ShuffleReadSpec, ctx: TaskContext, scratch: Region
     segments.push({ ptr: region.ptr, len });
   }
   return segments;
+}
+
+/** A reduce partition of a table shuffle, merged, as columns the driver expands (see collectTable). */
+export interface TableBatch {
+  readonly kind: 'tableBatch';
+  /** All keys' UTF-8 text, back to back (ASCII: byte offsets are string offsets). */
+  readonly text: string;
+  readonly keyOffsets: Uint32Array;
+  readonly keyLengths: Uint32Array;
+  readonly values: Float64Array;
+}
+
+/** True for a result part that is a TableBatch. */
+export function isTableBatch(x: unknown): x is TableBatch {
+  return typeof x === 'object' && x !== null && (x as TableBatch).kind === 'tableBatch';
+}
+
+/** Expands a TableBatch into [key, value] records (on the driver). */
+export function expandTableBatch(b: TableBatch): [string, number][] {
+  const out = new Array<[string, number]>(b.values.length);
+  for (let i = 0; i < out.length; i++) out[i] = [b.text.slice(b.keyOffsets[i]!, b.keyOffsets[i]! + b.keyLengths[i]!), b.values[i]!];
+  return out;
+}
+
+/**
+ * The collect of a word-count style table shuffle (UTF-8 keys, ASCII text), returned as
+ * one string and typed arrays: a structured clone of a few objects instead of one
+ * small array per key. Returns undefined when the keys are not plain ASCII or not
+ * UTF-8 strings; the caller then emits records as usual.
+ */
+export function collectTable(read: ShuffleReadSpec, ctx: TaskContext): TableBatch | undefined {
+  const agg = read.aggregator;
+  if (read.format !== 'table' || agg?.kind !== 'builtin' || agg.keyFormat !== 'utf8') return undefined;
+  const scratch: Region[] = [];
+  const table = new CombinerTable<'i64' | 'f64'>(ctx.rt, { valueKind: agg.op === 'count' ? 'i64' : 'f64', expectedKeys: 1 << 14 });
+  try {
+    const segments = locateSegments(read, ctx, scratch);
+    for (const s of segments) {
+      ctx.metrics.shuffleReadBytes += s.len;
+      ctx.checkCancelled();
+      table.insertBlock(s.ptr, s.len);
+    }
+    ctx.metrics.shuffleReadRecords += table.size;
+    ctx.metrics.resultRecords += table.size;
+    const cols = table.columns(agg.op);
+    const arena = Buffer.from(ctx.rt.memory.buffer, cols.arenaPtr, cols.arenaBytes);
+    if (!isAscii(arena)) return undefined;
+    return { kind: 'tableBatch', text: arena.toString('latin1'), keyOffsets: cols.keyOffsets, keyLengths: cols.keyLengths, values: cols.values };
+  } finally {
+    table.free();
+    for (const r of scratch) ctx.rt.allocator.release(r);
+  }
 }
 
 function mergeTables(segments: Segment[], agg: Extract<AggregatorSpec, { kind: 'builtin' }>, ctx: TaskContext, emit: Emit): void {

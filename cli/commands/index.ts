@@ -1,0 +1,7 @@
+// The kiln commands, in the order `kiln --help` lists them. Re-exports only.
+export { wordcount } from './wordcount.js';
+export { grep } from './grep.js';
+export { distinct } from './distinct.js';
+export { sort } from './sort.js';
+export { run } from './run.js';
+export { explain } from './explain.js';

@@ -1,0 +1,196 @@
+#!/usr/bin/env node
+// The `kiln` command's entry point. Policy: parse everything before starting anything
+// (a usage error costs no worker threads and exits 2); claim the --output directory
+// before the job (refused at once if it exists); load the engine only when a command
+// runs, so --help and usage errors answer fast; own the context's whole life: progress
+// bar and summary on stderr, results on stdout, Ctrl-C aborting the job through its
+// AbortSignal, removing temporary output, stopping the workers and exiting 130.
+import { readFileSync } from 'node:fs';
+import type { Kiln } from '../engine/index.js';
+import { parseCommandLine, GLOBAL_OPTIONS, type CommandSpec, type Invocation } from './args.js';
+import * as commands from './commands/index.js';
+import type { Command } from './commands/command.js';
+import { ExitCode, exitCodeOf, formatError, UsageError } from './errors.js';
+import { OutputSink } from './output.js';
+import { ConsoleProgress } from './progress.js';
+import { plainInputBytes, settingsFrom, workersForInput, type CliSettings } from './settings.js';
+import { MetricsRecorder } from './summary.js';
+
+const ALL: readonly Command[] = [commands.wordcount, commands.grep, commands.distinct, commands.sort, commands.run, commands.explain];
+
+/** Runs the command line `argv` and resolves with the exit code. */
+export async function main(argv: readonly string[]): Promise<number> {
+  let debug = argv.includes('--debug');
+  try {
+    const parsed = parseCommandLine(argv, ALL.map((c) => c.spec));
+    switch (parsed.kind) {
+      case 'version':
+        process.stdout.write(`kiln ${version()}\n`);
+        return ExitCode.ok;
+      case 'help':
+        process.stdout.write(parsed.command ? commandHelp(parsed.command) : generalHelp());
+        return ExitCode.ok;
+      case 'run': {
+        const settings = settingsFrom(parsed.invocation.flags, process.env);
+        debug = settings.debug;
+        return await execute(parsed.invocation, settings);
+      }
+      default: {
+        const never: never = parsed;
+        return never;
+      }
+    }
+  } catch (error) {
+    process.stderr.write(`${formatError(error, { debug, color: useColor() })}\n`);
+    return exitCodeOf(error);
+  }
+}
+
+async function execute(invocation: Invocation, settings: CliSettings): Promise<number> {
+  const explained = invocation.explained;
+  const target = commandNamed((explained ?? invocation).command.name);
+  const operands = (explained ?? invocation).operands;
+  const engine = { ...settings.engine };
+  if (!settings.workersChosen) {
+    const inputs = target.inputs(operands);
+    if (inputs.length > 0) engine.workers = workersForInput(plainInputBytes(inputs));
+  }
+
+  const abort = new AbortController();
+  let interrupted = false;
+  const onSigint = (): void => {
+    if (interrupted) process.exit(ExitCode.interrupted); // a second Ctrl-C does not wait
+    interrupted = true;
+    process.stderr.write('\nkiln: interrupted — stopping the job\n');
+    abort.abort(new Error('interrupted (Ctrl-C)'));
+  };
+  process.on('SIGINT', onSigint);
+
+  const showProgress = !settings.quiet && (settings.progress === 'always' || (settings.progress === 'auto' && process.stderr.isTTY === true));
+  const progress = showProgress ? new ConsoleProgress({ write: (s) => process.stderr.write(s), columns: terminalColumns(), now: () => performance.now() }) : undefined;
+  const recorder = new MetricsRecorder();
+  const sink = explained || target.spec.name === 'run' ? undefined : await OutputSink.open(settings.format, settings.output, settings.overwrite);
+  const started = performance.now();
+  let kiln: Kiln | undefined;
+  try {
+    const { Kiln } = await import('../engine/index.js');
+    kiln = await Kiln.start({ ...engine, listener: fanOut([recorder, progress]) });
+    recorder.attach(kiln);
+    const plan = target.plan({ kiln, operands, flags: (explained ?? invocation).flags, signal: abort.signal });
+    if (explained) {
+      process.stdout.write(`${plan.explain().trimEnd()}\n`);
+      return ExitCode.ok;
+    }
+    progress?.start();
+    const result = await plan.run();
+    progress?.finish();
+    if (interrupted) throw abort.signal.reason;
+    await sink?.rows(result.table, result.rows);
+    await sink?.close();
+    const wallMs = performance.now() - started;
+    if (!settings.quiet) process.stderr.write(`${recorder.summary(wallMs)}\n`);
+    if (settings.metrics) await recorder.write(settings.metrics, { command: target.spec.name, wallMs });
+    return ExitCode.ok;
+  } catch (error) {
+    progress?.finish();
+    await sink?.abort().catch(() => undefined);
+    if (interrupted) return ExitCode.interrupted;
+    process.stderr.write(`${formatError(error, { debug: settings.debug, color: useColor() })}\n`);
+    return exitCodeOf(error);
+  } finally {
+    await kiln?.stop().catch(() => undefined);
+    process.off('SIGINT', onSigint);
+  }
+}
+
+function commandNamed(name: string): Command {
+  const c = ALL.find((x) => x.spec.name === name);
+  if (!c) throw new UsageError(`unknown command "${name}"`);
+  return c;
+}
+
+/** A listener that forwards every event to each of `listeners`. */
+function fanOut(listeners: readonly (object | undefined)[]): Record<string, (...args: unknown[]) => void> {
+  const present = listeners.filter((l): l is Record<string, unknown> => l !== undefined);
+  const events = ['onStageSubmitted', 'onStageCompleted', 'onTaskStart', 'onTaskEnd'];
+  return Object.fromEntries(
+    events.map((e) => [
+      e,
+      (...args: unknown[]) => {
+        for (const l of present) (l[e] as ((...a: unknown[]) => void) | undefined)?.apply(l, args);
+      },
+    ]),
+  );
+}
+
+function terminalColumns(): number {
+  const fromEnv = Number(process.env.COLUMNS);
+  if (Number.isInteger(fromEnv) && fromEnv > 0) return fromEnv;
+  return 80;
+}
+
+function useColor(): boolean {
+  // https://no-color.org: any non-empty NO_COLOR disables colour.
+  return process.stderr.isTTY === true && !process.env.NO_COLOR;
+}
+
+function version(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+  return pkg.version;
+}
+
+function generalHelp(): string {
+  const lines = [
+    'kiln — a Spark-style map-reduce engine with WebAssembly kernels',
+    '',
+    'Usage: kiln COMMAND [FLAGS] FILES...   (FILES: files, directories or globs)',
+    '',
+    'Commands:',
+    ...ALL.map((c) => `  ${c.spec.name.padEnd(10)} ${c.spec.summary}`),
+    '',
+    ...globalFlagHelp(),
+    '',
+    'Run `kiln COMMAND --help` for a command\'s flags. Exit codes: 0 ok, 1 failure while',
+    'running, 2 usage error, 130 interrupted (Ctrl-C).',
+  ];
+  return `${lines.join('\n')}\n`;
+}
+
+function commandHelp(spec: CommandSpec): string {
+  const lines = [`Usage: kiln ${spec.usage}`, '', spec.summary];
+  if (spec.flagHelp.length > 0) lines.push('', 'Flags:', ...spec.flagHelp.map((l) => `  ${l}`));
+  lines.push('', ...globalFlagHelp());
+  return `${lines.join('\n')}\n`;
+}
+
+function globalFlagHelp(): string[] {
+  // Kept next to GLOBAL_OPTIONS' names so a new flag shows up as undocumented here.
+  const help: Record<keyof typeof GLOBAL_OPTIONS, string> = {
+    workers: '-w, --workers N         worker threads (env KILN_WORKERS; default: CPUs, fewer for small inputs)',
+    partitions: '-p, --partitions N      partitions of shuffles',
+    memory: '    --memory SIZE       shuffle memory before spilling to disk, e.g. 512m, 2g (env KILN_MEMORY)',
+    'split-size': '    --split-size SIZE   largest input split (default 128m)',
+    io: '    --io read|mmap      how input splits are read (default read)',
+    output: '-o, --output DIR        write results to DIR/part-00000, committed atomically',
+    overwrite: '    --overwrite         replace an existing --output directory',
+    format: '    --format FMT        text (default), tsv or json (JSON Lines)',
+    quiet: '-q, --quiet             no progress bar and no summary line',
+    progress: '    --progress WHEN     auto (default: when stderr is a terminal), always, never',
+    metrics: '    --metrics FILE      write job, stage and task metrics as JSON',
+    debug: '    --debug             print stack traces with errors',
+    help: '-h, --help              this help',
+    version: '-V, --version           print the version',
+  };
+  return ['Global flags:', ...Object.values(help).map((l) => `  ${l}`)];
+}
+
+// Started as a program (not imported by tests).
+process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+  // The reader went away (`kiln sort f | head`): stop quietly, as Unix tools do.
+  if (e.code === 'EPIPE') process.exit(ExitCode.ok);
+  throw e;
+});
+const code = await main(process.argv.slice(2));
+process.exitCode = code;
+// Worker threads are stopped by now; this only guards against a stray handle.
+setTimeout(() => process.exit(code), 2000).unref();

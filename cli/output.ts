@@ -1,0 +1,143 @@
+// Where results go and how they are spelled. Policy: a command hands over rows and a
+// Table saying how to print one; the format flag picks the spelling (text: the
+// command's own, matching the Unix tool it stands in for; tsv: fields joined by tabs;
+// json: JSON Lines, one object per row, so output streams and concatenates). Results
+// go to stdout, written in large chunks that respect backpressure; a reader that goes
+// away (`kiln sort f | head`) ends the command quietly. With --output DIR they go to
+// DIR/part-00000 through the engine's OutputCommitter: the directory appears whole
+// at commit or not at all, and an existing one is refused unless --overwrite. The
+// directory is claimed before the job runs, so a refused --output costs nothing.
+import { open, type FileHandle } from 'node:fs/promises';
+import { OutputCommitter } from '../engine/io/commit.js';
+import type { OutputFormat } from './settings.js';
+
+/** How one kind of row is printed. */
+export interface Table<Row extends readonly unknown[]> {
+  /** Field names (tsv order, json keys). */
+  readonly columns: readonly string[];
+  /** The text-format line of a row, without its newline. */
+  text(row: Row): string;
+}
+
+/**
+ * A message among the rows that is not a result (grep's "binary file matches"): it
+ * goes to stderr, after the rows before it, whatever the format.
+ */
+export interface Notice {
+  readonly notice: string;
+}
+
+const CHUNK_CHARS = 1 << 16;
+
+/** A destination for a command's result lines. */
+export class OutputSink {
+  private chunk: string[] = [];
+  private chunkChars = 0;
+  private file: FileHandle | undefined;
+  /** Set when stdout's reader went away: further output is dropped. */
+  private closedByReader = false;
+
+  private constructor(
+    private readonly format: OutputFormat,
+    private readonly committer: OutputCommitter | undefined,
+  ) {}
+
+  /**
+   * Opens the sink: stdout, or a claimed output directory. Throws KilnError 'usage'
+   * when `dir` exists and `overwrite` is false.
+   */
+  static async open(format: OutputFormat, dir: string | undefined, overwrite: boolean): Promise<OutputSink> {
+    if (dir === undefined) return new OutputSink(format, undefined);
+    const committer = await OutputCommitter.begin(dir, { overwrite });
+    const sink = new OutputSink(format, committer);
+    try {
+      sink.file = await open(committer.partPath(0), 'w');
+    } catch (e) {
+      await committer.abort();
+      throw e;
+    }
+    return sink;
+  }
+
+  /** Writes rows in the chosen format. */
+  async rows<Row extends readonly unknown[]>(table: Table<Row>, rows: Iterable<Row | Notice>): Promise<void> {
+    for (const row of rows) {
+      if (isNotice(row)) {
+        await this.flush();
+        process.stderr.write(`kiln: ${row.notice}\n`);
+      } else await this.line(this.spell(table, row));
+    }
+  }
+
+  /** Flushes and, for --output, commits the directory. */
+  async close(): Promise<void> {
+    await this.flush();
+    if (this.committer) {
+      await this.file?.close();
+      this.file = undefined;
+      await this.committer.commit();
+    }
+  }
+
+  /** Drops everything written to an output directory (after a failure or Ctrl-C). */
+  async abort(): Promise<void> {
+    if (!this.committer) return;
+    await this.file?.close().catch(() => undefined);
+    this.file = undefined;
+    await this.committer.abort();
+  }
+
+  private spell<Row extends readonly unknown[]>(table: Table<Row>, row: Row): string {
+    switch (this.format) {
+      case 'text':
+        return table.text(row);
+      case 'tsv':
+        return row.join('\t');
+      case 'json':
+        return JSON.stringify(Object.fromEntries(table.columns.map((c, i) => [c, row[i]])));
+      default: {
+        const never: never = this.format;
+        return never;
+      }
+    }
+  }
+
+  private async line(s: string): Promise<void> {
+    this.chunk.push(s, '\n');
+    this.chunkChars += s.length + 1;
+    if (this.chunkChars >= CHUNK_CHARS) await this.flush();
+  }
+
+  private async flush(): Promise<void> {
+    if (this.chunk.length === 0) return;
+    const text = this.chunk.join('');
+    this.chunk = [];
+    this.chunkChars = 0;
+    if (this.file) {
+      await this.file.write(text);
+      return;
+    }
+    if (this.closedByReader) return;
+    await writeStdout(text).catch((e: NodeJS.ErrnoException) => {
+      if (e.code !== 'EPIPE') throw e;
+      this.closedByReader = true;
+    });
+  }
+}
+
+function isNotice(x: unknown): x is Notice {
+  return typeof x === 'object' && x !== null && 'notice' in x;
+}
+
+/** Writes to stdout and waits until the data is handed to the OS (backpressure). */
+function writeStdout(text: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const onError = (e: Error): void => reject(e);
+    process.stdout.once('error', onError);
+    process.stdout.write(text, (e) => {
+      process.stdout.off('error', onError);
+      if (e) reject(e);
+      else resolve();
+    });
+  });
+}

@@ -1,0 +1,108 @@
+// Engine settings from the command line and the environment. Policy: a flag wins over
+// its environment variable (KILN_WORKERS, KILN_MEMORY), which wins over the engine's
+// default. One exception to the engine's default of one worker per CPU: when neither
+// flag nor variable sets the worker count and the inputs are small, the CLI starts
+// fewer workers (one per SMALL_INPUT_BYTES of input), because starting a worker
+// thread costs tens of milliseconds and a one-line file should not wait for them.
+import { availableParallelism } from 'node:os';
+import { statSync } from 'node:fs';
+import type { KilnOptions } from '../engine/index.js';
+import { choice, positiveInt, type OptionValues } from './args.js';
+import { UsageError } from './errors.js';
+
+/** Input bytes per worker below which the CLI starts fewer workers than CPUs. */
+export const SMALL_INPUT_BYTES = 8 << 20;
+
+/** How results are printed. */
+export type OutputFormat = 'text' | 'tsv' | 'json';
+
+/** When the progress bar is drawn. */
+export type ProgressMode = 'auto' | 'always' | 'never';
+
+/** Everything the CLI needs besides the command's own flags. */
+export interface CliSettings {
+  readonly engine: KilnOptions;
+  /** Whether the worker count was chosen by the user (flag or environment). */
+  readonly workersChosen: boolean;
+  readonly format: OutputFormat;
+  readonly output: string | undefined;
+  readonly overwrite: boolean;
+  readonly quiet: boolean;
+  readonly progress: ProgressMode;
+  readonly metrics: string | undefined;
+  readonly debug: boolean;
+}
+
+/** Reads the global flags and environment; throws UsageError for a bad value. */
+export function settingsFrom(flags: OptionValues, env: NodeJS.ProcessEnv): CliSettings {
+  const engine: KilnOptions = {};
+  const workers = positiveInt(flags.workers, 'workers') ?? envInt(env, 'KILN_WORKERS');
+  if (workers !== undefined) engine.workers = workers;
+  const memory = str(flags.memory) ?? nonEmpty(env.KILN_MEMORY);
+  if (memory !== undefined) engine.memory = checkSize(memory, flags.memory !== undefined ? '--memory' : 'KILN_MEMORY');
+  const split = str(flags['split-size']);
+  if (split !== undefined) engine.maxPartitionBytes = checkSize(split, '--split-size');
+  const partitions = positiveInt(flags.partitions, 'partitions');
+  if (partitions !== undefined) engine.shufflePartitions = partitions;
+  if (flags.io !== undefined) engine.io = choice(flags.io, 'io', ['read', 'mmap'] as const, 'read');
+  return {
+    engine,
+    workersChosen: workers !== undefined,
+    format: choice(flags.format, 'format', ['text', 'tsv', 'json'] as const, 'text'),
+    output: str(flags.output),
+    overwrite: flags.overwrite === true,
+    quiet: flags.quiet === true,
+    progress: choice(flags.progress, 'progress', ['auto', 'always', 'never'] as const, 'auto'),
+    metrics: str(flags.metrics),
+    debug: flags.debug === true,
+  };
+}
+
+/**
+ * The worker count for inputs totalling `bytes` when the user did not choose one:
+ * one worker per SMALL_INPUT_BYTES, at least one, at most one per CPU.
+ */
+export function workersForInput(bytes: number): number {
+  return Math.max(1, Math.min(availableParallelism(), Math.ceil(bytes / SMALL_INPUT_BYTES)));
+}
+
+/**
+ * Total size of the plain files among `paths` (directories and globs count as large:
+ * listing them here would list them twice). Missing paths count as 0; the engine
+ * reports them properly when the job is built.
+ */
+export function plainInputBytes(paths: readonly string[]): number {
+  let total = 0;
+  for (const p of paths) {
+    try {
+      const st = statSync(p);
+      total += st.isFile() ? st.size : Number.POSITIVE_INFINITY;
+    } catch {
+      // Reported by the engine with the right wording.
+    }
+  }
+  return total;
+}
+
+function envInt(env: NodeJS.ProcessEnv, name: string): number | undefined {
+  const v = nonEmpty(env[name]);
+  if (v === undefined) return undefined;
+  if (!/^\d+$/.test(v) || Number(v) < 1) throw new UsageError(`${name} must be a positive integer, got "${v}"`);
+  return Number(v);
+}
+
+function checkSize(value: string, where: string): string {
+  // The engine's parseSize accepts these; checked here to blame the right flag.
+  if (!/^\s*\d+(\.\d+)?\s*[kmgt]?(i?b)?\s*$/i.test(value)) {
+    throw new UsageError(`${where} must be a size such as 512m, 2g or 1048576, got "${value}"`);
+  }
+  return value;
+}
+
+function str(v: string | boolean | undefined): string | undefined {
+  return typeof v === 'string' ? v : undefined;
+}
+
+function nonEmpty(v: string | undefined): string | undefined {
+  return v === undefined || v.trim() === '' ? undefined : v.trim();
+}
