@@ -28,5 +28,8 @@ export function describePhases(metricsJson: string, processMs: number): string {
       });
     return `job ${i + 1} ${s(j.wallMs)} (${stages.join('; ')})`;
   });
-  return `process ${s(processMs)} = Node start-up, module load, stop and exit ${s(processMs - m.wallMs)} + engine start, driver and output ${s(m.wallMs - jobsMs)} + ${jobs.join(' + ')}`;
+  // Jobs of one command may run concurrently (their walls then sum to more than the
+  // command's): the remainder is only meaningful when they do not.
+  const rest = jobsMs <= m.wallMs ? `engine start, driver and output ${s(m.wallMs - jobsMs)}` : `engine start, driver and output n/a (jobs overlap: their walls sum to ${s(jobsMs)} of ${s(m.wallMs)})`;
+  return `process ${s(processMs)} = Node start-up, module load, stop and exit ${s(processMs - m.wallMs)} + ${rest} + ${jobs.join(' + ')}`;
 }
