@@ -11,6 +11,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { compareBytes, compareLineSets, compareOutputs, compareWordCounts, parseCount, parseWordCounts } from '../bench/compare/normalize.js';
 import { runTimed } from '../bench/compare/runner.js';
+import { describePhases } from '../bench/compare/phases.js';
 import { parseBytes } from '../bench/compare/tasks.js';
 import { toolsFor } from '../bench/compare/tools.js';
 import { rng, randInt } from './support/random.js';
@@ -107,6 +108,16 @@ test('sort and grep peers agree with a plain-TS reference on random lines', asyn
     assert.is((await runTimed(tool.command(input), out, join(dir, 'mem'))).code, 0, tool.label);
     assert.is(await compareOutputs('count', { path: count }, { path: out }), undefined, tool.label);
   }
+});
+
+test('describePhases splits the process wall time by the CLI metrics', () => {
+  const stage = (kind: string, runs: number[]) => ({ kind, tasks: runs.length, skipped: false, metrics: runs.map((runMs) => ({ runMs, inputBytes: 0, shuffleWriteBytes: 0 })) });
+  const metrics = { wallMs: 600, jobs: [{ wallMs: 400, stages: [stage('shuffleMap', [150, 200]), stage('result', [20, 30])] }] };
+  const line = describePhases(JSON.stringify(metrics), 800);
+  assert.match(line, /^process 0\.80 s = Node start-up, module load, stop and exit 0\.20 s \+ engine start, driver and output 0\.20 s \+ job 1 0\.40 s/);
+  assert.match(line, /shuffleMap: 2 tasks, longest 0\.20 s, sum 0\.35 s; result: 2 tasks, longest 0\.03 s, sum 0\.05 s/);
+  const overlapping = { wallMs: 600, jobs: [{ wallMs: 400, stages: [] }, { wallMs: 400, stages: [] }] };
+  assert.match(describePhases(JSON.stringify(overlapping), 800), /n\/a \(jobs overlap: their walls sum to 0\.80 s of 0\.60 s\)/);
 });
 
 test('parseBytes', () => {
