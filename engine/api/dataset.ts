@@ -13,6 +13,7 @@ import { partitionCount, partitionerOf, type Lineage, type LineageNode, type Shu
 import { checkPartitions, hashPartitioner, samePartitioner, type KeyFormat, type PartitionerSpec } from '../shuffle/partitioner.js';
 import type { Kiln } from './kiln.js';
 import { expandTableBatch, isTableBatch } from '../shuffle/reader.js';
+import { SortedLines, type SortLinesOptions } from './sorted-lines.js';
 
 /** Options every action accepts. */
 export interface ActionOptions {
@@ -445,6 +446,17 @@ export class TextDataset extends Dataset<string> {
     const l = this.lineage;
     if (l.kind !== 'text') throw new KilnError('internal', 'words() on a non-text dataset');
     return new Dataset<string>(this.kiln, { kind: 'words', partitions: l.partitions, lowercase: options.lowercase ?? false, nonAlnum: options.split === 'nonalnum', label: l.label });
+  }
+
+  /**
+   * The lines sorted as bytes, exactly as `LC_ALL=C sort` on the concatenated files
+   * ('\r' is data; a last line without '\n' gets one): whole-line memcmp order, or the
+   * first `keyBytes` bytes only (stable); `reverse` (sort -r), `unique` (sort -u). Runs
+   * in the line-split, sort and gather kernels with no JS string per line; see
+   * engine/api/sorted-lines.ts.
+   */
+  sortLines(options: SortLinesOptions = {}): SortedLines {
+    return SortedLines.of(this, options);
   }
 }
 

@@ -20,7 +20,23 @@ export type AggregatorSpec =
       readonly mergeCombiners: ShippedFunction;
     }
   /** Keep one record per key (distinct). */
-  | { readonly kind: 'first' };
+  | { readonly kind: 'first' }
+  /** sortLines: whole text lines sorted as bytes (engine/shuffle/line-sort-*.ts). */
+  | LinesAggregator;
+
+/**
+ * How sortLines orders and merges lines (`LC_ALL=C sort` semantics). It rides on the
+ * shuffle dependency as its aggregator, so both the map and the reduce side see it.
+ */
+export interface LinesAggregator {
+  readonly kind: 'lines';
+  /** Descending order (sort -r); partitions are numbered in output order. */
+  readonly reverse: boolean;
+  /** Drop a line equal (by key) to the previous output line (sort -u). */
+  readonly unique: boolean;
+  /** Order by the first N bytes of each line only, stable; undefined: the whole line. */
+  readonly keyBytes?: number;
+}
 
 /** Aggregations the combiner kernel runs. */
 export type BuiltinAgg = 'count' | 'sum' | 'min' | 'max';
@@ -60,7 +76,7 @@ export interface BlockSpec {
 }
 
 /** Block formats: the combiner table's emit layout, or value-codec records. */
-export type BlockFormat = 'table' | 'records' | 'keyed';
+export type BlockFormat = 'table' | 'records' | 'keyed' | 'lines';
 
 /** What a reduce task reads: its segment of every block of every map output. */
 export interface ShuffleReadSpec {
@@ -94,7 +110,22 @@ export type SinkSpec =
   | { readonly t: 'takeOrdered'; readonly n: number; readonly compare?: ShippedFunction; readonly descending: boolean }
   | { readonly t: 'sampleKeys'; readonly size: number; readonly seed: number }
   /** Writes the partition as text lines to <dir>/part-NNNNN. */
-  | { readonly t: 'saveText'; readonly dir: string };
+  | { readonly t: 'saveText'; readonly dir: string }
+  /** sortLines output: a partition's sorted bytes, to an ordered fd or a part file. */
+  | { readonly t: 'writeLines'; readonly target: LinesTarget };
+
+/**
+ * Where sortLines reduce tasks put their bytes. 'fd': appended to an open file
+ * descriptor in partition order; the tasks take turns through `turn` (Int32 words:
+ * [0] = next partition to write, [1 + p] = partition p's state, see
+ * engine/shuffle/ordered-output.ts), and a task that waits too long parks its bytes
+ * in `parkDir`. 'dir': each task writes <dir>/part-NNNNN itself. 'count': no output.
+ */
+export type LinesTarget =
+  | { readonly kind: 'fd'; readonly fd: number; readonly turn: SharedArrayBuffer; readonly parkDir: string }
+  | { readonly kind: 'dir'; readonly dir: string }
+  /** Sort and count only (count()). */
+  | { readonly kind: 'count' };
 
 /** Where a broadcast value's v8-serialized bytes lie in the shared memory. */
 export interface BroadcastRef {

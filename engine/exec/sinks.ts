@@ -8,6 +8,7 @@ import { compute, pair, StopTask, type Emit } from './compute.js';
 import { seededRandom } from './seeded-random.js';
 import { collectTable } from '../shuffle/reader.js';
 import type { NodeSpec, SinkSpec } from './protocol.js';
+import { writeSortedLines } from '../shuffle/line-sort-reader.js';
 import type { TaskContext } from './task-context.js';
 
 /** Runs a result task: computes `node` into `sink`; returns what goes back to the driver. */
@@ -79,6 +80,8 @@ export function runResultSink(node: NodeSpec, sink: Exclude<SinkSpec, { t: 'shuf
     }
     case 'saveText':
       return saveText(node, join(sink.dir, `part-${String(ctx.spec.partition).padStart(5, '0')}`), ctx);
+    case 'writeLines':
+      return writeSortedLines(node, sink.target, ctx);
   }
 }
 

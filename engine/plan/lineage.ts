@@ -165,6 +165,10 @@ export function describe(node: LineageNode): { label: string; kernels: string[] 
       return { label: l.op.kind, kernels: [] };
     case 'shuffled': {
       const agg = l.dep.aggregator;
+      if (agg?.kind === 'lines') {
+        const how = [agg.keyBytes !== undefined ? `keyBytes ${agg.keyBytes}` : '', agg.reverse ? 'reverse' : '', agg.unique ? 'unique' : ''].filter(Boolean).join(', ');
+        return { label: `shuffle read #${l.dep.shuffleId}: sortLines merge${how ? ` (${how})` : ''}`, kernels: ['line split', 'partitioned sort', 'gather'] };
+      }
       const kernels = agg?.kind === 'builtin' ? ['combiner (merge)'] : l.dep.format === 'keyed' ? ['partitioned sort'] : [];
       return { label: `shuffle read #${l.dep.shuffleId}${agg ? ` (${agg.kind === 'builtin' ? agg.op : agg.kind} aggregate)` : ''}`, kernels };
     }

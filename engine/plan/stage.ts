@@ -74,7 +74,7 @@ export function stageOperators(stage: Stage): { label: string; kernels: string[]
     const combine = stage.shuffle.mapSideCombine && agg;
     ops.push({
       label: `shuffle write #${stage.shuffle.shuffleId}${combine ? ' (map-side combine)' : ''}`,
-      kernels: agg?.kind === 'builtin' ? ['combiner', 'xxh64'] : ['xxh64'],
+      kernels: agg?.kind === 'builtin' ? ['combiner', 'xxh64'] : agg?.kind === 'lines' ? ['line split', 'partitioned sort', 'gather'] : ['xxh64'],
     });
   }
   return ops;

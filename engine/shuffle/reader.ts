@@ -14,6 +14,7 @@ import { CombinerTable } from '../kernels/combiner.js';
 import type { Region } from '../memory/region.js';
 import { combinerFunctions, KeyedMap } from './keyed-map.js';
 import { sortSegments } from './sort-reader.js';
+import { emitSortedLines } from './line-sort-reader.js';
 
 /** A segment of one block, in kernel memory. */
 export interface Segment {
@@ -34,9 +35,12 @@ export function readShuffle(read: ShuffleReadSpec, ctx: TaskContext, emit: Emit)
         return mergeTables(segments, agg, ctx, emit);
       case 'keyed':
         return sortSegments(segments, read.ascending ?? true, ctx, emit);
+      case 'lines':
+        if (agg?.kind !== 'lines') throw new Error('line blocks need a lines aggregator');
+        return emitSortedLines(segments, agg, ctx, emit);
       case 'records':
         if (!agg) return decodeRecords(segments, ctx, emit);
-        if (agg.kind === 'builtin') throw new Error('record blocks never carry a built-in aggregator');
+        if (agg.kind === 'builtin' || agg.kind === 'lines') throw new Error(`record blocks never carry a ${agg.kind} aggregator`);
         if (agg.kind === 'js' && !read.combined) return aggregateUncombined(segments, agg, ctx, emit);
         return combineRecords(segments, agg, ctx, emit);
     }
@@ -45,7 +49,8 @@ export function readShuffle(read: ShuffleReadSpec, ctx: TaskContext, emit: Emit)
   }
 }
 
-function locateSegments(read: ShuffleReadSpec, ctx: TaskContext, scratch: Region[]): Segment[] {
+/** The reduce partition's segment of every block, in block order; spilled ones are read into `scratch` regions (the caller releases them). */
+export function locateSegments(read: ShuffleReadSpec, ctx: TaskContext, scratch: Region[]): Segment[] {
   const p = read.partition;
   const segments: Segment[] = [];
   for (const block of read.blocks) {
@@ -166,7 +171,7 @@ function decodeRecords(segments: Segment[], ctx: TaskContext, emit: Emit): void 
   ctx.metrics.shuffleReadRecords += n;
 }
 
-function combineRecords(segments: Segment[], agg: Exclude<AggregatorSpec, { kind: 'builtin' }>, ctx: TaskContext, emit: Emit): void {
+function combineRecords(segments: Segment[], agg: Exclude<AggregatorSpec, { kind: 'builtin' | 'lines' }>, ctx: TaskContext, emit: Emit): void {
   const combined = new KeyedMap();
   if (agg.kind === 'first') {
     decodeRecords(segments, ctx, (k) => combined.getOrAdd(k, () => null));

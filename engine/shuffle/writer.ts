@@ -17,6 +17,7 @@ import { CombinerTable } from '../kernels/combiner.js';
 import { decodeStatus, KernelError } from '../kernels/status.js';
 import type { Region } from '../memory/region.js';
 import { storeBlock } from './block-store.js';
+import { writeLineSort } from './line-sort-writer.js';
 import { combinerFunctions, KeyedMap } from './keyed-map.js';
 import { ASSIGN_BATCH, PartitionAssigner } from './partition-assigner.js';
 import type { PartitionerSpec } from './partitioner.js';
@@ -30,6 +31,7 @@ const TABLE_FLUSH_SHARE = 0.25;
 /** Runs a map task: computes `node` and writes its shuffle output. */
 export function writeShuffle(node: NodeSpec, sink: ShuffleWriteSink, ctx: TaskContext): BlockSpec[] {
   const agg = sink.aggregator;
+  if (agg?.kind === 'lines') return writeLineSort(node, sink, agg, ctx);
   if (agg?.kind === 'builtin') return writeTable(node, sink, agg, ctx);
   if (agg && sink.mapSideCombine) return [writeCombined(node, sink, agg, ctx)];
   const records: unknown[] = [];
@@ -158,7 +160,7 @@ class NumberBatch {
 }
 
 /** Map-side combine with JS functions (reduceByKey, aggregateByKey, combineByKey) or dedup (distinct). */
-function writeCombined(node: NodeSpec, sink: ShuffleWriteSink, agg: Exclude<AggregatorSpec, { kind: 'builtin' }>, ctx: TaskContext): BlockSpec {
+function writeCombined(node: NodeSpec, sink: ShuffleWriteSink, agg: Exclude<AggregatorSpec, { kind: 'builtin' | 'lines' }>, ctx: TaskContext): BlockSpec {
   const combined = new KeyedMap();
   if (agg.kind === 'first') {
     compute(node, ctx, (rec) => combined.getOrAdd(rec, () => null));

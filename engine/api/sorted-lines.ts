@@ -1,0 +1,243 @@
+// SortedLines: the byte-level total sort of text lines behind `kiln sort`
+// (`LC_ALL=C sort` semantics, see TextDataset.sortLines). Policy: it is an ordinary
+// range-partitioned shuffle in the lineage — its dependency carries a 'lines'
+// aggregator, the map stage sorts and cuts each split, the reduce stage re-sorts each
+// partition — so explain() shows it and the DAG scheduler runs it, retries included.
+// The range bounds come from sampling the input files directly on the driver (a few
+// thousand small positional reads at spread offsets, no pass over the data), done
+// when the job first runs (resolvePartitioner). Bytes never become JS strings unless
+// the caller asks for strings (collect, or any Dataset operator).
+import { randomBytes } from 'node:crypto';
+import { closeSync, openSync, readSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { KilnError } from '../errors.js';
+import type { LinesAggregator, LinesTarget, SinkSpec } from '../exec/protocol.js';
+import { seededRandom } from '../exec/compute.js';
+import { inputError, OutputCommitter, type InputPartition } from '../io/index.js';
+import type { ShuffleDependency } from '../plan/lineage.js';
+import { orderedOutputWords } from '../shuffle/ordered-output.js';
+import { checkPartitions, type PartitionerSpec } from '../shuffle/partitioner.js';
+import type { LinesWritten } from '../shuffle/line-sort-reader.js';
+import { Dataset, type ActionOptions } from './dataset.js';
+import type { Kiln } from './kiln.js';
+
+/** Options of {@link TextDataset.sortLines}. */
+export interface SortLinesOptions {
+  /** Descending order (sort -r). Default false. */
+  reverse?: boolean;
+  /** Output only the first of lines with equal keys (sort -u). Default false. */
+  unique?: boolean;
+  /** Order by the first N bytes of each line only, stable (equal keys keep input order). Default: whole lines. */
+  keyBytes?: number;
+  /** Reduce partitions (default: the input's partition count); fewer if the input has few distinct keys. */
+  numPartitions?: number;
+}
+
+/** What {@link SortedLines.writeTo} wrote. */
+export interface WriteSummary {
+  readonly lines: number;
+  readonly bytes: number;
+}
+
+/** Samples per reduce partition, and the least taken (Spark samples 20 per partition). */
+const SAMPLES_PER_PARTITION = 20;
+const MIN_SAMPLES = 1000;
+/** Bytes read per sample; a longer line is read on in further windows, up to MAX_SAMPLE_LINE. */
+const SAMPLE_WINDOW = 4096;
+const MAX_SAMPLE_LINE = 1 << 20;
+const NEWLINE = 0x0a;
+
+/**
+ * Text lines sorted as bytes: lazy, like a Dataset (its lineage is `dataset`, a plain
+ * Dataset of the lines as strings for any other operator); writeTo, saveAsTextFile
+ * and count move or count bytes only. Not a Dataset subclass, because dataset.ts
+ * creates it (an ES module cycle cannot extend a class that is still being defined).
+ */
+export class SortedLines implements AsyncIterable<string> {
+  /** The sorted lines as a Dataset of strings (for map, filter, take, ...). */
+  readonly dataset: Dataset<string>;
+  private readonly kiln: Kiln;
+
+  /** @internal Use TextDataset.sortLines. */
+  constructor(kiln: Kiln, private readonly dep: ShuffleDependency) {
+    this.kiln = kiln;
+    this.dataset = new Dataset<string>(kiln, { kind: 'shuffled', dep });
+  }
+
+  /** Number of partitions (before the job runs: the requested count; after: the count the sample allowed). */
+  get numPartitions(): number {
+    return this.dataset.numPartitions;
+  }
+
+  /** The sorted lines as strings (UTF-8 decoded, without '\n'), for tests and small outputs. */
+  async collect(options: ActionOptions = {}): Promise<string[]> {
+    return this.dataset.collect(options);
+  }
+
+  /** The stages of the sort and the kernels they run. */
+  explain(): string {
+    return this.dataset.explain();
+  }
+
+  /** Iterates the sorted lines as strings, a partition at a time. */
+  [Symbol.asyncIterator](): AsyncIterator<string> {
+    return this.dataset[Symbol.asyncIterator]();
+  }
+
+  /** @internal Builds the lineage of `parent.sortLines(options)` (no work is done). */
+  static of(parent: Dataset<string>, options: SortLinesOptions): SortedLines {
+    const l = parent.lineage;
+    if (l.kind !== 'text') throw new KilnError('usage', 'sortLines works on a textFile dataset directly (before any map or filter)');
+    const { reverse = false, unique = false, keyBytes } = options;
+    if (keyBytes !== undefined && (!Number.isInteger(keyBytes) || keyBytes < 1 || keyBytes > 1 << 20)) {
+      throw new KilnError('usage', `sortLines keyBytes must be an integer from 1 to ${1 << 20}, got ${keyBytes}`);
+    }
+    const partitions = options.numPartitions ?? Math.max(1, parent.numPartitions);
+    checkPartitions(partitions, 'sortLines numPartitions');
+    const aggregator: LinesAggregator = { kind: 'lines', reverse, unique, ...(keyBytes !== undefined ? { keyBytes } : {}) };
+    const kiln = parent.kiln;
+    const inputs = l.partitions;
+    const dep: ShuffleDependency = {
+      kind: 'shuffle',
+      shuffleId: kiln.newShuffleId(),
+      parent,
+      partitioner: undefined,
+      resolvePartitioner: async () => sampleLineBounds(inputs, partitions, keyBytes, reverse),
+      partitions,
+      aggregator,
+      mapSideCombine: false,
+      keyed: false,
+      format: 'lines',
+    };
+    const sorted = new SortedLines(kiln, dep);
+    kiln.trackShuffle(sorted.dataset, dep.shuffleId);
+    return sorted;
+  }
+
+  /**
+   * Writes the sorted bytes to an open file descriptor (1 = stdout, or a file opened
+   * for writing), partition by partition in order. The reduce tasks write themselves,
+   * straight from kernel memory; the fd's position advances as with write(2).
+   */
+  async writeTo(fd: number, options: ActionOptions = {}): Promise<WriteSummary> {
+    if (!Number.isInteger(fd) || fd < 0) throw new KilnError('usage', `writeTo needs an open file descriptor, got ${fd}`);
+    const parkDir = join(this.kiln.options.spillDir, `lines-${randomBytes(6).toString('hex')}`);
+    const turn = new SharedArrayBuffer(4 * orderedOutputWords(this.dep.partitions));
+    try {
+      return await this.runLines({ kind: 'fd', fd, turn, parkDir }, options);
+    } finally {
+      rmSync(parkDir, { recursive: true, force: true });
+    }
+  }
+
+  /**
+   * Writes the sorted lines to `dir/part-NNNNN` (each reduce task its own file, bytes
+   * as sorted), committed atomically like Dataset.saveAsTextFile.
+   */
+  async saveAsTextFile(dir: string, options: ActionOptions & { overwrite?: boolean } = {}): Promise<void> {
+    const committer = await OutputCommitter.begin(dir, { overwrite: options.overwrite ?? false });
+    try {
+      await this.runLines({ kind: 'dir', dir: committer.tempDir }, options);
+      await committer.commit();
+    } catch (e) {
+      await committer.abort();
+      throw e;
+    }
+  }
+
+  /** Number of output lines (after unique), without decoding any line. */
+  async count(options: ActionOptions = {}): Promise<number> {
+    return (await this.runLines({ kind: 'count' }, options)).lines;
+  }
+
+  private async runLines(target: LinesTarget, options: ActionOptions): Promise<WriteSummary> {
+    const sink: SinkSpec = { t: 'writeLines', target };
+    const parts = (await this.kiln.runJob(this.dataset, sink, options)) as LinesWritten[];
+    return { lines: parts.reduce((s, p) => s + p.lines, 0), bytes: parts.reduce((s, p) => s + p.bytes, 0) };
+  }
+}
+
+/**
+ * Range bounds for sortLines from a sample of the input, without a pass over it:
+ * max(20 x partitions, 1000) windows at evenly spread offsets (jittered by a fixed
+ * seed) of the concatenated input files; from each, the first line that starts after
+ * the offset (its first keyBytes bytes in key mode). The sorted sample is cut into
+ * `partitions` equal shares; equal bounds are merged, so few distinct keys give fewer
+ * partitions. Bounds only balance the work: any bounds give the same output.
+ */
+export function sampleLineBounds(inputs: readonly InputPartition[], partitions: number, keyBytes: number | undefined, reverse: boolean): PartitionerSpec {
+  const files = new Map<string, number>();
+  for (const p of inputs) for (const s of p.splits) files.set(s.path, s.fileSize);
+  const list = [...files].filter(([, size]) => size > 0);
+  const total = list.reduce((sum, [, size]) => sum + size, 0);
+  const none: PartitionerSpec = { kind: 'range', partitions: 1, bounds: [], ascending: !reverse };
+  if (partitions === 1 || total === 0) return none;
+  const samples = Math.max(MIN_SAMPLES, SAMPLES_PER_PARTITION * partitions);
+  const rand = seededRandom(0x5eed);
+  const keys: Uint8Array[] = [];
+  let fileIndex = 0;
+  let fileBase = 0;
+  let fd = -1;
+  const window = Buffer.allocUnsafe(SAMPLE_WINDOW);
+  try {
+    for (let k = 0; k < samples; k++) {
+      const at = Math.min(total - 1, Math.floor(((k + rand()) * total) / samples));
+      while (at >= fileBase + list[fileIndex]![1]) {
+        fileBase += list[fileIndex]![1];
+        fileIndex++;
+        if (fd >= 0) closeSync(fd);
+        fd = -1;
+      }
+      const [path, size] = list[fileIndex]!;
+      if (fd < 0) fd = openSync(path, 'r');
+      const line = lineAfter(fd, at - fileBase, size, window);
+      if (line) keys.push(keyBytes === undefined ? line : line.subarray(0, keyBytes));
+    }
+  } catch (error) {
+    throw error instanceof KilnError ? error : inputError(error, list[fileIndex]?.[0] ?? '', [0, 0]);
+  } finally {
+    if (fd >= 0) closeSync(fd);
+  }
+  keys.sort((a, b) => Buffer.compare(a, b));
+  const bounds: Uint8Array[] = [];
+  for (let i = 1; i < partitions; i++) {
+    const candidate = keys[Math.floor((i * keys.length) / partitions)];
+    if (!candidate) continue;
+    const last = bounds[bounds.length - 1];
+    if (!last || Buffer.compare(last, candidate) < 0) bounds.push(candidate);
+  }
+  return { kind: 'range', partitions: bounds.length + 1, bounds, ascending: !reverse };
+}
+
+/** The first line starting at or after `pos` (0: the file's first line), without '\n'; undefined if none. */
+function lineAfter(fd: number, pos: number, size: number, window: Buffer): Uint8Array | undefined {
+  // Find the line start: just past the first '\n' at or after pos - 1.
+  let start = 0;
+  if (pos > 0) {
+    start = -1;
+    for (let at = pos - 1; at < size && at < pos - 1 + MAX_SAMPLE_LINE; ) {
+      const n = readSync(fd, window, 0, Math.min(SAMPLE_WINDOW, size - at), at);
+      if (n === 0) break;
+      const i = window.subarray(0, n).indexOf(NEWLINE);
+      if (i >= 0) {
+        start = at + i + 1;
+        break;
+      }
+      at += n;
+    }
+    if (start < 0 || start >= size) return undefined;
+  }
+  const pieces: Buffer[] = [];
+  let len = 0;
+  for (let at = start; at < size && len < MAX_SAMPLE_LINE; ) {
+    const n = readSync(fd, window, 0, Math.min(SAMPLE_WINDOW, size - at), at);
+    if (n === 0) break;
+    const i = window.subarray(0, n).indexOf(NEWLINE);
+    const piece = Buffer.from(window.subarray(0, i >= 0 ? i : n));
+    pieces.push(piece);
+    len += piece.length;
+    if (i >= 0) break;
+    at += n;
+  }
+  return Buffer.concat(pieces, len);
+}
