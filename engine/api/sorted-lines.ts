@@ -12,7 +12,7 @@ import { closeSync, openSync, readSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { KilnError } from '../errors.js';
 import type { LinesAggregator, LinesTarget, SinkSpec } from '../exec/protocol.js';
-import { seededRandom } from '../exec/compute.js';
+import { seededRandom } from '../exec/seeded-random.js';
 import { inputError, OutputCommitter, type InputPartition } from '../io/index.js';
 import type { ShuffleDependency } from '../plan/lineage.js';
 import { orderedOutputWords } from '../shuffle/ordered-output.js';
