@@ -5,6 +5,7 @@
 // on every tool alike rather than on whichever ran last. Last, kiln runs once more
 // with --metrics (untimed) to say where its time goes.
 import { readFileSync, rmSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { compareOutputs } from './normalize.js';
 import { describePhases } from './phases.js';
@@ -36,6 +37,7 @@ export async function runCase(spec: CaseSpec): Promise<Row[]> {
   const memPath = join(workDir, 'peak-kib.txt');
   const where = `${task.name} ${spec.inputName}`;
   const reference = tools.find((t) => t.reference)!;
+  const load = loadavg()[0]!;
 
   // Check runs: kiln first, then each peer against it.
   for (const tool of tools) {
@@ -102,6 +104,7 @@ export async function runCase(spec: CaseSpec): Promise<Row[]> {
     tool: tool.label,
     reference: tool.reference ?? false,
     status: status.get(tool)!,
+    load,
     phases: phases.get(tool),
   }));
 }

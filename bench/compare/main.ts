@@ -92,14 +92,15 @@ const table = renderTable(rows);
 console.log(`\n${machine.cpu}, ${machine.cores} cores, ${machine.memoryGiB} GiB, Node ${machine.node}; medians of ${runs} runs; load ${loadBefore}\n`);
 console.log(table);
 const usedStub = rows.some((r) => r.tool.includes('(API stub)'));
+const caseLoads = [...new Map(rows.map((r) => [`${r.task} ${r.inputName}`, `${r.task} ${r.inputName}: ${r.load.toFixed(2)}`])).values()];
 const phases = rows.filter((r) => r.phases).map((r) => `${r.task}, ${r.inputName}, ${r.tool}: ${r.phases}`);
 if (phases.length > 0) console.log(`\nWhere kiln's time goes (one --metrics run each):\n${phases.map((p) => `- ${p}`).join('\n')}`);
 if (values.out !== '-') {
-  const report = { machine, command, runs, loadBefore, loadAfter: loadAverage(), startedAt, minutes: (Date.now() - startedAt.getTime()) / 60_000, memoryProbe, table, usedStub, phases };
+  const report = { machine, command, runs, loadBefore, loadAfter: loadAverage(), startedAt, minutes: (Date.now() - startedAt.getTime()) / 60_000, memoryProbe, table, usedStub, phases, caseLoads };
   writeFileSync(values.out!, renderReport(report));
   log(`wrote ${values.out}`);
   const fullRun = !taskNames && !sizes && !files && !families && resolve(values.out!) === DEFAULT_OUT;
-  const summary = `Medians of ${runs} runs on ${machine.cpu} (${machine.cores} cores), Node ${machine.node}, load ${loadBefore}; from [bench/RESULTS.md](bench/RESULTS.md), which lists the tool versions and how each peer was made to compute the same result.`;
+  const summary = `Medians of ${runs} runs on ${machine.cpu} (${machine.cores} cores), Node ${machine.node}, load average ${loadBefore} at the start${Number(loadBefore.split(',')[0]) > 0.5 ? ' (a shared machine: noisy)' : ''}; from [bench/RESULTS.md](bench/RESULTS.md), which lists the tool versions and how each peer was made to compute the same result.`;
   if (fullRun && updateReadme(join(ROOT, 'README.md'), table, summary)) log('updated the Performance table in README.md');
 }
 process.exitCode = rows.some((r) => r.status.kind === 'failed' || r.status.kind === 'differs') ? 1 : 0;

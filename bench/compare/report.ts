@@ -28,6 +28,8 @@ export interface Report {
   usedStub: boolean;
   /** "task input, tool: phases" lines for kiln rows (phases.ts). */
   phases: string[];
+  /** "task input: load" per case, the 1-minute load average when it started. */
+  caseLoads: string[];
 }
 
 /** The text of RESULTS.md. */
@@ -41,7 +43,7 @@ Machine: ${m.cpu}, ${m.cores} cores, ${m.memoryGiB} GiB, ${m.os}, Node ${m.node}
 Tools: ${Object.entries(m.versions)
     .map(([k, v]) => `${k}: ${v}`)
     .join('; ')}.
-Load average (1, 5, 15 min) before: ${r.loadBefore}; after: ${r.loadAfter}.${Number(r.loadBefore.split(',')[0]) > 0.5 ? ' The machine was shared while this ran: treat the figures as noisy.' : ''}
+Load average (1, 5, 15 min) before: ${r.loadBefore}; after: ${r.loadAfter}. At the start of each case (1 min): ${r.caseLoads.join('; ')}.${Number(r.loadBefore.split(',')[0]) > 0.5 ? ' The machine was shared while this ran: treat the figures as noisy.' : ''}
 
 Each tool runs as a fresh child process with stdout to a file; wall time is spawn to exit
 (start-up, reading, writing the result included); ${r.runs} timed run${r.runs === 1 ? '' : 's'} per tool,

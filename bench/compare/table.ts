@@ -19,6 +19,8 @@ export interface Row {
   tool: string;
   reference: boolean;
   status: RowStatus;
+  /** The 1-minute load average when the case started (the machine may be shared). */
+  load: number;
   /** kiln rows: where the time went (phases.ts), when the CLI reported metrics. */
   phases?: string;
 }
