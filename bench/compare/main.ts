@@ -63,6 +63,13 @@ const machine = describeMachine();
 const loadBefore = loadAverage();
 const startedAt = new Date();
 const workDir = mkdtempSync(join(tmpdir(), 'kiln-bench-'));
+// Outputs can be gigabytes: an interrupted run still removes them.
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    rmSync(workDir, { recursive: true, force: true });
+    process.exit(130);
+  });
+}
 
 /** The inputs of a task: the user's files, or generated corpora of the chosen sizes. */
 async function inputsOf(task: Task): Promise<{ path: string; name: string; bytes: number }[]> {
