@@ -12,13 +12,8 @@ import { explainStages } from '../plan/dag-scheduler.js';
 import { partitionCount, partitionerOf, type Lineage, type LineageNode, type ShuffleDependency } from '../plan/lineage.js';
 import { checkPartitions, hashPartitioner, samePartitioner, type KeyFormat, type PartitionerSpec } from '../shuffle/partitioner.js';
 import type { Kiln } from './kiln.js';
-<<<<<<< HEAD
 import { SortedLines, type SortLinesOptions } from './sorted-lines.js';
 import { expandTableBatch, isTableBatch } from '../shuffle/reader.js';
-=======
-import { expandTableBatch, isTableBatch } from '../shuffle/reader.js';
-import { SortedLines, type SortLinesOptions } from './sorted-lines.js';
->>>>>>> b-compare
 
 /** Options every action accepts. */
 export interface ActionOptions {
