@@ -4,7 +4,8 @@
 // ABI (owned by engine/kernels/combiner.ts): see TABLE_* offsets and ENTRY_* below.
 //
 // Table header (TABLE_HEADER_BYTES at `tbl`, all u32):
-//   0  indexPtr   u64[indexMask + 1] slots: 0 = empty, else (hash >> 32) << 32 | (entry + 1)
+//   0  indexPtr   u64[indexMask + 1] slots: 0 = empty, else (indexHash >> 32) << 32 | (entry + 1),
+//                 indexHash = probeHash(prefix lanes, len) for keys of < 16 bytes, else XXH64
 //   4  indexMask  slot count - 1 (a power of two, kept >= 2 * entryCap by the caller;
 //                 the kernels require only slot count > entryCap)
 //   8  entriesPtr Entry[entryCap], dense, in insertion order
@@ -144,6 +145,36 @@ export const WORD_SCRATCH_BYTES: u32 = 64 * 40;
   return (<u32>h ^ <u32>(h >> 32)) & mask;
 }
 
+/**
+ * The index hash of a key of < 16 bytes, given as its zero-padded lanes lo (bytes 0-7)
+ * and hi (bytes 8-15): two independent multiplies (the finalizer constants of
+ * SplitMix64, Steele et al., OOPSLA 2014) instead of XXH64's chain of a dozen dependent
+ * ones. It only picks index slots and tags; entries still store the key's XXH64, which
+ * partitioning needs, computed once per distinct key (when its entry is added).
+ * Short keys are compared exactly (length + the 16-byte prefix), so no hash is
+ * compared. Keys of 16 bytes and more are indexed by their XXH64.
+ */
+// @ts-ignore: decorator
+@inline function probeHash(lo: u64, hi: u64, len: u32): u64 {
+  const h = ((lo ^ 0x9E3779B97F4A7C15) * 0xBF58476D1CE4E5B9) ^ ((hi + <u64>len) * 0x94D049BB133111EB);
+  return h ^ (h >> 31);
+}
+
+/** Zero-padded first 8 bytes of a key of `len` < 16 bytes, without reading past it. */
+function laneLo(key: usize, len: u32): u64 {
+  let v: u64 = 0;
+  const n = len < 8 ? len : 8;
+  for (let i: u32 = 0; i < n; i++) v |= <u64>load<u8>(key + i) << (<u64>i << 3);
+  return v;
+}
+
+/** Zero-padded bytes 8-15 of a key of `len` < 16 bytes, without reading past it. */
+function laneHi(key: usize, len: u32): u64 {
+  let v: u64 = 0;
+  for (let i: u32 = 8; i < len; i++) v |= <u64>load<u8>(key + i) << (<u64>(i - 8) << 3);
+  return v;
+}
+
 /** True when the header describes a usable table (probing always finds an empty slot). */
 function tableValid(tbl: usize): bool {
   const mask = <u64>load<u32>(tbl, H_MASK);
@@ -177,7 +208,7 @@ function tableValid(tbl: usize): bool {
  * Appends a new entry for `key` and points the empty slot at it. Cold path (once per
  * distinct key). Returns NO_ROOM (header.need set) when entries or arena are full.
  */
-function addEntry(tbl: usize, slotPtr: usize, key: usize, len: u32, h: u64): usize {
+function addEntry(tbl: usize, slotPtr: usize, key: usize, len: u32, h: u64, slotHash: u64): usize {
   const n = load<u32>(tbl, H_COUNT);
   if (n >= load<u32>(tbl, H_CAP)) {
     store<u32>(tbl, 0, H_NEED);
@@ -206,7 +237,7 @@ function addEntry(tbl: usize, slotPtr: usize, key: usize, len: u32, h: u64): usi
     store<i64>(e, i64.MAX_VALUE, E_MIN);
     store<i64>(e, i64.MIN_VALUE, E_MAX);
   }
-  store<u64>(slotPtr, (h & TAG_MASK) | <u64>(n + 1));
+  store<u64>(slotPtr, (slotHash & TAG_MASK) | <u64>(n + 1));
   store<u32>(tbl, n + 1, H_COUNT);
   store<u32>(tbl, used + len, H_ARENA_USED);
   return e;
@@ -219,6 +250,11 @@ function addEntry(tbl: usize, slotPtr: usize, key: usize, len: u32, h: u64): usi
  */
 // @ts-ignore: decorator
 @inline function findOrAdd(tbl: usize, index: usize, mask: u32, entries: usize, arena: usize, key: usize, len: u32, h: u64): usize {
+  if (len < PREFIX_BYTES) {
+    const lo = laneLo(key, len);
+    const hi = laneHi(key, len);
+    return findOrAddShort(tbl, index, mask, entries, key, len, lo, hi, probeHash(lo, hi, len), h, true);
+  }
   const tag = h & TAG_MASK;
   let i = homeSlot(h, mask);
   let slotPtr = index + (<usize>i << 3);
@@ -235,7 +271,7 @@ function addEntry(tbl: usize, slotPtr: usize, key: usize, len: u32, h: u64): usi
     slotPtr = index + (<usize>i << 3);
     slot = load<u64>(slotPtr);
   }
-  return addEntry(tbl, slotPtr, key, len, h);
+  return addEntry(tbl, slotPtr, key, len, h, h);
 }
 
 /**
@@ -243,17 +279,18 @@ function addEntry(tbl: usize, slotPtr: usize, key: usize, len: u32, h: u64): usi
  * is decided inside the entry's cache line (tag, hash, length, prefix) without the arena.
  */
 // @ts-ignore: decorator
-@inline function findOrAddShort(tbl: usize, index: usize, mask: u32, entries: usize, key: usize, len: u32, lo: u64, hi: u64, h: u64): usize {
-  const tag = h & TAG_MASK;
-  let i = homeSlot(h, mask);
+@inline function findOrAddShort(tbl: usize, index: usize, mask: u32, entries: usize, key: usize, len: u32, lo: u64, hi: u64, p: u64, h: u64, hashKnown: bool): usize {
+  const tag = p & TAG_MASK;
+  let i = homeSlot(p, mask);
   let slotPtr = index + (<usize>i << 3);
   let slot = load<u64>(slotPtr);
   let probes: u32 = 0;
   while (slot != 0) {
     if ((slot & TAG_MASK) == tag) {
       const e = entries + <usize>(<u32>slot - 1) * ENTRY_SIZE;
-      // One branch for the whole compare: hits are the common case.
-      const diff = (load<u64>(e, E_HASH) ^ h) | <u64>(load<u32>(e, E_KEYLEN) ^ len) |
+      // One branch for the whole compare: hits are the common case. A key of < 16
+      // bytes is its length and its zero-padded prefix, so this compare is exact.
+      const diff = <u64>(load<u32>(e, E_KEYLEN) ^ len) |
         (load<u64>(e, E_PREFIX) ^ lo) | (load<u64>(e, E_PREFIX + 8) ^ hi);
       if (diff == 0) return e;
     }
@@ -262,7 +299,7 @@ function addEntry(tbl: usize, slotPtr: usize, key: usize, len: u32, h: u64): usi
     slotPtr = index + (<usize>i << 3);
     slot = load<u64>(slotPtr);
   }
-  return addEntry(tbl, slotPtr, key, len, h);
+  return addEntry(tbl, slotPtr, key, len, hashKnown ? h : xxh64Short(lo, hi, len), p);
 }
 
 /** Adds one observation of `count` values totalling `sum` with extremes min/max (i64). */
@@ -400,8 +437,10 @@ function countBatch(tbl: usize, src: usize, scratch: usize, nb: u32, shortLimit:
     const ws = src + <usize>load<u32>(rec);
     const klen = load<u32>(rec, 4);
     const h = load<u64>(rec, 24);
+    // rec+24 holds the probe hash for short words (XXH64 comes only with a new entry)
+    // and XXH64 for the others, as the scan in wordCount wrote it.
     const entry = klen < 16 && <u64>ws <= shortLimit
-      ? findOrAddShort(tbl, index, mask, entries, ws, klen, load<u64>(rec, 8), load<u64>(rec, 16), h)
+      ? findOrAddShort(tbl, index, mask, entries, ws, klen, load<u64>(rec, 8), load<u64>(rec, 16), h, 0, false)
       : findOrAdd(tbl, index, mask, entries, arena, ws, klen, h);
     if (entry <= CORRUPT) {
       store<u32>(tbl, <u32>(ws - src), H_RESUME);
@@ -462,7 +501,7 @@ export function wordCount(tbl: usize, src: usize, len: u32, flags: u32): i32 {
       if (klen < 16 && <u64>ws <= shortLimit) {
         const lo = load<u64>(ws) & lowMask(klen);
         const hi = klen > 8 ? load<u64>(ws, 8) & lowMask(klen - 8) : 0;
-        const h = xxh64Short(lo, hi, klen);
+        const h = probeHash(lo, hi, klen);
         store<u64>(rec, lo, 8);
         store<u64>(rec, hi, 16);
         store<u64>(rec, h, 24);
@@ -497,7 +536,10 @@ export function tableRebuildIndex(tbl: usize): i32 {
   const n = load<u32>(tbl, H_COUNT);
   memory.fill(index, 0, (<usize>mask + 1) << 3);
   for (let j: u32 = 0; j < n; j++) {
-    const h = load<u64>(entries + <usize>j * ENTRY_SIZE, E_HASH);
+    const e = entries + <usize>j * ENTRY_SIZE;
+    const len = load<u32>(e, E_KEYLEN);
+    // The same index hash the lookups use: probe hash for short keys, else XXH64.
+    const h = len < PREFIX_BYTES ? probeHash(load<u64>(e, E_PREFIX), load<u64>(e, E_PREFIX + 8), len) : load<u64>(e, E_HASH);
     let i = homeSlot(h, mask);
     // Terminates: n <= entryCap < slot count, so an empty slot exists.
     while (load<u64>(index + (<usize>i << 3)) != 0) i = (i + 1) & mask;
