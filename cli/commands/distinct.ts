@@ -22,9 +22,25 @@ const spec: CommandSpec = {
 const lineTable: Table<Row> = { columns: ['line', 'count'], text: ([line]) => line };
 const countTable: Table<Row> = { columns: ['line', 'count'], text: ([line, count]) => `${String(count).padStart(7, ' ')} ${line}` };
 
-function plan({ kiln, operands, flags, signal }: CommandContext): Plan {
+function plan({ kiln, operands, flags, signal, rawFd }: CommandContext): Plan {
+  if (flags.count !== true) {
+    // Distinct lines are `sort -u`: the byte-level line sort with unique, written
+    // straight to the output in the text format (no JS string per line).
+    const unique = kiln.textFile(operands).sortLines({ unique: true });
+    return {
+      explain: () => unique.explain(),
+      async run() {
+        if (rawFd !== undefined) {
+          await unique.writeTo(rawFd, { signal });
+          return { table: lineTable, rows: [] };
+        }
+        const lines = await unique.collect({ signal });
+        return { table: lineTable, rows: lines.map((line): Row => [line, 1]) };
+      },
+    };
+  }
   const sorted = kiln.textFile(operands).valueCounts().sortByKey(true);
-  const table = flags.count === true ? countTable : lineTable;
+  const table = countTable;
   return {
     explain: () => sorted.explain(),
     async run() {
