@@ -1,9 +1,10 @@
 // kiln distinct: each distinct line once, in byte order — `LC_ALL=C sort -u`, or with
 // --count `LC_ALL=C sort | uniq -c` byte for byte (count right-aligned in 7 columns,
-// a space, the line). Policy: counting runs in the engine's combiner (valueCounts,
-// combined on the map side) and the distinct lines are ordered by the engine's range
-// partitioned sort (sortByKey on the line), so neither step holds every line on the
-// driver; collect() returns them in order.
+// a space, the line). Policy: without --count it is the engine's byte-level line sort
+// with unique (sortLines: kernels only, bytes written straight out). With --count,
+// counting runs in the engine's combiner (valueCounts, combined on the map side) and
+// the distinct lines are ordered by the range-partitioned sort (sortByKey on the line),
+// so neither step holds every line on the driver; collect() returns them in order.
 import type { CommandSpec } from '../args.js';
 import type { Table } from '../output.js';
 import type { Command, CommandContext, Plan } from './command.js';
