@@ -21,9 +21,14 @@ export function combinerFunctions(agg: Extract<AggregatorSpec, { kind: 'js' }>, 
   }
 }
 
-/** A map from record keys to [key, value] entries. */
+/**
+ * A map from record keys to combined values. Primitive keys hold their value directly
+ * in a JS Map (measured faster than [key, value] entry arrays: no array per key, and a
+ * Smi stored in the Map needs no write barrier); other keys hold [key, value] by their
+ * canonical encoding.
+ */
 export class KeyedMap {
-  private readonly prim = new Map<unknown, [unknown, unknown]>();
+  private readonly prim = new Map<unknown, unknown>();
   private readonly enc = new Map<string, [unknown, unknown]>();
   private readonly scratch = new ByteWriter(64);
 
@@ -35,9 +40,11 @@ export class KeyedMap {
   /** Folds `value` into the entry of `key`: create(value) when new, else merge(current, value). */
   update(key: unknown, value: unknown, create: (v: unknown) => unknown, merge: (c: unknown, v: unknown) => unknown): void {
     if (key === null || typeof key !== 'object') {
-      const e = this.prim.get(key);
-      if (e === undefined) this.prim.set(key, [key, create(value)]);
-      else e[1] = merge(e[1], value);
+      const prim = this.prim;
+      const c = prim.get(key);
+      // A combiner may itself be undefined: only then is the second lookup needed.
+      if (c !== undefined || prim.has(key)) prim.set(key, merge(c, value));
+      else prim.set(key, create(value));
       return;
     }
     const id = this.encode(key);
@@ -46,24 +53,25 @@ export class KeyedMap {
     else e[1] = merge(e[1], value);
   }
 
-  /** The entry of `key`, created with `init()` when absent. */
-  getOrAdd(key: unknown, init: () => unknown): [unknown, unknown] {
-    const map = key === null || typeof key !== 'object' ? this.prim : this.enc;
-    const id = map === this.prim ? key : this.encode(key);
-    let e = (map as Map<unknown, [unknown, unknown]>).get(id);
-    if (e === undefined) (map as Map<unknown, [unknown, unknown]>).set(id, (e = [key, init()]));
-    return e;
+  /** Adds `key` with value `init()` unless present. */
+  add(key: unknown, init: () => unknown): void {
+    if (key === null || typeof key !== 'object') {
+      if (!this.prim.has(key)) this.prim.set(key, init());
+      return;
+    }
+    const id = this.encode(key);
+    if (!this.enc.has(id)) this.enc.set(id, [key, init()]);
   }
 
-  /** [key, value] entries. */
+  /** [key, value] pairs. */
   *pairs(): IterableIterator<[unknown, unknown]> {
-    yield* this.prim.values();
+    yield* this.prim.entries();
     yield* this.enc.values();
   }
 
   /** Keys. */
   *keys(): IterableIterator<unknown> {
-    for (const e of this.prim.values()) yield e[0];
+    yield* this.prim.keys();
     for (const e of this.enc.values()) yield e[0];
   }
 

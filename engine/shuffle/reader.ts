@@ -174,7 +174,7 @@ function decodeRecords(segments: Segment[], ctx: TaskContext, emit: Emit): void 
 function combineRecords(segments: Segment[], agg: Exclude<AggregatorSpec, { kind: 'builtin' | 'lines' }>, ctx: TaskContext, emit: Emit): void {
   const combined = new KeyedMap();
   if (agg.kind === 'first') {
-    decodeRecords(segments, ctx, (k) => combined.getOrAdd(k, () => null));
+    decodeRecords(segments, ctx, (k) => combined.add(k, () => null));
     for (const k of combined.keys()) emit(k);
     return;
   }

@@ -169,7 +169,7 @@ class NumberBatch {
 function writeCombined(node: NodeSpec, sink: ShuffleWriteSink, agg: Exclude<AggregatorSpec, { kind: 'builtin' | 'lines' }>, ctx: TaskContext): BlockSpec {
   const combined = new KeyedMap();
   if (agg.kind === 'first') {
-    compute(node, ctx, (rec) => combined.getOrAdd(rec, () => null));
+    compute(node, ctx, (rec) => combined.add(rec, () => null));
     ctx.metrics.shuffleWriteRecords += combined.size;
     return writePartitioned(combined.keys(), sink.partitioner, ctx, 'key');
   }
