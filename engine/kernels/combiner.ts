@@ -304,6 +304,25 @@ export class CombinerTable<K extends ValueKind = 'i64'> {
     return { arenaPtr: this.get(H.arena), arenaBytes: this.get(H.arenaUsed), keyOffsets, keyLengths, values };
   }
 
+  /**
+   * Checks that every entry's key bytes in the arena start with the copy of the key's
+   * first 16 bytes the entry keeps: a tripwire for memory corruption, cheap next to
+   * building the table (one pass over the entries). See engine/shuffle/writer.ts.
+   */
+  keysConsistent(): boolean {
+    const n = this.size;
+    const u8 = this.rt.u8;
+    const dv = this.rt.dv;
+    const arena = this.get(H.arena);
+    for (let i = 0, e = this.get(H.entries); i < n; i++, e += ENTRY_BYTES) {
+      const key = arena + dv.getUint32(e + 8, true);
+      const len = dv.getUint32(e + 12, true);
+      const m = len < 16 ? len : 16;
+      for (let j = 0; j < m; j++) if (u8[key + j] !== u8[e + 16 + j]) return false;
+    }
+    return true;
+  }
+
   /** Empties the table, keeping its regions for reuse. */
   clear(): void {
     this.set(H.count, 0);
