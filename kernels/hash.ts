@@ -26,6 +26,16 @@
   return (acc ^ round(0, val)) * P1 + P4;
 }
 
+/** XXH64's final mix (xxhash_spec.md section 2.5). */
+// @ts-ignore: decorator
+@inline function avalanche(h: u64): u64 {
+  h ^= h >> 33;
+  h *= P2;
+  h ^= h >> 29;
+  h *= P3;
+  return h ^ (h >> 32);
+}
+
 /** XXH64 of `len` bytes at `ptr` with `seed`. Inlined into the kernels that hash keys. */
 // @ts-ignore: decorator
 @inline export function xxh64(ptr: usize, len: usize, seed: u64): u64 {
@@ -65,12 +75,7 @@
     h = rotl<u64>(h ^ (<u64>load<u8>(ptr) * P5), 11) * P1;
     ptr++;
   }
-  h ^= h >> 33;
-  h *= P2;
-  h ^= h >> 29;
-  h *= P3;
-  h ^= h >> 32;
-  return h;
+  return avalanche(h);
 }
 
 /** Mask of the first `len` bytes of a u64 (all of it when len >= 8). */
@@ -100,12 +105,7 @@
   h = select<u64>(rotl<u64>(h ^ ((rest & 0xFF) * P5), 11) * P1, h, b >= 1);
   h = select<u64>(rotl<u64>(h ^ (((rest >> 8) & 0xFF) * P5), 11) * P1, h, b >= 2);
   h = select<u64>(rotl<u64>(h ^ (((rest >> 16) & 0xFF) * P5), 11) * P1, h, b >= 3);
-  h ^= h >> 33;
-  h *= P2;
-  h ^= h >> 29;
-  h *= P3;
-  h ^= h >> 32;
-  return h;
+  return avalanche(h);
 }
 
 /**

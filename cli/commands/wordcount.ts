@@ -6,7 +6,7 @@
 // whitespace, lowercase ASCII letters, punctuation stays attached to its word.
 import type { CommandSpec } from '../args.js';
 import { choice, positiveInt } from '../args.js';
-import { compareUtf8 } from '../order.js';
+import { compareCodePoints } from '../../engine/codec/key-codec.js';
 import type { Table } from '../output.js';
 import type { Command, CommandContext, Plan } from './command.js';
 
@@ -37,7 +37,7 @@ const table: Table<Row> = {
 
 /** Most frequent first; equal counts in byte order of the word. */
 export function compareCounts(a: Row, b: Row): number {
-  return b[1] - a[1] || compareUtf8(a[0], b[0]);
+  return b[1] - a[1] || compareCodePoints(a[0], b[0]);
 }
 
 /** The `n` first rows in `compareCounts` order, by a bounded heap: O(rows x log n). */

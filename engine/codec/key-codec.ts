@@ -195,8 +195,8 @@ function wellFormed(s: string): string {
   return t.isWellFormed() ? s : t.toWellFormed();
 }
 
-/** Code point order; lone surrogates compare as U+FFFD, as they are encoded. */
-function compareCodePoints(a: string, b: string): number {
+/** Code point order (= UTF-8 byte order); lone surrogates compare as U+FFFD, as they are encoded. */
+export function compareCodePoints(a: string, b: string): number {
   if (a === b) return 0;
   a = wellFormed(a);
   b = wellFormed(b);

@@ -3,10 +3,12 @@
 // layout — `<dir>/shuffle_<shuffle>_<map>_<n>.data` and `.index` (u64 offsets, as
 // Spark's IndexShuffleBlockResolver) — which reduce tasks read instead. Policy: the
 // consumer spills (STYLE.md 6); results are identical either way.
-import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import type { TaskContext } from '../exec/task-context.js';
 import type { BlockSpec } from '../exec/protocol.js';
+import { KilnError } from '../errors.js';
+import type { Region } from '../memory/region.js';
 
 /**
  * Stores a block whose bytes are produced by `fill(ptr)` into `bytes` bytes of kernel
@@ -52,4 +54,30 @@ function writeFileFrom(path: string, bytes: Uint8Array): void {
   } finally {
     closeSync(fd);
   }
+}
+
+/**
+ * Reads bytes [start, start + len) of a spilled block's data file into a scratch region
+ * of this worker (pushed to `scratch` for the caller to release); returns its pointer.
+ * A missing file is Spark's FetchFailed: the map output is gone and the job must rerun.
+ */
+export function readSpilled(ctx: TaskContext, path: string, start: number, len: number, where: { shuffleId: number; partition: number }, scratch: Region[]): number {
+  const region = ctx.rt.allocator.alloc(len);
+  scratch.push(region);
+  let fd: number;
+  try {
+    fd = openSync(path, 'r');
+  } catch (cause) {
+    throw new KilnError('execution', `shuffle ${where.shuffleId} spill file ${path} is missing: ${(cause as Error).message}`, { file: path, partition: where.partition }, { cause });
+  }
+  try {
+    for (let done = 0; done < len; ) {
+      const n = readSync(fd, ctx.rt.u8, region.ptr + done, len - done, start + done);
+      if (n === 0) throw new KilnError('execution', `shuffle spill file ${path} is truncated`, { file: path, partition: where.partition });
+      done += n;
+    }
+  } finally {
+    closeSync(fd);
+  }
+  return region.ptr;
 }

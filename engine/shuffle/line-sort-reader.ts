@@ -13,6 +13,7 @@ import type { Emit } from '../exec/compute.js';
 import type { LinesAggregator, LinesTarget, NodeSpec, ShuffleReadSpec } from '../exec/protocol.js';
 import { CANCEL_CHECK_EVERY, type TaskContext } from '../exec/task-context.js';
 import type { Region } from '../memory/region.js';
+import { readSpilled } from './block-store.js';
 import { LineSort, LineSortScratch } from './line-sorter.js';
 import { announceTurn, writeAll, writeInTurn } from './ordered-output.js';
 
@@ -94,24 +95,7 @@ function locateShares(read: ShuffleReadSpec, k: number, ctx: TaskContext, spille
       shares.push({ ptr: loc.ptr + base, starts });
       continue;
     }
-    const region = ctx.rt.allocator.alloc(len);
-    spilled.push(region);
-    let fd: number;
-    try {
-      fd = openSync(loc.path, 'r');
-    } catch (cause) {
-      throw new KilnError('execution', `shuffle ${read.shuffleId} spill file ${loc.path} is missing: ${(cause as Error).message}`, { file: loc.path, partition: read.partition }, { cause });
-    }
-    try {
-      for (let done = 0; done < len; ) {
-        const n = readSync(fd, ctx.rt.u8, region.ptr + done, len - done, base + done);
-        if (n === 0) throw new KilnError('execution', `shuffle spill file ${loc.path} is truncated`, { file: loc.path, partition: read.partition });
-        done += n;
-      }
-    } finally {
-      closeSync(fd);
-    }
-    shares.push({ ptr: region.ptr, starts });
+    shares.push({ ptr: readSpilled(ctx, loc.path, base, len, read, spilled), starts });
   }
   return shares;
 }

@@ -4,7 +4,6 @@
 // record decoder reads views); spilled blocks are read back from their data file's
 // byte range into this worker's scratch, then handled the same way.
 import { isAscii } from 'node:buffer';
-import { closeSync, openSync, readSync } from 'node:fs';
 import { ByteReader, readKey, readValue } from '../codec/index.js';
 import type { Emit } from '../exec/compute.js';
 import type { AggregatorSpec, ShuffleReadSpec } from '../exec/protocol.js';
@@ -12,6 +11,7 @@ import { CANCEL_CHECK_EVERY, type TaskContext } from '../exec/task-context.js';
 import { KilnError } from '../errors.js';
 import { CombinerTable } from '../kernels/combiner.js';
 import type { Region } from '../memory/region.js';
+import { readSpilled } from './block-store.js';
 import { combinerFunctions, KeyedMap } from './keyed-map.js';
 import { sortSegments } from './sort-reader.js';
 import { emitSortedLines } from './line-sort-reader.js';
@@ -62,26 +62,7 @@ function locateSegments(read: ShuffleReadSpec, ctx: TaskContext, scratch: Region
       segments.push({ ptr: loc.ptr + start, len });
       continue;
     }
-    const region = ctx.rt.allocator.alloc(len);
-    scratch.push(region);
-    let fd: number;
-    try {
-      fd = openSync(loc.path, 'r');
-    } catch (cause) {
-      // Spark's FetchFailed: the map output is gone; the job must be rerun.
-      throw new KilnError('execution', `shuffle ${read.shuffleId} spill file ${loc.path} is missing: ${(cause as Error).message}`, { file: loc.path, partition: p }, { cause });
-    }
-    try {
-      let done = 0;
-      while (done < len) {
-        const n = readSync(fd, ctx.rt.u8, region.ptr + done, len - done, start + done);
-        if (n === 0) throw new KilnError('execution', `shuffle spill file ${loc.path} is truncated`, { file: loc.path, partition: p });
-        done += n;
-      }
-    } finally {
-      closeSync(fd);
-    }
-    segments.push({ ptr: region.ptr, len });
+    segments.push({ ptr: readSpilled(ctx, loc.path, start, len, read, scratch), len });
   }
   return segments;
 }
