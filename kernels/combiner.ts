@@ -17,6 +17,20 @@
 //                 (0 when the entries ran out)
 //   44 scratchPtr WORD_SCRATCH_BYTES (8-aligned) the table owns; wordCount batches the
 //                 words of each stretch of input there (0 is allowed for the other kernels)
+//   48 wordsPtr   the word index (below), WORD_SLOT_BYTES x (wordMask + 1); 0 = none
+//                 (allowed for every kernel but wordCount)
+//   52 wordMask   word-index slot count - 1 (a power of two > entryCap)
+//   56 pending    nonzero while word-index slots hold counts not yet in their entries
+//   60 wordsSeen  words wordCount counted (u32, wraps; the caller reads and resets it)
+// Word index (WORD_SLOT_BYTES = 32, two per cache line): wordCount's own open-addressing
+//   index of the short (< 16-byte) words it has seen: lo u64, hi u64 (the zero-padded
+//   key), len u32, entry + 1 u32 (0 = empty slot), count u64 of occurrences not yet
+//   added to the entry. A word that hits costs one slot: no index slot, no entry, one
+//   add, where the general path touches an index slot and a 64-byte entry and updates
+//   four aggregates. Counts move into the entries ("settle") before anything reads
+//   values: tableEmit and tableMerge (its source) settle by themselves, the caller
+//   settles (tableSettle) before reading entries. Every word-index entry is also a
+//   real entry in the main index, so the other kernels see every key.
 // Entry (ENTRY_BYTES = 64, one cache line when entriesPtr is 64-aligned):
 //   0 hash u64, 8 keyOff u32, 12 keyLen u32, 16 prefix: the key's first 16 bytes,
 //   zero-padded, 32 count i64, 40 sum, 48 min, 56 max (i64|f64).
@@ -34,15 +48,20 @@
 //   wordCount(tbl, src, len, flags) : tokenize (+ lowercase in place) + hash + count,
 //     value 1 per word; header.resume is the byte offset to continue from (also on OK:
 //     bytes consumed, which without FLAG_FINAL stops before a trailing partial word).
-//     Needs header.scratchPtr. Words are counted in batches of WORD_BATCH: the scan
-//     hashes a batch, then two tight passes load every word's index slot and entry so
-//     their cache misses overlap, then a third pass does the real lookups (DESIGN.md:
-//     the table is cache-bound; wasm has no prefetch, so independent loads stand in).
+//     Needs header.scratchPtr and a word index. Words are counted in batches of
+//     WORD_BATCH: the scan hashes a batch, then a tight pass loads every word's home
+//     slot so their cache misses overlap, then a second pass does the real lookups
+//     (DESIGN.md: the table is cache-bound; wasm has no prefetch, so independent loads
+//     stand in). Adds the words counted to header.wordsSeen; leaves counts pending.
+//   tableSettle(tbl): move pending word-index counts into the entries.
 //   tableRebuildIndex(tbl): clear the index and re-insert every entry (after the caller
 //     moved entries/arena or gave a larger index).
-//   tableMerge(dst, src, start): upsert src's entries [start, count) into dst, combining.
+//   tableRebuildWords(tbl): settle, clear the word index and re-insert every short
+//     entry (after the caller gave a larger word index).
+//   tableMerge(dst, src, start): upsert src's entries [start, count) into dst, combining
+//     (settles src first).
 //   tableEmitSize(tbl): bytes tableEmit needs.
-//   tableEmit(tbl, partitions, out, outCap, offsets): records grouped by partition
+//   tableEmit(tbl, partitions, out, outCap, offsets): settles, then records grouped by partition
 //     (hash % partitions, u64), offsets u32[partitions + 1]. Record: keyLen u32, key bytes,
 //     hash u64, count i64, sum, min, max (8 bytes each) = BLOCK_RECORD_OVERHEAD + keyLen.
 //     STATUS_FULL (nothing usable written) when outCap < tableEmitSize(tbl).
@@ -73,6 +92,8 @@ export const VALUE_I64: u32 = 0;
 export const VALUE_F64: u32 = 1;
 /** Bytes of the scratch area wordCount needs at header.scratchPtr. */
 export const WORD_SCRATCH_BYTES: u32 = 64 * 40;
+/** Bytes of one word-index slot (see the header comment). */
+export const WORD_SLOT_BYTES: u32 = 32;
 
 // Header field offsets.
 // @ts-ignore: decorator
@@ -99,6 +120,24 @@ export const WORD_SCRATCH_BYTES: u32 = 64 * 40;
 @inline const H_NEED: usize = 40;
 // @ts-ignore: decorator
 @inline const H_SCRATCH: usize = 44;
+// @ts-ignore: decorator
+@inline const H_WORDS: usize = 48;
+// @ts-ignore: decorator
+@inline const H_WORD_MASK: usize = 52;
+// @ts-ignore: decorator
+@inline const H_PENDING: usize = 56;
+// @ts-ignore: decorator
+@inline const H_WORDS_SEEN: usize = 60;
+
+// Word-index slot fields.
+// @ts-ignore: decorator
+@inline const W_LO: usize = 0;
+// @ts-ignore: decorator
+@inline const W_HI: usize = 8;
+// @ts-ignore: decorator
+@inline const W_META: usize = 16;
+// @ts-ignore: decorator
+@inline const W_COUNT: usize = 24;
 
 // wordCount's batch: records of (ws u32 offset from src, len u32, lo u64, hi u64,
 // hash u64, hint u64). A batch is processed once it holds WORD_BATCH words; a 64-byte
@@ -410,27 +449,28 @@ function separatorsTail(p: usize, take: u32, lower: bool, nonAlnum: bool): u64 {
 }
 
 /**
- * Counts the batched words at `scratch` (value 1 each), in input order. Two passes, so
- * the cache misses of different words overlap instead of queueing one after another:
- * first every word's home-slot entry is loaded (a hint: wrong or stale entries cost
- * only the load), then each word is looked up for real with its lines already cached.
+ * Counts the batched words at `scratch` (value 1 each), in input order. Short words go
+ * to the word index (see the header comment): one pass touches every word's home slot,
+ * so the cache misses of different words overlap instead of queueing one after another
+ * (wasm has no prefetch instruction; a load whose value is stored is the next best),
+ * then each word is looked up for real with its line already on the way. A word the
+ * word index has not seen goes through the main table (found or added there), then
+ * takes a slot. Longer words, and words too close to the end of memory for the 16-byte
+ * loads, take the general path.
  */
 function countBatch(tbl: usize, src: usize, scratch: usize, nb: u32, shortLimit: u64, f64Kind: bool): i32 {
   const index = <usize>load<u32>(tbl, H_INDEX);
   const mask = load<u32>(tbl, H_MASK);
   const entries = <usize>load<u32>(tbl, H_ENTRIES);
   const arena = <usize>load<u32>(tbl, H_ARENA);
-  // Tight loops of independent loads: the out-of-order core keeps many misses in flight
-  // (wasm has no prefetch instruction; a load whose value is stored is the next best).
+  const words = <usize>load<u32>(tbl, H_WORDS);
+  const wmask = load<u32>(tbl, H_WORD_MASK);
   for (let k: u32 = 0; k < nb; k++) {
     const rec = scratch + <usize>k * REC_SIZE;
-    store<u64>(rec, load<u64>(index + (<usize>homeSlot(load<u64>(rec, 24), mask) << 3)), 32);
-  }
-  for (let k: u32 = 0; k < nb; k++) {
-    const rec = scratch + <usize>k * REC_SIZE;
-    const slot = load<u64>(rec, 32);
-    const e = entries + <usize>select<u32>(<u32>slot - 1, 0, slot != 0) * ENTRY_SIZE;
-    store<u64>(rec, load<u64>(e, E_HASH), 32);
+    const h = load<u64>(rec, 24);
+    const short = load<u32>(rec, 4) < PREFIX_BYTES && <u64>(src + <usize>load<u32>(rec)) <= shortLimit;
+    const at = short ? words + (<usize>homeSlot(h, wmask) << 5) + W_META : index + (<usize>homeSlot(h, mask) << 3);
+    store<u64>(rec, load<u64>(at), 32);
   }
   for (let k: u32 = 0; k < nb; k++) {
     const rec = scratch + <usize>k * REC_SIZE;
@@ -439,18 +479,111 @@ function countBatch(tbl: usize, src: usize, scratch: usize, nb: u32, shortLimit:
     const h = load<u64>(rec, 24);
     // rec+24 holds the probe hash for short words (XXH64 comes only with a new entry)
     // and XXH64 for the others, as the scan in wordCount wrote it.
-    const entry = klen < 16 && <u64>ws <= shortLimit
-      ? findOrAddShort(tbl, index, mask, entries, ws, klen, load<u64>(rec, 8), load<u64>(rec, 16), h, 0, false)
-      : findOrAdd(tbl, index, mask, entries, arena, ws, klen, h);
-    if (entry <= CORRUPT) {
-      store<u32>(tbl, <u32>(ws - src), H_RESUME);
-      return entry == NO_ROOM ? STATUS_GROW : STATUS_INVALID;
-    }
-    if (f64Kind) {
-      combineF64(entry, 1, 1.0, 1.0, 1.0);
+    if (klen < PREFIX_BYTES && <u64>ws <= shortLimit) {
+      const lo = load<u64>(rec, 8);
+      const hi = load<u64>(rec, 16);
+      let i = homeSlot(h, wmask);
+      let probes: u32 = 0;
+      while (true) {
+        const slot = words + (<usize>i << 5);
+        const meta = load<u64>(slot, W_META);
+        if (((load<u64>(slot, W_LO) ^ lo) | (load<u64>(slot, W_HI) ^ hi) | (<u64>(<u32>meta) ^ <u64>klen)) == 0 && meta != 0) {
+          store<u64>(slot, load<u64>(slot, W_COUNT) + 1, W_COUNT);
+          break;
+        }
+        if (meta == 0) {
+          // First sight in this word index: the main table finds or adds the entry.
+          const entry = findOrAddShort(tbl, index, mask, entries, ws, klen, lo, hi, h, 0, false);
+          if (entry <= CORRUPT) {
+            store<u32>(tbl, <u32>(ws - src), H_RESUME);
+            store<u32>(tbl, load<u32>(tbl, H_WORDS_SEEN) + k, H_WORDS_SEEN);
+            return entry == NO_ROOM ? STATUS_GROW : STATUS_INVALID;
+          }
+          store<u64>(slot, lo, W_LO);
+          store<u64>(slot, hi, W_HI);
+          store<u64>(slot, <u64>klen | (<u64>(<u32>((entry - entries) >> 6) + 1) << 32), W_META);
+          store<u64>(slot, 1, W_COUNT);
+          break;
+        }
+        if (++probes > wmask) {
+          store<u32>(tbl, <u32>(ws - src), H_RESUME);
+          return STATUS_INVALID;
+        }
+        i = (i + 1) & wmask;
+      }
     } else {
-      combineI64(entry, 1, 1, 1, 1);
+      const entry = findOrAdd(tbl, index, mask, entries, arena, ws, klen, h);
+      if (entry <= CORRUPT) {
+        store<u32>(tbl, <u32>(ws - src), H_RESUME);
+        store<u32>(tbl, load<u32>(tbl, H_WORDS_SEEN) + k, H_WORDS_SEEN);
+        return entry == NO_ROOM ? STATUS_GROW : STATUS_INVALID;
+      }
+      if (f64Kind) {
+        combineF64(entry, 1, 1.0, 1.0, 1.0);
+      } else {
+        combineI64(entry, 1, 1, 1, 1);
+      }
     }
+  }
+  store<u32>(tbl, load<u32>(tbl, H_WORDS_SEEN) + nb, H_WORDS_SEEN);
+  return STATUS_OK;
+}
+
+/**
+ * Adds the counts held in word-index slots to their entries (value 1 per word) and
+ * zeroes them. A no-op unless counts are pending; one pass over the word index.
+ */
+function settleWords(tbl: usize): void {
+  if (load<u32>(tbl, H_PENDING) == 0) return;
+  const words = <usize>load<u32>(tbl, H_WORDS);
+  const slots = <usize>load<u32>(tbl, H_WORD_MASK) + 1;
+  const entries = <usize>load<u32>(tbl, H_ENTRIES);
+  const f64Kind = load<u32>(tbl, H_KIND) == VALUE_F64;
+  for (let i: usize = 0; i < slots; i++) {
+    const slot = words + (i << 5);
+    const c = load<i64>(slot, W_COUNT);
+    if (c == 0) continue;
+    const e = entries + <usize>(<u32>(load<u64>(slot, W_META) >> 32) - 1) * ENTRY_SIZE;
+    if (f64Kind) combineF64(e, c, <f64>c, 1.0, 1.0);
+    else combineI64(e, c, c, 1, 1);
+    store<i64>(slot, 0, W_COUNT);
+  }
+  store<u32>(tbl, 0, H_PENDING);
+}
+
+/** True when the word index is usable: a power-of-two slot count above entryCap. */
+function wordIndexValid(tbl: usize): bool {
+  const mask = <u64>load<u32>(tbl, H_WORD_MASK);
+  return load<u32>(tbl, H_WORDS) != 0 && (mask & (mask + 1)) == 0 && mask + 1 > <u64>load<u32>(tbl, H_CAP);
+}
+
+export function tableSettle(tbl: usize): i32 {
+  if (!tableValid(tbl)) return STATUS_INVALID;
+  settleWords(tbl);
+  return STATUS_OK;
+}
+
+export function tableRebuildWords(tbl: usize): i32 {
+  if (!tableValid(tbl) || !wordIndexValid(tbl)) return STATUS_INVALID;
+  settleWords(tbl);
+  const words = <usize>load<u32>(tbl, H_WORDS);
+  const wmask = load<u32>(tbl, H_WORD_MASK);
+  const entries = <usize>load<u32>(tbl, H_ENTRIES);
+  const n = load<u32>(tbl, H_COUNT);
+  memory.fill(words, 0, (<usize>wmask + 1) << 5);
+  for (let j: u32 = 0; j < n; j++) {
+    const e = entries + <usize>j * ENTRY_SIZE;
+    const len = load<u32>(e, E_KEYLEN);
+    if (len >= PREFIX_BYTES) continue;
+    const lo = load<u64>(e, E_PREFIX);
+    const hi = load<u64>(e, E_PREFIX + 8);
+    let i = homeSlot(probeHash(lo, hi, len), wmask);
+    // Terminates: n <= entryCap < slot count, so an empty slot exists.
+    while (load<u64>(words + (<usize>i << 5), W_META) != 0) i = (i + 1) & wmask;
+    const slot = words + (<usize>i << 5);
+    store<u64>(slot, lo, W_LO);
+    store<u64>(slot, hi, W_HI);
+    store<u64>(slot, <u64>len | (<u64>(j + 1) << 32), W_META);
   }
   return STATUS_OK;
 }
@@ -465,7 +598,8 @@ export function wordCount(tbl: usize, src: usize, len: u32, flags: u32): i32 {
   const final = (flags & FLAG_FINAL) != 0;
   const end = src + <usize>len;
   const scratch = <usize>load<u32>(tbl, H_SCRATCH);
-  if (scratch == 0) return STATUS_INVALID;
+  if (scratch == 0 || !wordIndexValid(tbl)) return STATUS_INVALID;
+  store<u32>(tbl, 1, H_PENDING);
   let nb: u32 = 0;      // words in the batch
   // Short words are read with two 8-byte loads that may run past the word (never past
   // the memory): words starting below `shortLimit` may take that path.
@@ -551,6 +685,8 @@ export function tableRebuildIndex(tbl: usize): i32 {
 export function tableMerge(dst: usize, src: usize, start: u32): i32 {
   if (dst == src || !tableValid(dst) || !tableValid(src)) return STATUS_INVALID;
   if (load<u32>(dst, H_KIND) != load<u32>(src, H_KIND)) return STATUS_INVALID;
+  // The source's builder is done (the caller's contract): its pending counts can move.
+  settleWords(src);
   const index = <usize>load<u32>(dst, H_INDEX);
   const mask = load<u32>(dst, H_MASK);
   const entries = <usize>load<u32>(dst, H_ENTRIES);
@@ -579,6 +715,7 @@ export function tableEmitSize(tbl: usize): u32 {
 
 export function tableEmit(tbl: usize, partitions: u32, out: usize, outCap: u32, offsets: usize): i32 {
   if (!tableValid(tbl) || partitions == 0) return STATUS_INVALID;
+  settleWords(tbl);
   const n = load<u32>(tbl, H_COUNT);
   const size = <u64>n * BLOCK_RECORD_OVERHEAD + <u64>load<u32>(tbl, H_ARENA_USED);
   if (size > <u64>outCap) return STATUS_FULL;
@@ -604,10 +741,20 @@ export function tableEmit(tbl: usize, partitions: u32, out: usize, outCap: u32, 
     const rec = out + <usize>load<u32>(at);
     const klen = load<u32>(e, E_KEYLEN);
     store<u32>(rec, klen);
-    memory.copy(rec + 4, arena + <usize>load<u32>(e, E_KEYOFF), klen);
+    if (klen < PREFIX_BYTES) {
+      // A short key is its entry's prefix: two 8-byte stores instead of a memory.copy
+      // call. They may run up to 15 bytes past the key, into the tail written next.
+      store<u64>(rec, load<u64>(e, E_PREFIX), 4);
+      store<u64>(rec, load<u64>(e, E_PREFIX + 8), 12);
+    } else {
+      memory.copy(rec + 4, arena + <usize>load<u32>(e, E_KEYOFF), klen);
+    }
     const tail = rec + 4 + <usize>klen;
     store<u64>(tail, h);
-    memory.copy(tail + 8, e + E_COUNT, 32);
+    store<u64>(tail, load<u64>(e, E_COUNT), 8);
+    store<u64>(tail, load<u64>(e, E_SUM), 16);
+    store<u64>(tail, load<u64>(e, E_MIN), 24);
+    store<u64>(tail, load<u64>(e, E_MAX), 32);
     store<u32>(at, load<u32>(at) + BLOCK_RECORD_OVERHEAD + klen);
   }
   for (let p = partitions; p > 0; p--) {

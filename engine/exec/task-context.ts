@@ -9,6 +9,7 @@ import { reviveFunction } from '../functions/revive.js';
 import type { BroadcastHandle } from '../functions/broadcast.js';
 import type { ShippedFunction } from '../functions/shipped.js';
 import { SplitReader, type IoBackend } from '../io/split-reader.js';
+import { CombinerTable, type ValueKind } from '../kernels/combiner.js';
 import { KernelRuntime } from '../kernels/runtime.js';
 import { Tokenizer } from '../kernels/tokenizer.js';
 import type { Region } from '../memory/region.js';
@@ -21,6 +22,8 @@ interface ThreadState {
   readonly rt: KernelRuntime;
   readonly readers: Map<IoBackend, SplitReader>;
   readonly tokenizers: Map<number, Tokenizer>;
+  /** A combiner table per value kind, kept between map tasks (see combinerTable). */
+  readonly tables: Map<ValueKind, CombinerTable<ValueKind>>;
   /** Broadcast values by id: a ref until first use, then the deserialized value. */
   readonly broadcasts: Map<number, BroadcastRef | { value: unknown }>;
 }
@@ -59,7 +62,7 @@ export class TaskContext {
       const span = ask({ op: 'span', threadId });
       if (!span.ok) throw new KilnError('resources', 'no memory span left for a worker thread: lower --workers or raise --memory');
       const rt = KernelRuntime.create({ module: init.module, memory: init.memory, span: { base: span.ptr, limit: span.ptr + span.size } });
-      thread = { rt, readers: new Map(), tokenizers: new Map(), broadcasts: new Map() };
+      thread = { rt, readers: new Map(), tokenizers: new Map(), tables: new Map(), broadcasts: new Map() };
     }
     return new TaskContext(spec, thread, init, ask);
   }
@@ -88,6 +91,33 @@ export class TaskContext {
       this.state.tokenizers.set(key, t);
     }
     return t;
+  }
+
+  /**
+   * An empty combiner table for this task. The thread keeps one per value kind from
+   * task to task: a table grown to a split's distinct keys is already the right size
+   * for the next split, so no task pays the doubling, re-indexing and first touch of
+   * fresh memory again (DESIGN.md: reuse regions, never allocate per task).
+   */
+  combinerTable(kind: ValueKind, expectedKeys: number): CombinerTable<ValueKind> {
+    const kept = this.state.tables.get(kind);
+    if (kept) {
+      this.state.tables.delete(kind);
+      kept.clear();
+      return kept;
+    }
+    return new CombinerTable<ValueKind>(this.state.rt, { valueKind: kind, expectedKeys });
+  }
+
+  /**
+   * Takes a table back after a task. It is kept for the next task if it holds at most
+   * an eighth of the thread's memory, so one task's huge table cannot starve the
+   * thread's later tasks of scratch memory; otherwise it is freed.
+   */
+  returnTable(table: CombinerTable<ValueKind>): void {
+    if (!this.state.tables.has(table.valueKind) && table.bytesHeld <= this.state.rt.allocator.capacity / 8) {
+      this.state.tables.set(table.valueKind, table);
+    } else table.free();
   }
 
   /** Throws if the job was cancelled. Call every CANCEL_CHECK_EVERY records or per chunk. */

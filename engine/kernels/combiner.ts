@@ -1,8 +1,12 @@
 // The combiner table: kiln's map-side-combine and reduce-side aggregation, a hash table
 // of byte-string keys with count/sum/min/max per key, living in kernel memory.
-// Policy: the table owns five regions (header, index, entries, key arena, word scratch) taken from one
-// KernelRuntime's allocator, starts small and grows by doubling when a kernel reports
-// GROW, then calls again from where the kernel stopped, so no call ever loses input.
+// Policy: the table owns five regions (header, index, entries, key arena, word scratch)
+// taken from one KernelRuntime's allocator, plus a sixth, the word index, made on the
+// first countWords (word counting's one-cache-line hot path; tables that never count
+// words do not pay for it). It starts small and grows by doubling when a kernel
+// reports GROW, then calls again from where the kernel stopped, so no call ever loses
+// input. Word counts wait in the word index until something reads values: the kernels
+// that read them settle by themselves, and so does every reader here.
 // The index is kept at <= 0.5 load and sized to the entries actually held, because the
 // table's speed is cache-bound (DESIGN.md: 335 MB/s with a 4 MiB table, 159 with 64 MiB).
 // `clear()` keeps every region: re-touching memory is ~75x cheaper than first touch.
@@ -88,7 +92,7 @@ export interface EmittedBlock {
 }
 
 // Header field offsets (u32 each), as in kernels/combiner.ts.
-const H = { index: 0, mask: 4, entries: 8, cap: 12, count: 16, arena: 20, arenaCap: 24, arenaUsed: 28, kind: 32, resume: 36, need: 40, scratch: 44 } as const;
+const H = { index: 0, mask: 4, entries: 8, cap: 12, count: 16, arena: 20, arenaCap: 24, arenaUsed: 28, kind: 32, resume: 36, need: 40, scratch: 44, words: 48, wordMask: 52, pending: 56, wordsSeen: 60 } as const;
 const HEADER_BYTES = 64;
 const ENTRY_BYTES = 64;
 const KIND_CODE: Readonly<Record<ValueKind, number>> = { i64: 0, f64: 1 };
@@ -106,7 +110,10 @@ export class CombinerTable<K extends ValueKind = 'i64'> {
   private entriesRegion: Region;
   private arena: Region;
   private readonly scratch: Region;
+  private wordIndex: Region | undefined;
   private freed = false;
+  /** Words counted by {@link countWords} since the table was made (clear() keeps it). */
+  wordsCounted = 0;
 
   constructor(private readonly rt: KernelRuntime, options: CombinerOptions<K> = {}) {
     this.valueKind = (options.valueKind ?? 'i64') as K;
@@ -133,7 +140,7 @@ export class CombinerTable<K extends ValueKind = 'i64'> {
 
   /** Bytes of kernel memory the table holds (all five regions). */
   get bytesHeld(): number {
-    return this.headerRegion.size + this.index.size + this.entriesRegion.size + this.arena.size + this.scratch.size;
+    return this.headerRegion.size + this.index.size + this.entriesRegion.size + this.arena.size + this.scratch.size + (this.wordIndex?.size ?? 0);
   }
 
   /** Adds one value per key (or 1 each) for a batch of keys already in kernel memory. */
@@ -171,9 +178,12 @@ export class CombinerTable<K extends ValueKind = 'i64'> {
       (options.lowercase ? SCAN_FLAGS.lowercase : 0) |
       (options.nonAlnum ? SCAN_FLAGS.nonAlnum : 0) |
       (options.final ? SCAN_FLAGS.final : 0);
+    if (!this.wordIndex) this.makeWordIndex(this.get(H.cap));
     let done = 0;
     for (;;) {
       const code = this.rt.exports.wordCount(this.header, ptr + done, len - done, flags);
+      this.wordsCounted += this.get(H.wordsSeen);
+      this.set(H.wordsSeen, 0);
       const status = decodeStatus('wordCount', code, this.sizes({ len, done }));
       switch (status) {
         case 'ok':
@@ -261,6 +271,7 @@ export class CombinerTable<K extends ValueKind = 'i64'> {
   entries(keys?: 'bytes'): IterableIterator<CombinerEntry<K, Uint8Array>>;
   entries(keys: 'string'): IterableIterator<CombinerEntry<K, string>>;
   *entries(keys: 'bytes' | 'string' = 'bytes'): IterableIterator<CombinerEntry<K, Uint8Array | string>> {
+    this.settle();
     const decoder = new TextDecoder();
     const n = this.size;
     const f64 = this.valueKind === 'f64';
@@ -288,6 +299,7 @@ export class CombinerTable<K extends ValueKind = 'i64'> {
    * a whole table to the driver.
    */
   columns(value: 'count' | 'sum' | 'min' | 'max'): TableColumns {
+    this.settle();
     const n = this.size;
     const dv = this.rt.dv;
     const entries = this.get(H.entries);
@@ -327,7 +339,14 @@ export class CombinerTable<K extends ValueKind = 'i64'> {
   clear(): void {
     this.set(H.count, 0);
     this.set(H.arenaUsed, 0);
+    this.set(H.pending, 0);
     this.rt.u8.fill(0, this.index.ptr, this.index.ptr + (this.get(H.mask) + 1) * 8);
+    if (this.wordIndex) this.rt.u8.fill(0, this.wordIndex.ptr, this.wordIndex.ptr + this.wordIndex.size);
+  }
+
+  /** Moves counts waiting in the word index into the entries (done before any read). */
+  settle(): void {
+    if (this.get(H.pending) !== 0) decodeStatus('tableSettle', this.rt.exports.tableSettle(this.header), this.sizes({}));
   }
 
   /** Returns the table's regions to the allocator; the table is unusable afterwards. */
@@ -335,6 +354,8 @@ export class CombinerTable<K extends ValueKind = 'i64'> {
     if (this.freed) return;
     this.freed = true;
     for (const r of [this.headerRegion, this.index, this.entriesRegion, this.arena, this.scratch]) this.rt.allocator.release(r);
+    if (this.wordIndex) this.rt.allocator.release(this.wordIndex);
+    this.wordIndex = undefined;
   }
 
   /**
@@ -354,6 +375,7 @@ export class CombinerTable<K extends ValueKind = 'i64'> {
       if (this.index.size < slots * 8) this.index = allocator.resize(this.index, slots * 8, 0);
       this.layout(next);
       decodeStatus('tableRebuildIndex', exports.tableRebuildIndex(this.header), this.sizes({}));
+      if (this.wordIndex) this.makeWordIndex(next);
     } else {
       const used = this.get(H.arenaUsed);
       const want = Math.max(2 * this.arena.size, used + this.get(H.need));
@@ -361,6 +383,21 @@ export class CombinerTable<K extends ValueKind = 'i64'> {
       this.arena = allocator.resize(this.arena, want, used);
       this.layout(cap);
     }
+  }
+
+  /**
+   * Gives the word index 2 x `cap` slots (load <= 0.5, as the main index) and fills it
+   * from the entries; pending counts are settled into the entries first.
+   */
+  private makeWordIndex(cap: number): void {
+    const { allocator, exports } = this.rt;
+    const bytes = 2 * cap * (exports.WORD_SLOT_BYTES.value as number);
+    this.settle();
+    if (!this.wordIndex) this.wordIndex = allocator.alloc(bytes, 64);
+    else if (this.wordIndex.size < bytes) this.wordIndex = allocator.resize(this.wordIndex, bytes, 0);
+    this.set(H.words, this.wordIndex.ptr);
+    this.set(H.wordMask, 2 * cap - 1);
+    decodeStatus('tableRebuildWords', exports.tableRebuildWords(this.header), this.sizes({}));
   }
 
   /** Writes region pointers and capacities into the header for `cap` entries. */

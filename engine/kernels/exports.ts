@@ -34,9 +34,12 @@ export interface KernelExports {
   readonly VALUE_I64: WebAssembly.Global;
   readonly VALUE_F64: WebAssembly.Global;
   readonly WORD_SCRATCH_BYTES: WebAssembly.Global;
+  readonly WORD_SLOT_BYTES: WebAssembly.Global;
   tableInsert(tbl: number, data: number, offsets: number, hashes: number, values: number, n: number, start: number): number;
   wordCount(tbl: number, src: number, len: number, flags: number): number;
   tableRebuildIndex(tbl: number): number;
+  tableSettle(tbl: number): number;
+  tableRebuildWords(tbl: number): number;
   tableMerge(dst: number, src: number, start: number): number;
   tableEmitSize(tbl: number): number;
   tableEmit(tbl: number, partitions: number, out: number, outCap: number, offsets: number): number;
