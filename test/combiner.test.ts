@@ -369,6 +369,58 @@ if (!isMainThread) {
     spans.forEach((s) => rt.allocator.release(s));
   });
 
+  test('word counts waiting in the word index reach every reader: entries, inserts, emit, merge; i64 and f64', () => {
+    const r = rng(18);
+    const vocabulary = ['a', 'B', 'b', 'cc', 'seven77', 'fifteen-bytes-x', 'sixteen-bytes-xx', 'a-much-longer-word-of-34-bytes-abc'];
+    const text = ascii(Array.from({ length: 3000 }, () => vocabulary[randInt(r, vocabulary.length)]!).join(' '));
+    const words = referenceWordCount(text, { lowercase: true });
+    const buf = rt.allocator.alloc(text.length);
+    for (const kind of ['i64', 'f64'] as const) {
+      const ref = kind === 'i64' ? new ReferenceCombiner<bigint>('i64') : new ReferenceCombiner<number>('f64');
+      const countText = (table: CombinerTable<typeof kind>): void => {
+        rt.u8.set(text, buf.ptr);
+        table.countWords(buf.ptr, text.length, { lowercase: true, final: true });
+        // c occurrences of value 1 each.
+        for (const [w, c] of words) {
+          const agg = kind === 'i64' ? { count: c, sum: BigInt(c), min: 1n, max: 1n } : { count: c, sum: c, min: 1, max: 1 };
+          (ref as ReferenceCombiner<bigint | number>).combine(ascii(w), agg);
+        }
+      };
+      // Words counted (pending in the word index), then keyed values for some of the
+      // same keys and for new ones, then words again.
+      const table = new CombinerTable(rt, { valueKind: kind, expectedKeys: 16, expectedKeyBytes: 16 });
+      countText(table);
+      const keys = ['a', 'cc', 'new-key', 'a-much-longer-word-of-34-bytes-abc', 'b'].map(ascii);
+      const values = kind === 'i64' ? BigInt64Array.from([5n, -3n, 7n, 100n, 0n]) : Float64Array.from([5.5, -3, 7, 100, 0.25]);
+      keys.forEach((k, i) => (ref as ReferenceCombiner<bigint | number>).add(k, values[i]!));
+      insertAll(rt, table, keys, values);
+      countText(table);
+      assertSame(table, ref, `${kind}: entries`);
+      assert.is(table.wordsCounted, 2 * [...words.values()].reduce((a, b) => a + b, 0));
+      countText(table);
+      // Emitted while counts are pending: the block carries them.
+      const out = table.emit(3);
+      const reduced = new CombinerTable(rt, { valueKind: kind, expectedKeys: 16 });
+      reduced.insertBlock(out.block.ptr, out.bytes);
+      assertSame(reduced, ref, `${kind}: emitted`);
+      // Merged from while counts are pending: the merge carries them.
+      countText(table);
+      const merged = new CombinerTable(rt, { valueKind: kind, expectedKeys: 16 });
+      merged.mergeFrom(table);
+      assertSame(merged, ref, `${kind}: merged`);
+      // clear() forgets pending counts too.
+      countText(table);
+      table.clear();
+      rt.u8.set(ascii('x y x'), buf.ptr);
+      table.countWords(buf.ptr, 5, { final: true });
+      assert.equal(new Map([...table.entries('string')].map((e) => [e.key, e.count])), new Map([['x', 2], ['y', 1]]), `${kind}: after clear`);
+      for (const t of [table, reduced, merged]) t.free();
+      rt.allocator.release(out.block);
+      rt.allocator.release(out.offsets);
+    }
+    rt.allocator.release(buf);
+  });
+
   test('emit + insertBlock round trip; every record lands in partition hash % R', () => {
     const r = rng(17);
     const distinct = Array.from({ length: 3000 }, (_, i) => randBytes(r, i === 0 ? 0 : randInt(r, i < 3 ? 1024 : 40)));

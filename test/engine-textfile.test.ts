@@ -89,6 +89,32 @@ test('words().valueCounts() (kernel path) equals a plain-JS reference', async ()
   assert.match(kiln.textFile(path).words().valueCounts().explain(), /WASM kernel: tokenize/);
 });
 
+test('kernel word counts in a row on one context reuse thread tables; input records are the words', async () => {
+  const r = rng(22);
+  for (const workers of [1, 2]) {
+    const ctx = await Kiln.start({ workers, memory: '64m', workerMemory: '64m' });
+    try {
+      // Vocabularies of very different sizes, so a kept table is sometimes far too big,
+      // sometimes too small for the next task.
+      for (const [i, vocabulary] of [5000, 3, 20000, 40].entries()) {
+        const words = Array.from({ length: 30000 }, () => `W${randInt(r, vocabulary)}${'x'.repeat(randInt(r, 20))}`);
+        const text = words.join(randInt(r, 2) ? ' ' : '\n');
+        const path = join(dir, `row-${workers}-${i}.txt`);
+        writeFileSync(path, text);
+        const expected = wordsReference(text, true, false);
+        for (const parts of [1, 3, 17]) {
+          const got = await ctx.textFile(path, { minPartitions: parts, maxPartitionBytes: Math.ceil(text.length / parts) }).words({ lowercase: true }).valueCounts(parts).collect();
+          assert.equal(new Map(got), expected, `workers ${workers}, vocabulary ${vocabulary}, ${parts} partitions`);
+          const map = ctx.lastJobMetrics!.stages.find((s) => s.kind === 'shuffleMap')!;
+          assert.is(map.metrics.reduce((n, m) => n + m.inputRecords, 0), words.length, 'input records');
+        }
+      }
+    } finally {
+      await ctx.stop();
+    }
+  }
+});
+
 test('a missing input fails at once with an input error naming the file', () => {
   try {
     kiln.textFile(join(dir, 'nope.txt'));
