@@ -42,22 +42,33 @@ async function plainJs(path: string): Promise<Map<string, number>> {
   return counts;
 }
 
+/** CPU milliseconds (user + system, every thread of the process) since `since`. */
+function cpuMs(since: NodeJS.CpuUsage): number {
+  const c = process.cpuUsage(since);
+  return (c.user + c.system) / 1000;
+}
+
 let distinct = 0;
 let jobMs = 0;
+let jobCpuMs = 0;
 if (task === 'plain-kernel' || task === 'plain-js') {
   const t = performance.now();
+  const cpu = process.cpuUsage();
   const counts = task === 'plain-kernel' ? plainKernelEquivalent(file!) : await plainJs(file!);
   jobMs = performance.now() - t;
+  jobCpuMs = cpuMs(cpu);
   distinct = counts.size;
 } else {
   const kiln = await Kiln.start({ workers });
   const t = performance.now();
+  const cpu = process.cpuUsage();
   const counts =
     task === 'kernel'
       ? await kiln.textFile(file!).words({ lowercase: true }).valueCounts().collect()
       : await kiln.textFile(file!).flatMap((l) => l.split(' ')).map((w) => [w, 1] as [string, number]).reduceByKey((a, b) => a + b).collect();
   jobMs = performance.now() - t;
+  jobCpuMs = cpuMs(cpu);
   distinct = counts.length;
   await kiln.stop();
 }
-console.log(JSON.stringify({ task, workers, jobMs, wallMs: performance.now() - processStart, maxRssKB: process.resourceUsage().maxRSS, distinct }));
+console.log(JSON.stringify({ task, workers, jobMs, jobCpuMs, wallMs: performance.now() - processStart, maxRssKB: process.resourceUsage().maxRSS, distinct }));

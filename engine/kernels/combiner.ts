@@ -1,7 +1,7 @@
 // The combiner table: kiln's map-side-combine and reduce-side aggregation, a hash table
 // of byte-string keys with count/sum/min/max per key, living in kernel memory.
-// Policy: the table owns five regions (header, index, entries, key arena, word scratch)
-// taken from one KernelRuntime's allocator, plus a sixth, the word index, made on the
+// Policy: the table owns four regions (header, index, entries, key arena) taken from
+// one KernelRuntime's allocator, plus a fifth, the word index, made on the
 // first countWords (word counting's one-cache-line hot path; tables that never count
 // words do not pay for it). It starts small and grows by doubling when a kernel
 // reports GROW, then calls again from where the kernel stopped, so no call ever loses
@@ -92,7 +92,7 @@ export interface EmittedBlock {
 }
 
 // Header field offsets (u32 each), as in kernels/combiner.ts.
-const H = { index: 0, mask: 4, entries: 8, cap: 12, count: 16, arena: 20, arenaCap: 24, arenaUsed: 28, kind: 32, resume: 36, need: 40, scratch: 44, words: 48, wordMask: 52, pending: 56, wordsSeen: 60 } as const;
+const H = { index: 0, mask: 4, entries: 8, cap: 12, count: 16, arena: 20, arenaCap: 24, arenaUsed: 28, kind: 32, resume: 36, need: 40, words: 48, wordMask: 52, pending: 56, wordsSeen: 60 } as const;
 const HEADER_BYTES = 64;
 const ENTRY_BYTES = 64;
 const KIND_CODE: Readonly<Record<ValueKind, number>> = { i64: 0, f64: 1 };
@@ -109,7 +109,6 @@ export class CombinerTable<K extends ValueKind = 'i64'> {
   private index: Region;
   private entriesRegion: Region;
   private arena: Region;
-  private readonly scratch: Region;
   private wordIndex: Region | undefined;
   private freed = false;
   /** Words counted by {@link countWords} since the table was made (clear() keeps it). */
@@ -125,10 +124,8 @@ export class CombinerTable<K extends ValueKind = 'i64'> {
     this.entriesRegion = allocator.alloc(keys * ENTRY_BYTES);
     this.index = allocator.alloc(2 * keys * 8);
     this.arena = allocator.alloc(keyBytes);
-    this.scratch = allocator.alloc(rt.exports.WORD_SCRATCH_BYTES.value as number);
     rt.u8.fill(0, this.header, this.header + HEADER_BYTES);
     this.set(H.kind, KIND_CODE[this.valueKind]);
-    this.set(H.scratch, this.scratch.ptr);
     this.layout(keys);
     rt.u8.fill(0, this.index.ptr, this.index.ptr + this.index.size);
   }
@@ -138,9 +135,9 @@ export class CombinerTable<K extends ValueKind = 'i64'> {
     return this.get(H.count);
   }
 
-  /** Bytes of kernel memory the table holds (all five regions). */
+  /** Bytes of kernel memory the table holds (all its regions). */
   get bytesHeld(): number {
-    return this.headerRegion.size + this.index.size + this.entriesRegion.size + this.arena.size + this.scratch.size + (this.wordIndex?.size ?? 0);
+    return this.headerRegion.size + this.index.size + this.entriesRegion.size + this.arena.size + (this.wordIndex?.size ?? 0);
   }
 
   /** Adds one value per key (or 1 each) for a batch of keys already in kernel memory. */
@@ -353,7 +350,7 @@ export class CombinerTable<K extends ValueKind = 'i64'> {
   free(): void {
     if (this.freed) return;
     this.freed = true;
-    for (const r of [this.headerRegion, this.index, this.entriesRegion, this.arena, this.scratch]) this.rt.allocator.release(r);
+    for (const r of [this.headerRegion, this.index, this.entriesRegion, this.arena]) this.rt.allocator.release(r);
     if (this.wordIndex) this.rt.allocator.release(this.wordIndex);
     this.wordIndex = undefined;
   }

@@ -33,7 +33,6 @@ export interface KernelExports {
   readonly BLOCK_RECORD_OVERHEAD: WebAssembly.Global;
   readonly VALUE_I64: WebAssembly.Global;
   readonly VALUE_F64: WebAssembly.Global;
-  readonly WORD_SCRATCH_BYTES: WebAssembly.Global;
   readonly WORD_SLOT_BYTES: WebAssembly.Global;
   tableInsert(tbl: number, data: number, offsets: number, hashes: number, values: number, n: number, start: number): number;
   wordCount(tbl: number, src: number, len: number, flags: number): number;
