@@ -232,6 +232,41 @@ function tableValid(tbl: usize): bool {
  * distinct key). Returns NO_ROOM (header.need set) when entries or arena are full.
  */
 function addEntry(tbl: usize, slotPtr: usize, key: usize, len: u32, h: u64, slotHash: u64): usize {
+  const e = newEntry(tbl, len, h);
+  if (e == NO_ROOM) return NO_ROOM;
+  const used = load<u32>(tbl, H_ARENA_USED);
+  memory.copy(<usize>load<u32>(tbl, H_ARENA) + used, key, len);
+  store<u64>(e, 0, E_PREFIX);
+  store<u64>(e, 0, E_PREFIX + 8);
+  memory.copy(e + E_PREFIX, key, len < PREFIX_BYTES ? len : PREFIX_BYTES);
+  return linkEntry(tbl, slotPtr, e, len, slotHash);
+}
+
+/**
+ * addEntry for a key of < 16 bytes given as its zero-padded halves lo/hi: the entry's
+ * prefix and its arena bytes are written from the very values the lookup compared,
+ * not re-read from the input, so the key stored is exactly the key that was matched.
+ */
+function addShortEntry(tbl: usize, slotPtr: usize, len: u32, lo: u64, hi: u64, h: u64, slotHash: u64): usize {
+  const e = newEntry(tbl, len, h);
+  if (e == NO_ROOM) return NO_ROOM;
+  const used = load<u32>(tbl, H_ARENA_USED);
+  const at = <usize>load<u32>(tbl, H_ARENA) + used;
+  if (<u64>load<u32>(tbl, H_ARENA_CAP) - <u64>used >= 16) {
+    // Two 8-byte stores; bytes past the key are overwritten by the next key.
+    store<u64>(at, lo);
+    store<u64>(at, hi, 8);
+  } else {
+    for (let i: u32 = 0; i < len; i++) store<u8>(at + i, <u8>((i < 8 ? lo >> (<u64>i << 3) : hi >> (<u64>(i - 8) << 3)) & 0xFF));
+  }
+  store<u64>(e, lo, E_PREFIX);
+  store<u64>(e, hi, E_PREFIX + 8);
+  return linkEntry(tbl, slotPtr, e, len, slotHash);
+}
+
+/** Reserves entry number `count` (hash, key offset/length, identity aggregates) or returns NO_ROOM. */
+// @ts-ignore: decorator
+@inline function newEntry(tbl: usize, len: u32, h: u64): usize {
   const n = load<u32>(tbl, H_COUNT);
   if (n >= load<u32>(tbl, H_CAP)) {
     store<u32>(tbl, 0, H_NEED);
@@ -242,14 +277,10 @@ function addEntry(tbl: usize, slotPtr: usize, key: usize, len: u32, h: u64, slot
     store<u32>(tbl, len, H_NEED);
     return NO_ROOM;
   }
-  memory.copy(<usize>load<u32>(tbl, H_ARENA) + used, key, len);
   const e = <usize>load<u32>(tbl, H_ENTRIES) + <usize>n * ENTRY_SIZE;
   store<u64>(e, h, E_HASH);
   store<u32>(e, used, E_KEYOFF);
   store<u32>(e, len, E_KEYLEN);
-  store<u64>(e, 0, E_PREFIX);
-  store<u64>(e, 0, E_PREFIX + 8);
-  memory.copy(e + E_PREFIX, key, len < PREFIX_BYTES ? len : PREFIX_BYTES);
   store<i64>(e, 0, E_COUNT);
   if (load<u32>(tbl, H_KIND) == VALUE_F64) {
     store<f64>(e, 0, E_SUM);
@@ -260,9 +291,16 @@ function addEntry(tbl: usize, slotPtr: usize, key: usize, len: u32, h: u64, slot
     store<i64>(e, i64.MAX_VALUE, E_MIN);
     store<i64>(e, i64.MIN_VALUE, E_MAX);
   }
+  return e;
+}
+
+/** Makes the new entry `e` (key bytes written) count: points the slot at it, bumps count and arena use. */
+// @ts-ignore: decorator
+@inline function linkEntry(tbl: usize, slotPtr: usize, e: usize, len: u32, slotHash: u64): usize {
+  const n = load<u32>(tbl, H_COUNT);
   store<u64>(slotPtr, (slotHash & TAG_MASK) | <u64>(n + 1));
   store<u32>(tbl, n + 1, H_COUNT);
-  store<u32>(tbl, used + len, H_ARENA_USED);
+  store<u32>(tbl, load<u32>(tbl, H_ARENA_USED) + len, H_ARENA_USED);
   return e;
 }
 
@@ -322,7 +360,7 @@ function addEntry(tbl: usize, slotPtr: usize, key: usize, len: u32, h: u64, slot
     slotPtr = index + (<usize>i << 3);
     slot = load<u64>(slotPtr);
   }
-  return addEntry(tbl, slotPtr, key, len, hashKnown ? h : xxh64Short(lo, hi, len), p);
+  return addShortEntry(tbl, slotPtr, len, lo, hi, hashKnown ? h : xxh64Short(lo, hi, len), p);
 }
 
 /** Adds one observation of `count` values totalling `sum` with extremes min/max (i64). */
