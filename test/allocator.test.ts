@@ -68,4 +68,73 @@ test('double release and foreign regions are rejected', () => {
   assert.throws(() => a.release({ ptr: 12345, size: 10 }), /does not hold/);
 });
 
+test('property: random alloc/resize/release never overlaps live regions and keeps their bytes', () => {
+  // Every live region is filled with its own byte pattern; after every operation the
+  // live regions must be disjoint, inside the span, and still hold their pattern (a
+  // resize keeps the first `keep` bytes). Catches best-fit, split and coalescing slips.
+  for (const seed of [1, 2, 3, 4]) {
+    const mem = memory();
+    const base = 65536 + 8 * seed;
+    const limit = seed % 2 === 0 ? 65536 * 64 : undefined;
+    const a = new RegionAllocator(mem, limit === undefined ? { base } : { base, limit });
+    const r = rng(seed);
+    const live: { ptr: number; size: number; tag: number }[] = [];
+    let nextTag = 1;
+    const u8 = (): Uint8Array => new Uint8Array(mem.buffer);
+    const fill = (reg: { ptr: number; size: number; tag: number }, from = 0): void => {
+      u8().fill(reg.tag, reg.ptr + from, reg.ptr + reg.size);
+    };
+    const check = (step: number): void => {
+      const sorted = [...live].sort((x, y) => x.ptr - y.ptr);
+      for (let j = 0; j < sorted.length; j++) {
+        const reg = sorted[j]!;
+        assert.ok(reg.ptr >= base && (limit === undefined || reg.ptr + reg.size <= limit), `seed ${seed} step ${step}: region outside the span`);
+        if (j > 0) assert.ok(sorted[j - 1]!.ptr + sorted[j - 1]!.size <= reg.ptr, `seed ${seed} step ${step}: overlap`);
+        const bytes = u8().subarray(reg.ptr, reg.ptr + reg.size);
+        let intact = bytes[bytes.length - 1] === reg.tag;
+        for (let k = 0; intact && k < bytes.length; k += 61) intact = bytes[k] === reg.tag;
+        if (!intact) assert.unreachable(`seed ${seed} step ${step}: region ${reg.ptr} lost its bytes`);
+      }
+      assert.is(a.bytesInUse, live.reduce((s, x) => s + x.size, 0), `seed ${seed} step ${step}: bytesInUse`);
+    };
+    for (let step = 0; step < 1000; step++) {
+      const op = randInt(r, 10);
+      try {
+        if (op < 3 && live.length > 0) {
+          const [reg] = live.splice(randInt(r, live.length), 1);
+          a.release(reg!);
+          // A released region's bytes are fair game: scribble on them like a new owner would.
+          u8().fill(0xee, reg!.ptr, reg!.ptr + reg!.size);
+        } else if (op < 6 && live.length > 0) {
+          const i = randInt(r, live.length);
+          const old = live[i]!;
+          const keep = randInt(r, old.size + 1);
+          const grown = a.resize(old, old.size + randInt(r, Math.min(3 * old.size, 100000) + 1), keep);
+          const reg = { ptr: grown.ptr, size: grown.size, tag: grown === old ? old.tag : nextTag++ % 255 || 1 };
+          if (grown !== old) {
+            const kept = u8().subarray(reg.ptr, reg.ptr + Math.min(keep, old.size));
+            assert.ok(kept.every((b) => b === old.tag), `seed ${seed} step ${step}: resize lost kept bytes`);
+          }
+          live[i] = reg;
+          fill(reg);
+        } else {
+          const align = [1, 8, 64, 256, 4096, 65536][randInt(r, 6)]!;
+          const size = randInt(r, 4) === 0 ? randInt(r, 200000) : randInt(r, 3000);
+          const got = a.alloc(size, align);
+          assert.is(got.ptr % align, 0);
+          assert.ok(got.size >= size);
+          const reg = { ...got, tag: nextTag++ % 255 || 1 };
+          live.push(reg);
+          fill(reg);
+        }
+      } catch (e) {
+        if (!(e instanceof OutOfMemoryError)) throw e;
+      }
+      check(step);
+    }
+    for (const reg of live.splice(0)) a.release(reg);
+    assert.is(a.bytesInUse, 0);
+  }
+});
+
 test.run();
