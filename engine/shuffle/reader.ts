@@ -9,7 +9,6 @@ import type { Emit } from '../exec/compute.js';
 import type { AggregatorSpec, ShuffleReadSpec } from '../exec/protocol.js';
 import { CANCEL_CHECK_EVERY, type TaskContext } from '../exec/task-context.js';
 import { KilnError } from '../errors.js';
-import { CombinerTable } from '../kernels/combiner.js';
 import type { Region } from '../memory/region.js';
 import { readSpilled } from './block-store.js';
 import { combinerFunctions, KeyedMap } from './keyed-map.js';
@@ -99,7 +98,7 @@ export function collectTable(read: ShuffleReadSpec, ctx: TaskContext): TableBatc
   const agg = read.aggregator;
   if (read.format !== 'table' || agg?.kind !== 'builtin' || agg.keyFormat !== 'utf8') return undefined;
   const scratch: Region[] = [];
-  const table = new CombinerTable<'i64' | 'f64'>(ctx.rt, { valueKind: agg.op === 'count' ? 'i64' : 'f64', expectedKeys: 1 << 14 });
+  const table = ctx.combinerTable(agg.op === 'count' ? 'i64' : 'f64', 1 << 14);
   try {
     const segments = locateSegments(read, ctx, scratch);
     for (const s of segments) {
@@ -114,13 +113,13 @@ export function collectTable(read: ShuffleReadSpec, ctx: TaskContext): TableBatc
     if (!isAscii(arena)) return undefined;
     return { kind: 'tableBatch', text: arena.toString('latin1'), keyOffsets: cols.keyOffsets, keyLengths: cols.keyLengths, values: cols.values };
   } finally {
-    table.free();
+    ctx.returnTable(table);
     for (const r of scratch) ctx.rt.allocator.release(r);
   }
 }
 
 function mergeTables(segments: Segment[], agg: Extract<AggregatorSpec, { kind: 'builtin' }>, ctx: TaskContext, emit: Emit): void {
-  const table = new CombinerTable<'i64' | 'f64'>(ctx.rt, { valueKind: agg.op === 'count' ? 'i64' : 'f64', expectedKeys: 1 << 14 });
+  const table = ctx.combinerTable(agg.op === 'count' ? 'i64' : 'f64', 1 << 14);
   try {
     for (const s of segments) {
       ctx.checkCancelled();
@@ -135,7 +134,7 @@ function mergeTables(segments: Segment[], agg: Extract<AggregatorSpec, { kind: '
       for (const e of table.entries('bytes')) emit([readKey(new ByteReader(e.key)), pick(e)]);
     }
   } finally {
-    table.free();
+    ctx.returnTable(table);
   }
 }
 
