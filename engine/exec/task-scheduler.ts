@@ -5,7 +5,10 @@
 // `maxAttempts` times (Spark's spark.task.maxFailures, 4); then the stage fails with
 // an error naming the stage, partition, input split and the user function's cause.
 // Cancellation sets a shared flag that tasks poll, and aborts the piscina tasks, which
-// kills their threads; piscina starts replacements, so the pool stays usable.
+// kills their threads; piscina starts replacements, so the pool stays usable. Workers
+// load the task module asynchronously (worker-entry.cts), so closing the pool may
+// terminate a worker that is still loading it — a job that needed fewer threads than
+// the pool has, or a replacement thread — without taking the process down.
 import { setMaxListeners } from 'node:events';
 import { MessageChannel } from 'node:worker_threads';
 import { createRequire } from 'node:module';
@@ -69,11 +72,14 @@ export class TaskScheduler {
       return;
     }
     const here = new URL(import.meta.url);
-    const ext = here.pathname.endsWith('.ts') ? '.ts' : '.js';
+    const ext = here.pathname.endsWith('.ts') ? '.cts' : '.cjs';
     // Loaded here, not at import: inline contexts (tiny CLI jobs) never need it.
     const { Piscina: Pool } = createRequire(import.meta.url)('piscina') as typeof import('piscina');
     this.pool = new Pool({
-      filename: new URL(`./worker${ext}`, here).href,
+      // A CommonJS shim that import()s worker.js: a worker terminated while it loads
+      // the task module must not be inside require(esm), which aborts the process
+      // (see worker-entry.cts).
+      filename: new URL(`./worker-entry${ext}`, here).href,
       minThreads: workers,
       maxThreads: workers,
       idleTimeout: Number.MAX_SAFE_INTEGER,

@@ -1,7 +1,8 @@
-// The worker-thread entry (a piscina task function). Policy: every task is run to a
-// TaskResult — failures are returned as plain data, never thrown, so the driver sees
-// the user's cause and decides on retries. The thread's kernel instance and span live
-// across tasks (made on the first one).
+// The worker-thread task module (a piscina task function, import()ed by
+// worker-entry.cts, never require()d). Policy: every task is run to a TaskResult —
+// failures are returned as plain data, never thrown, so the driver sees the user's
+// cause and decides on retries. The thread's kernel instance and span live across
+// tasks (made on the first one).
 import { performance } from 'node:perf_hooks';
 import { workerData } from 'node:worker_threads';
 import { toPlainError } from '../errors.js';
