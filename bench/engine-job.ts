@@ -59,7 +59,8 @@ if (task === 'plain-kernel' || task === 'plain-js') {
   jobCpuMs = cpuMs(cpu);
   distinct = counts.size;
 } else {
-  const kiln = await Kiln.start({ workers });
+  // KILN_HUGE_PAGES=0 turns the huge-page advice off, for A/B runs.
+  const kiln = await Kiln.start({ workers, hugePages: process.env.KILN_HUGE_PAGES !== '0' });
   const t = performance.now();
   const cpu = process.cpuUsage();
   const counts =

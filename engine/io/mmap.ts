@@ -1,17 +1,23 @@
 // The optional mmap binding (@riaskov/mmap-io, a native addon). Policy: it is loaded
-// once per thread, on first use (a synchronous require inside try/catch: loading it
-// costs ~70 ms, which every CLI start and worker would pay otherwise), so a machine
+// once per thread, on first use (a synchronous require inside try/catch), so a machine
 // where it did not build (it is an optionalDependency) still runs every job through
-// positional reads; the reason it failed is kept for the user. Its limits, measured
+// positional reads; the reason it failed is kept for the user. The addon file that
+// node-gyp built is loaded directly (3-8 ms); the package's own entry goes through
+// @mapbox/node-pre-gyp's locator first (100-130 ms, measured), which is only the
+// fallback. Besides mapping files, the binding's advise() marks kernel memory for
+// transparent huge pages (engine/memory/huge-pages.ts). Its limits, measured
 // (DESIGN.md): it takes offsets and sizes as C `int`, so a mapping must start below
 // 2 GiB and be smaller than 2 GiB (errno 75, EOVERFLOW, otherwise); a mapping is
 // unmapped only when its Buffer is garbage-collected.
 
 import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 
 /** The part of the binding kiln uses. */
 export interface MmapBinding {
   map(size: number, protection: number, flags: number, fd: number, offset?: number, advise?: number): Buffer;
+  /** madvise(2) on [offset, offset + length) of the buffer's memory; throws on failure. */
+  advise(buffer: Buffer, offset: number, length: number, advice: number): void;
   readonly PROT_READ: number;
   readonly MAP_SHARED: number;
   readonly MADV_SEQUENTIAL: number;
@@ -31,7 +37,13 @@ function load(): void {
   if (tried) return;
   tried = true;
   try {
-    const candidate = createRequire(import.meta.url)(PACKAGE) as MmapBinding & { default?: MmapBinding };
+    const require = createRequire(import.meta.url);
+    let candidate: MmapBinding & { default?: MmapBinding };
+    try {
+      candidate = require(join(dirname(require.resolve(`${PACKAGE}/package.json`)), 'build', 'Release', 'mmap_io.node')) as MmapBinding;
+    } catch {
+      candidate = require(PACKAGE) as MmapBinding & { default?: MmapBinding };
+    }
     const b = candidate.default ?? candidate;
     if (typeof b.map !== 'function') throw new Error('the module has no map() function');
     binding = b;
