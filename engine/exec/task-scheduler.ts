@@ -8,7 +8,9 @@
 // kills their threads; piscina starts replacements, so the pool stays usable. Workers
 // load the task module asynchronously (worker-entry.cts), so closing the pool may
 // terminate a worker that is still loading it — a job that needed fewer threads than
-// the pool has, or a replacement thread — without taking the process down.
+// the pool has, or a replacement thread — without taking the process down. Worker
+// memory spans are handed out and taken back by WorkerSpans: a killed thread's span
+// is reused only once the thread has exited (worker-spans.ts says why).
 import { setMaxListeners } from 'node:events';
 import { MessageChannel } from 'node:worker_threads';
 import { createRequire } from 'node:module';
@@ -17,6 +19,7 @@ import { describeContext, fromPlainError, KilnError, type ErrorContext } from '.
 import type { MemoryBudget } from '../memory/budget.js';
 import type { Region } from '../memory/region.js';
 import { emptyMetrics, sendReply, type BlockSpec, type PortReply, type PortRequest, type TaskMetrics, type TaskResult, type TaskSpec, type WorkerInit } from './protocol.js';
+import { SPAN_WAIT_MS, WorkerSpans } from './worker-spans.js';
 
 /** A task to run: everything but the per-attempt fields. */
 export type TaskTemplate = Omit<TaskSpec, 'attempt' | 'port' | 'cancelSlot'>;
@@ -55,20 +58,28 @@ const CANCEL_SLOTS = 1024;
  */
 export class TaskScheduler {
   private readonly pool: Piscina | undefined;
+  /** Worker spans (undefined inline: the driver's thread keeps its span for the context's life). */
+  private readonly spans: WorkerSpans | undefined;
   private readonly control: Int32Array;
   private readonly init: WorkerInit;
   private nextSlot = 0;
 
+  /**
+   * @param spanWaitMs longest a new worker thread waits for a killed thread's span to
+   *   come free (see worker-spans.ts); tests shorten it
+   */
   constructor(
     private readonly budget: MemoryBudget,
     init: Omit<WorkerInit, 'control'>,
     readonly workers: number,
+    spanWaitMs = SPAN_WAIT_MS,
   ) {
     const sab = new SharedArrayBuffer(CANCEL_SLOTS * 4);
     this.control = new Int32Array(sab);
     this.init = { ...init, control: sab };
     if (workers === 0) {
       this.pool = undefined;
+      this.spans = undefined;
       return;
     }
     const here = new URL(import.meta.url);
@@ -87,7 +98,8 @@ export class TaskScheduler {
       atomics: 'disabled',
       workerData: { ...init, control: sab } satisfies WorkerInit,
     });
-    this.pool.on('workerDestroy', (w: { id: number }) => this.budget.releaseWorker(w.id));
+    const pool = this.pool;
+    this.spans = new WorkerSpans(budget, () => pool.threads, { waitMs: spanWaitMs });
   }
 
   /** Runs `tasks` (one per partition) and resolves with their outcomes in the same order. */
@@ -118,9 +130,16 @@ export class TaskScheduler {
     }
   }
 
-  /** Stops the pool (waits for running tasks to end). */
+  /**
+   * Stops the pool: kills running tasks and waits for the pool's threads to exit (their
+   * spans come back as they do), then frees the spans that killed threads still hold.
+   */
   async close(): Promise<void> {
-    await this.pool?.destroy();
+    try {
+      await this.pool?.destroy();
+    } finally {
+      this.spans?.close();
+    }
   }
 
   private cancel(slot: number, stop: AbortController): void {
@@ -150,7 +169,12 @@ export class TaskScheduler {
     const regions: Region[] = [];
     if (!this.pool) return this.runInline(spec, regions);
     const { port1, port2 } = new MessageChannel();
-    port1.on('message', (req: PortRequest & { reply: SharedArrayBuffer }) => sendReply(req.reply, this.answer(req, regions)));
+    port1.on('message', (req: PortRequest & { reply: SharedArrayBuffer }) => {
+      // A span request may be answered later (once a killed thread has exited): the
+      // reply goes through the shared buffer, not this port, so closing it does not matter.
+      if (req.op === 'span') this.spans!.request(req.threadId, (reply) => sendReply(req.reply, reply));
+      else sendReply(req.reply, this.answer(req, regions));
+    });
     try {
       const result = (await this.pool.run({ ...spec, port: port2 }, { transferList: [port2], signal: stop })) as TaskResult;
       if (result.ok) return { ok: true, partition: spec.partition, value: result.value, blocks: result.blocks, metrics: result.metrics, regions };
@@ -175,19 +199,17 @@ export class TaskScheduler {
     return { ok: false, error: fromPlainError(result.error), metrics: result.metrics };
   }
 
+  /** Answers a request at once: every request inline, shuffle regions from workers. */
   private answer(req: PortRequest, regions: Region[]): PortReply {
     switch (req.op) {
       case 'span': {
-        try {
-          const span = this.budget.workerSpan(req.threadId);
-          return { ok: true, ptr: span.ptr, size: span.size };
-        } catch {
-          return { ok: false };
-        }
+        // Inline only: the driver's thread keeps its span while the context lives.
+        const span = this.budget.workerSpan(req.threadId);
+        return span ? { ok: true, ptr: span.ptr, size: span.size } : { ok: false, refusal: 'full' };
       }
       case 'alloc': {
         const region = this.budget.reserveShuffle(req.bytes);
-        if (!region) return { ok: false };
+        if (!region) return { ok: false, refusal: 'full' };
         regions.push(region);
         return { ok: true, ptr: region.ptr, size: region.size };
       }
