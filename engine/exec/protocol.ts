@@ -185,6 +185,13 @@ export interface WorkerInit {
   readonly control: SharedArrayBuffer;
 }
 
+/**
+ * The `code` of the error a worker reports when it cannot import the task module
+ * (worker-entry.cts, which repeats the literal). The driver fails the context's jobs
+ * with it and says to rebuild.
+ */
+export const TASK_MODULE_ERROR = 'KILN_TASK_MODULE';
+
 /** Requests from a running task to the driver, over the task's port (answered synchronously, see below). */
 export type PortRequest =
   | { readonly op: 'span'; readonly threadId: number }

@@ -10,7 +10,10 @@
 // terminate a worker that is still loading it — a job that needed fewer threads than
 // the pool has, or a replacement thread — without taking the process down. Worker
 // memory spans are handed out and taken back by WorkerSpans: a killed thread's span
-// is reused only once the thread has exited (worker-spans.ts says why).
+// is reused only once the thread has exited (worker-spans.ts says why). A worker that
+// fails outside a task (piscina's 'error' event, which would end the process if nobody
+// listened) fails the running jobs with its cause; if it could not load the task
+// module, the build is broken and every later job of the context fails at once too.
 import { setMaxListeners } from 'node:events';
 import { MessageChannel } from 'node:worker_threads';
 import { createRequire } from 'node:module';
@@ -18,7 +21,7 @@ import type { Piscina } from 'piscina';
 import { describeContext, fromPlainError, KilnError, type ErrorContext } from '../errors.js';
 import type { MemoryBudget } from '../memory/budget.js';
 import type { Region } from '../memory/region.js';
-import { emptyMetrics, sendReply, type BlockSpec, type PortReply, type PortRequest, type TaskMetrics, type TaskResult, type TaskSpec, type WorkerInit } from './protocol.js';
+import { emptyMetrics, sendReply, TASK_MODULE_ERROR, type BlockSpec, type PortReply, type PortRequest, type TaskMetrics, type TaskResult, type TaskSpec, type WorkerInit } from './protocol.js';
 import { SPAN_WAIT_MS, WorkerSpans } from './worker-spans.js';
 
 /** A task to run: everything but the per-attempt fields. */
@@ -63,6 +66,10 @@ export class TaskScheduler {
   private readonly control: Int32Array;
   private readonly init: WorkerInit;
   private nextSlot = 0;
+  /** Task sets running now, to fail when a worker fails outside their tasks. */
+  private readonly running = new Set<{ readonly slot: number; readonly stop: AbortController }>();
+  /** Set once workers could not load the task module: every job fails with it. */
+  private broken: KilnError | undefined;
 
   /**
    * @param spanWaitMs longest a new worker thread waits for a killed thread's span to
@@ -100,10 +107,12 @@ export class TaskScheduler {
     });
     const pool = this.pool;
     this.spans = new WorkerSpans(budget, () => pool.threads, { waitMs: spanWaitMs });
+    pool.on('error', (e: unknown) => this.onWorkerError(e));
   }
 
   /** Runs `tasks` (one per partition) and resolves with their outcomes in the same order. */
   async runTaskSet(tasks: readonly TaskTemplate[], options: TaskSetOptions): Promise<TaskOutcome[]> {
+    if (this.broken) throw this.broken;
     const slot = this.nextSlot++ % CANCEL_SLOTS;
     Atomics.store(this.control, slot, 0);
     const stop = new AbortController();
@@ -111,6 +120,8 @@ export class TaskScheduler {
     setMaxListeners(0, stop.signal);
     const onAbort = (): void => this.cancel(slot, stop);
     options.signal?.addEventListener('abort', onAbort, { once: true });
+    const entry = { slot, stop };
+    this.running.add(entry);
     try {
       if (options.signal?.aborted) throw abortedError(options.signal);
       return await Promise.all(
@@ -123,9 +134,12 @@ export class TaskScheduler {
         ),
       );
     } catch (e) {
+      // Cancelled because a worker failed outside the set's tasks: that is the cause.
+      if (stop.signal.reason instanceof KilnError) throw stop.signal.reason;
       if (options.signal?.aborted) throw abortedError(options.signal);
       throw e;
     } finally {
+      this.running.delete(entry);
       options.signal?.removeEventListener('abort', onAbort);
     }
   }
@@ -142,9 +156,35 @@ export class TaskScheduler {
     }
   }
 
-  private cancel(slot: number, stop: AbortController): void {
+  private cancel(slot: number, stop: AbortController, reason?: KilnError): void {
     Atomics.store(this.control, slot, 1);
-    if (!stop.signal.aborted) stop.abort();
+    if (!stop.signal.aborted) stop.abort(reason);
+  }
+
+  /**
+   * A worker failed outside any task (piscina's 'error' event): it could not load the
+   * task module, or code left running by a task threw after it ended. piscina has
+   * dropped the worker. Running task sets fail with the cause: their tasks may be
+   * queued for workers that will never load.
+   */
+  private onWorkerError(e: unknown): void {
+    const error = this.workerFailure(e);
+    if (this.running.size === 0 && !this.broken) {
+      // Nobody to tell: a process warning, rather than ending the process.
+      process.emitWarning(error.message, { type: 'KilnWarning', code: 'KILN_WORKER_FAILED' });
+      return;
+    }
+    for (const { slot, stop } of this.running) this.cancel(slot, stop, error);
+  }
+
+  /** The error a worker failure means to jobs; a task module that failed to load breaks the scheduler. */
+  private workerFailure(e: unknown): KilnError {
+    if (isTaskModuleError(e)) {
+      this.broken ??= new KilnError('internal', `kiln's worker threads ${e.message}; rebuild kiln (npm run build), then start a new context`, {}, { cause: e });
+      return this.broken;
+    }
+    const message = e instanceof Error ? e.message : String(e);
+    return new KilnError('execution', `a worker thread failed outside any task: ${message.split('\n')[0]}`, {}, { cause: e });
   }
 
   private async runWithRetries(template: TaskTemplate, slot: number, stop: AbortSignal, options: TaskSetOptions): Promise<TaskOutcome> {
@@ -182,6 +222,8 @@ export class TaskScheduler {
       return { ok: false, error: fromPlainError(result.error), metrics: result.metrics };
     } catch (e) {
       for (const r of regions) this.budget.releaseShuffle(r);
+      // A worker that cannot load the task module fails the set; retries cannot help.
+      if (isTaskModuleError(e)) throw this.workerFailure(e);
       const error = stop.aborted ? new KilnError('aborted', 'cancelled') : new KilnError('internal', `worker thread failed: ${(e as Error).message}`, {}, { cause: e });
       return { ok: false, error, metrics: emptyMetrics() };
     } finally {
@@ -215,6 +257,11 @@ export class TaskScheduler {
       }
     }
   }
+}
+
+/** Whether a worker's error says it could not import the task module (worker-entry.cts). */
+function isTaskModuleError(e: unknown): e is Error {
+  return e instanceof Error && (e as { code?: unknown }).code === TASK_MODULE_ERROR;
 }
 
 function abortedError(signal: AbortSignal): KilnError {
