@@ -18,9 +18,9 @@
 // to do; until some span comes free again, later requests are refused at once.
 //
 // Considered: polling the destroyed worker's threadId until it reads -1 (a timer per
-// dead worker; and a worker that exited by itself, e.g. after a crash, already reads
-// -1 when piscina reports it, so its span could not even be found by id — the old code
-// never returned those). The Worker objects come from piscina's documented `threads`
+// dead worker; and a worker that exited by itself, e.g. process.exit() in a task,
+// already reads -1 when piscina reports it, so its span could not even be found by id —
+// releasing on 'workerDestroy' never returned those). The Worker objects come from piscina's documented `threads`
 // property, looked up when a thread first asks for a span, so every way a thread ends
 // (killed, crashed, pool destroyed) is seen through the one 'exit' event.
 import type { MemoryBudget } from '../memory/budget.js';
