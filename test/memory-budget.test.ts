@@ -25,8 +25,9 @@ for (const workers of [0, 1, 2, 3]) {
     const driver = { ptr: budget.driver.base, size: budget.driver.limit - budget.driver.base };
     assert.ok(driver.ptr >= heapBase, 'driver span above the static area');
     // Inline mode asks for thread 0's span; workers have ids >= 1; the budget has 2 spares.
-    const spans = Array.from({ length: workers + 2 }, (_, id) => id).map((id) => budget.workerSpan(id));
+    const spans = Array.from({ length: workers + 2 }, (_, id) => id).map((id) => budget.workerSpan(id)!);
     assert.equal(budget.workerSpan(0), spans[0], 'same thread, same span');
+    assert.is(budget.workerSpan(workers + 2), undefined, 'no span while every one is held');
     const shuffle: Region[] = [];
     for (;;) {
       const r = budget.reserveShuffle(3 * MiB + 5);
@@ -40,7 +41,8 @@ for (const workers of [0, 1, 2, 3]) {
     for (const s of spans) assert.is(s.size, 16 * MiB);
     // A dead thread's span goes back and is the next thread's; live spans are untouched.
     budget.releaseWorker(1);
-    const next = budget.workerSpan(7);
+    const next = budget.workerSpan(7)!;
+    assert.equal(next, spans[1], "the dead thread's span is reused");
     disjoint([driver, next, ...spans.filter((_, i) => i !== 1), ...shuffle], 'after a thread was replaced');
     for (const r of shuffle) budget.releaseShuffle(r);
     assert.is(budget.shuffleBytesInUse, 0);

@@ -185,13 +185,30 @@ export interface WorkerInit {
   readonly control: SharedArrayBuffer;
 }
 
+/**
+ * The `code` of the error a worker reports when it cannot import the task module
+ * (worker-entry.cts, which repeats the literal). The driver fails the context's jobs
+ * with it and says to rebuild.
+ */
+export const TASK_MODULE_ERROR = 'KILN_TASK_MODULE';
+
 /** Requests from a running task to the driver, over the task's port (answered synchronously, see below). */
 export type PortRequest =
   | { readonly op: 'span'; readonly threadId: number }
   | { readonly op: 'alloc'; readonly bytes: number };
 
-/** Answer to a PortRequest: a region, or a refusal (the caller spills). */
-export type PortReply = { readonly ok: true; readonly ptr: number; readonly size: number } | { readonly ok: false };
+/**
+ * Why the driver refused a request. 'full': no room (a shuffle region: the caller
+ * spills). 'stuck': no worker span came free within the wait, because threads killed
+ * earlier have not exited yet and still own theirs (see worker-spans.ts).
+ */
+export type Refusal = 'full' | 'stuck';
+
+/**
+ * Answer to a PortRequest: a region, or a refusal. The driver may answer a 'span'
+ * request later (when a killed thread's span comes free); the requester blocks until it does.
+ */
+export type PortReply = { readonly ok: true; readonly ptr: number; readonly size: number } | { readonly ok: false; readonly refusal: Refusal };
 
 /**
  * Reply buffer layout: Int32 words [state, ptr, size]. The requester blocks on
@@ -204,7 +221,8 @@ export const REPLY_BYTES = 12;
 /** State while the driver has not answered. */
 export const REPLY_PENDING = 0;
 const REPLY_OK = 1;
-const REPLY_REFUSED = 2;
+const REPLY_FULL = 2;
+const REPLY_STUCK = 3;
 
 /** Writes a reply into the requester's buffer and wakes it (driver side). */
 export function sendReply(buffer: SharedArrayBuffer, reply: PortReply): void {
@@ -214,13 +232,14 @@ export function sendReply(buffer: SharedArrayBuffer, reply: PortReply): void {
     words[1] = reply.ptr | 0;
     words[2] = reply.size | 0;
   }
-  Atomics.store(words, REPLY_STATE, reply.ok ? REPLY_OK : REPLY_REFUSED);
+  Atomics.store(words, REPLY_STATE, reply.ok ? REPLY_OK : reply.refusal === 'stuck' ? REPLY_STUCK : REPLY_FULL);
   Atomics.notify(words, REPLY_STATE);
 }
 
 /** Reads a reply the driver sent (worker side). */
 export function decodeReply(words: Int32Array): PortReply {
-  if (Atomics.load(words, REPLY_STATE) !== REPLY_OK) return { ok: false };
+  const state = Atomics.load(words, REPLY_STATE);
+  if (state !== REPLY_OK) return { ok: false, refusal: state === REPLY_STUCK ? 'stuck' : 'full' };
   return { ok: true, ptr: words[1]! >>> 0, size: words[2]! >>> 0 };
 }
 

@@ -60,7 +60,14 @@ export class TaskContext {
     // contexts (each with its own memory) may take turns: remake it for a new memory.
     if (!thread || thread.rt.memory !== init.memory) {
       const span = ask({ op: 'span', threadId });
-      if (!span.ok) throw new KilnError('resources', 'no memory span left for a worker thread: lower --workers or raise --memory');
+      if (!span.ok) {
+        throw span.refusal === 'stuck'
+          ? new KilnError(
+              'resources',
+              'no memory span came free for this worker thread: threads killed by cancelled or failed tasks have not exited, most likely stuck in a read (a hung network file system, a pipe); unblock what they wait on, or stop this context and start a new one',
+            )
+          : new KilnError('resources', 'no memory span left for a worker thread: lower --workers or raise --memory');
+      }
       const rt = KernelRuntime.create({ module: init.module, memory: init.memory, span: { base: span.ptr, limit: span.ptr + span.size } });
       thread = { rt, readers: new Map(), tokenizers: new Map(), tables: new Map(), broadcasts: new Map() };
     }

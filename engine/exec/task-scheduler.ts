@@ -8,7 +8,12 @@
 // kills their threads; piscina starts replacements, so the pool stays usable. Workers
 // load the task module asynchronously (worker-entry.cts), so closing the pool may
 // terminate a worker that is still loading it — a job that needed fewer threads than
-// the pool has, or a replacement thread — without taking the process down.
+// the pool has, or a replacement thread — without taking the process down. Worker
+// memory spans are handed out and taken back by WorkerSpans: a killed thread's span
+// is reused only once the thread has exited (worker-spans.ts says why). A worker that
+// fails outside a task (piscina's 'error' event, which would end the process if nobody
+// listened) fails the running jobs with its cause; if it could not load the task
+// module, the build is broken and every later job of the context fails at once too.
 import { setMaxListeners } from 'node:events';
 import { MessageChannel } from 'node:worker_threads';
 import { createRequire } from 'node:module';
@@ -16,7 +21,8 @@ import type { Piscina } from 'piscina';
 import { describeContext, fromPlainError, KilnError, type ErrorContext } from '../errors.js';
 import type { MemoryBudget } from '../memory/budget.js';
 import type { Region } from '../memory/region.js';
-import { emptyMetrics, sendReply, type BlockSpec, type PortReply, type PortRequest, type TaskMetrics, type TaskResult, type TaskSpec, type WorkerInit } from './protocol.js';
+import { emptyMetrics, sendReply, TASK_MODULE_ERROR, type BlockSpec, type PortReply, type PortRequest, type TaskMetrics, type TaskResult, type TaskSpec, type WorkerInit } from './protocol.js';
+import { SPAN_WAIT_MS, WorkerSpans } from './worker-spans.js';
 
 /** A task to run: everything but the per-attempt fields. */
 export type TaskTemplate = Omit<TaskSpec, 'attempt' | 'port' | 'cancelSlot'>;
@@ -55,20 +61,32 @@ const CANCEL_SLOTS = 1024;
  */
 export class TaskScheduler {
   private readonly pool: Piscina | undefined;
+  /** Worker spans (undefined inline: the driver's thread keeps its span for the context's life). */
+  private readonly spans: WorkerSpans | undefined;
   private readonly control: Int32Array;
   private readonly init: WorkerInit;
   private nextSlot = 0;
+  /** Task sets running now, to fail when a worker fails outside their tasks. */
+  private readonly running = new Set<{ readonly slot: number; readonly stop: AbortController }>();
+  /** Set once workers could not load the task module: every job fails with it. */
+  private broken: KilnError | undefined;
 
+  /**
+   * @param spanWaitMs longest a new worker thread waits for a killed thread's span to
+   *   come free (see worker-spans.ts); tests shorten it
+   */
   constructor(
     private readonly budget: MemoryBudget,
     init: Omit<WorkerInit, 'control'>,
     readonly workers: number,
+    spanWaitMs = SPAN_WAIT_MS,
   ) {
     const sab = new SharedArrayBuffer(CANCEL_SLOTS * 4);
     this.control = new Int32Array(sab);
     this.init = { ...init, control: sab };
     if (workers === 0) {
       this.pool = undefined;
+      this.spans = undefined;
       return;
     }
     const here = new URL(import.meta.url);
@@ -87,11 +105,14 @@ export class TaskScheduler {
       atomics: 'disabled',
       workerData: { ...init, control: sab } satisfies WorkerInit,
     });
-    this.pool.on('workerDestroy', (w: { id: number }) => this.budget.releaseWorker(w.id));
+    const pool = this.pool;
+    this.spans = new WorkerSpans(budget, () => pool.threads, { waitMs: spanWaitMs });
+    pool.on('error', (e: unknown) => this.onWorkerError(e));
   }
 
   /** Runs `tasks` (one per partition) and resolves with their outcomes in the same order. */
   async runTaskSet(tasks: readonly TaskTemplate[], options: TaskSetOptions): Promise<TaskOutcome[]> {
+    if (this.broken) throw this.broken;
     const slot = this.nextSlot++ % CANCEL_SLOTS;
     Atomics.store(this.control, slot, 0);
     const stop = new AbortController();
@@ -99,6 +120,8 @@ export class TaskScheduler {
     setMaxListeners(0, stop.signal);
     const onAbort = (): void => this.cancel(slot, stop);
     options.signal?.addEventListener('abort', onAbort, { once: true });
+    const entry = { slot, stop };
+    this.running.add(entry);
     try {
       if (options.signal?.aborted) throw abortedError(options.signal);
       return await Promise.all(
@@ -111,21 +134,57 @@ export class TaskScheduler {
         ),
       );
     } catch (e) {
+      // Cancelled because a worker failed outside the set's tasks: that is the cause.
+      if (stop.signal.reason instanceof KilnError) throw stop.signal.reason;
       if (options.signal?.aborted) throw abortedError(options.signal);
       throw e;
     } finally {
+      this.running.delete(entry);
       options.signal?.removeEventListener('abort', onAbort);
     }
   }
 
-  /** Stops the pool (waits for running tasks to end). */
+  /**
+   * Stops the pool: kills running tasks and waits for the pool's threads to exit (their
+   * spans come back as they do), then frees the spans that killed threads still hold.
+   */
   async close(): Promise<void> {
-    await this.pool?.destroy();
+    try {
+      await this.pool?.destroy();
+    } finally {
+      this.spans?.close();
+    }
   }
 
-  private cancel(slot: number, stop: AbortController): void {
+  private cancel(slot: number, stop: AbortController, reason?: KilnError): void {
     Atomics.store(this.control, slot, 1);
-    if (!stop.signal.aborted) stop.abort();
+    if (!stop.signal.aborted) stop.abort(reason);
+  }
+
+  /**
+   * A worker failed outside any task (piscina's 'error' event): it could not load the
+   * task module, or code left running by a task threw after it ended. piscina has
+   * dropped the worker. Running task sets fail with the cause: their tasks may be
+   * queued for workers that will never load.
+   */
+  private onWorkerError(e: unknown): void {
+    const error = this.workerFailure(e);
+    if (this.running.size === 0 && !this.broken) {
+      // Nobody to tell: a process warning, rather than ending the process.
+      process.emitWarning(error.message, { type: 'KilnWarning', code: 'KILN_WORKER_FAILED' });
+      return;
+    }
+    for (const { slot, stop } of this.running) this.cancel(slot, stop, error);
+  }
+
+  /** The error a worker failure means to jobs; a task module that failed to load breaks the scheduler. */
+  private workerFailure(e: unknown): KilnError {
+    if (isTaskModuleError(e)) {
+      this.broken ??= new KilnError('internal', `kiln's worker threads ${e.message}; rebuild kiln (npm run build), then start a new context`, {}, { cause: e });
+      return this.broken;
+    }
+    const message = e instanceof Error ? e.message : String(e);
+    return new KilnError('execution', `a worker thread failed outside any task: ${message.split('\n')[0]}`, {}, { cause: e });
   }
 
   private async runWithRetries(template: TaskTemplate, slot: number, stop: AbortSignal, options: TaskSetOptions): Promise<TaskOutcome> {
@@ -150,7 +209,12 @@ export class TaskScheduler {
     const regions: Region[] = [];
     if (!this.pool) return this.runInline(spec, regions);
     const { port1, port2 } = new MessageChannel();
-    port1.on('message', (req: PortRequest & { reply: SharedArrayBuffer }) => sendReply(req.reply, this.answer(req, regions)));
+    port1.on('message', (req: PortRequest & { reply: SharedArrayBuffer }) => {
+      // A span request may be answered later (once a killed thread has exited): the
+      // reply goes through the shared buffer, not this port, so closing it does not matter.
+      if (req.op === 'span') this.spans!.request(req.threadId, (reply) => sendReply(req.reply, reply));
+      else sendReply(req.reply, this.answer(req, regions));
+    });
     try {
       const result = (await this.pool.run({ ...spec, port: port2 }, { transferList: [port2], signal: stop })) as TaskResult;
       if (result.ok) return { ok: true, partition: spec.partition, value: result.value, blocks: result.blocks, metrics: result.metrics, regions };
@@ -158,6 +222,8 @@ export class TaskScheduler {
       return { ok: false, error: fromPlainError(result.error), metrics: result.metrics };
     } catch (e) {
       for (const r of regions) this.budget.releaseShuffle(r);
+      // A worker that cannot load the task module fails the set; retries cannot help.
+      if (isTaskModuleError(e)) throw this.workerFailure(e);
       const error = stop.aborted ? new KilnError('aborted', 'cancelled') : new KilnError('internal', `worker thread failed: ${(e as Error).message}`, {}, { cause: e });
       return { ok: false, error, metrics: emptyMetrics() };
     } finally {
@@ -175,24 +241,27 @@ export class TaskScheduler {
     return { ok: false, error: fromPlainError(result.error), metrics: result.metrics };
   }
 
+  /** Answers a request at once: every request inline, shuffle regions from workers. */
   private answer(req: PortRequest, regions: Region[]): PortReply {
     switch (req.op) {
       case 'span': {
-        try {
-          const span = this.budget.workerSpan(req.threadId);
-          return { ok: true, ptr: span.ptr, size: span.size };
-        } catch {
-          return { ok: false };
-        }
+        // Inline only: the driver's thread keeps its span while the context lives.
+        const span = this.budget.workerSpan(req.threadId);
+        return span ? { ok: true, ptr: span.ptr, size: span.size } : { ok: false, refusal: 'full' };
       }
       case 'alloc': {
         const region = this.budget.reserveShuffle(req.bytes);
-        if (!region) return { ok: false };
+        if (!region) return { ok: false, refusal: 'full' };
         regions.push(region);
         return { ok: true, ptr: region.ptr, size: region.size };
       }
     }
   }
+}
+
+/** Whether a worker's error says it could not import the task module (worker-entry.cts). */
+function isTaskModuleError(e: unknown): e is Error {
+  return e instanceof Error && (e as { code?: unknown }).code === TASK_MODULE_ERROR;
 }
 
 function abortedError(signal: AbortSignal): KilnError {

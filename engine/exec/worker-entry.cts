@@ -24,14 +24,30 @@
 // module may export a Promise that resolves the handler function"): the worker reports
 // ready only once the import has finished, as before. A failed import rejects that
 // Promise, which piscina awaits again on its fallback path and reports as the worker's
-// error, so a broken build still fails loudly.
+// error: on the task it was given, or as an 'error' event of the pool. The rejection is
+// tagged with TASK_MODULE_ERROR, so the driver can tell a broken build (fail every job
+// of the context, say to rebuild) from other worker failures (task-scheduler.ts).
+import { join } from 'node:path';
 import type { TaskResult, TaskSpec } from './protocol.js';
 
 type RunTask = (spec: TaskSpec) => TaskResult;
 
+/**
+ * The `code` of a failed import's error. Repeats protocol.ts' TASK_MODULE_ERROR: this
+ * shim must not load protocol.js (an ES module) before the import below.
+ */
+const TASK_MODULE_ERROR = 'KILN_TASK_MODULE';
+
 // tsc keeps import() as is in a .cts file (module NodeNext); './worker.js' resolves to
 // worker.ts when the engine runs from source under tsx.
-const handler: Promise<RunTask> = import('./worker.js').then((m) => m.default);
+const handler: Promise<RunTask> = import('./worker.js').then(
+  (m) => m.default,
+  (cause: unknown) => {
+    // The error reaches the driver as a copy: what it needs is in message and code.
+    const why = String(cause instanceof Error ? cause.message : cause).split('\n')[0];
+    throw Object.assign(new Error(`cannot load the task module ${join(__dirname, 'worker.js')}: ${why}`), { code: TASK_MODULE_ERROR });
+  },
+);
 
 /** The task function of worker.ts, once its module graph has loaded asynchronously. */
 export = handler;

@@ -1,11 +1,15 @@
 // The shared-memory layout and budget of a context. Policy (STYLE.md 6, DataFusion's
 // MemoryReservation): the driver owns the memory map. Each worker thread gets a fixed
 // span for its scratch (split buffers, tables, sort buffers), granted on its first
-// task and returned when the thread exits; shuffle blocks come from the shuffle arena,
+// task and returned when the thread has exited — not when it is told to stop, which
+// engine/exec/worker-spans.ts decides; shuffle blocks come from the shuffle arena,
 // and a map task that is refused there spills its block to disk instead. Address space
 // is cheap (pages are touched lazily), so spans are sized generously and reused.
 import { RegionAllocator } from './allocator.js';
 import { alignUp, MAX_MEMORY_BYTES, type Region } from './region.js';
+
+/** Alignment of worker spans (a WebAssembly page). */
+const SPAN_ALIGN = 1 << 16;
 
 /** Sizes of the memory map. */
 export interface MemoryLayout {
@@ -34,10 +38,19 @@ export class MemoryBudget {
   private readonly shuffle: RegionAllocator;
   private readonly driverSpan: { base: number; limit: number };
   private readonly held = new Map<number, Region>();
+  /** How many worker spans the span area holds. */
+  private readonly spanSlots: number;
 
   constructor(memory: WebAssembly.Memory, heapBase: number, readonly layout: MemoryLayout) {
-    const base = alignUp(heapBase, 1 << 16);
-    const spansEnd = base + layout.driverBytes + (layout.workers + 2) * layout.workerBytes;
+    const base = alignUp(heapBase, SPAN_ALIGN);
+    // Room for two spans more than workers: a killed worker's replacement starts at
+    // once, while the old thread may still run (inside a system call) and own its span
+    // until it exits. Two spares let two replacements start without waiting for that.
+    this.spanSlots = layout.workers + 2;
+    // Every span starts on a SPAN_ALIGN boundary, so slots of the aligned size tile the
+    // area exactly and `spanSlots` spans always fit, however they were freed and reused.
+    const spansBase = alignUp(base + layout.driverBytes, SPAN_ALIGN);
+    const spansEnd = spansBase + this.spanSlots * alignUp(layout.workerBytes, SPAN_ALIGN);
     const end = spansEnd + layout.shuffleBytes;
     if (end > MAX_MEMORY_BYTES) {
       throw new RangeError(
@@ -46,9 +59,7 @@ export class MemoryBudget {
     }
     if (memory.buffer.byteLength < end) memory.grow(Math.ceil((end - memory.buffer.byteLength) / 65536));
     this.driverSpan = { base, limit: base + layout.driverBytes };
-    // Room for two spans more than workers: a killed worker's replacement may start
-    // before the old thread's exit is reported and its span returned.
-    this.spans = new RegionAllocator(memory, { base: base + layout.driverBytes, limit: spansEnd });
+    this.spans = new RegionAllocator(memory, { base: spansBase, limit: spansEnd });
     this.shuffle = new RegionAllocator(memory, { base: spansEnd, limit: end });
   }
 
@@ -57,17 +68,22 @@ export class MemoryBudget {
     return this.driverSpan;
   }
 
-  /** A worker's scratch span, by thread id (the same span while the thread lives). */
-  workerSpan(threadId: number): Region {
+  /**
+   * A worker's scratch span, by thread id (the same span while the thread lives), or
+   * undefined when every span is held: by live threads, or by killed ones that have
+   * not exited yet (the caller waits for one to exit).
+   */
+  workerSpan(threadId: number): Region | undefined {
     let span = this.held.get(threadId);
     if (!span) {
-      span = this.spans.alloc(this.layout.workerBytes, 1 << 16);
+      if (this.held.size >= this.spanSlots) return undefined;
+      span = this.spans.alloc(this.layout.workerBytes, SPAN_ALIGN);
       this.held.set(threadId, span);
     }
     return span;
   }
 
-  /** Returns a dead worker's span. */
+  /** Returns a worker's span once its thread has exited (a span is never shared). */
   releaseWorker(threadId: number): void {
     const span = this.held.get(threadId);
     if (span) {
