@@ -4,7 +4,7 @@
 // loop is the JS path's hot loop. Sources push records; operators that need the whole
 // partition as an iterator (mapPartitions) buffer their parent partition.
 // An `emit` returns nothing; a consumer that has had enough (take) throws StopTask.
-import { Buffer } from 'node:buffer';
+import { Buffer, isAscii } from 'node:buffer';
 import { KilnError } from '../errors.js';
 import type { FileSplit } from '../io/index.js';
 import { readShuffle } from '../shuffle/reader.js';
@@ -143,7 +143,7 @@ function readLines(split: FileSplit, ctx: TaskContext, emit: Emit): void {
   const rt = ctx.rt;
   const { bytesRead } = ctx.reader.read(split, (ptr, len) => {
     ctx.checkCancelled();
-    const text = Buffer.from(rt.memory.buffer, ptr, len).toString('utf8');
+    const text = decodeChunk(Buffer.from(rt.memory.buffer, ptr, len));
     const end = text.length;
     let n = 0;
     // A chunk holds whole lines: each ends in "\n" except possibly the file's last.
@@ -157,6 +157,15 @@ function readLines(split: FileSplit, ctx: TaskContext, emit: Emit): void {
     ctx.metrics.inputRecords += n;
   });
   ctx.metrics.inputBytes += bytesRead;
+}
+
+/**
+ * A chunk's text. ASCII (checked with SIMD, ~1 ms per 4 MiB here) is decoded as Latin-1,
+ * which gives the same string: a copy of the bytes, where V8's UTF-8 decoder took
+ * ~14 ms per 4 MiB (bench/README.md, "Engine (end to end)"); anything else as UTF-8.
+ */
+function decodeChunk(bytes: Buffer): string {
+  return isAscii(bytes) ? bytes.toString('latin1') : bytes.toString('utf8');
 }
 
 /** Words of a split (tokenizer kernel), decoded to strings for JS operators. */
