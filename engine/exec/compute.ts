@@ -136,8 +136,8 @@ function applyOp(op: OpSpec, parent: NodeSpec, ctx: TaskContext, emit: Emit): vo
  * to one string and each line is sliced out just before it is emitted, not split into
  * an array of lines first: an array holding a 4 MiB chunk's ~50 000 lines keeps them
  * all alive across the young-generation collections that the operators' own garbage
- * triggers, so every line was copied, promoted to the old generation and then
- * collected there (see bench/README.md, "Engine (end to end)").
+ * triggers, so each collection copies (and soon promotes) the chunk's remaining lines
+ * (process CPU 3.77 s -> 3.44 s on 43 MB; bench/README.md, "Engine (end to end)").
  */
 function readLines(split: FileSplit, ctx: TaskContext, emit: Emit): void {
   const rt = ctx.rt;
