@@ -467,10 +467,20 @@ function ship(fn: unknown, operator: string, captures?: Captures): ShippedFuncti
 
 /** Records of collected partitions: arrays, or columnar table batches (word counts). */
 function unpackParts<T>(parts: unknown[]): T[] {
-  const out: T[] = [];
+  // One array of the final length, filled in place: for a word count's 100 000 rows,
+  // growing it by push and copying each part's array measured slower (GC of the copies).
+  let total = 0;
+  for (const p of parts) total += isTableBatch(p) ? p.values.length : (p as unknown[]).length;
+  const out = new Array<T>(total);
+  let at = 0;
   for (const p of parts) {
-    const records = isTableBatch(p) ? expandTableBatch(p) : (p as T[]);
-    for (let i = 0; i < records.length; i++) out.push(records[i] as T);
+    if (isTableBatch(p)) {
+      expandTableBatch(p, out, at);
+      at += p.values.length;
+    } else {
+      const records = p as T[];
+      for (let i = 0; i < records.length; i++) out[at++] = records[i]!;
+    }
   }
   return out;
 }

@@ -52,6 +52,9 @@ export interface KilnOptions {
   hugePages?: boolean;
 }
 
+/** Longest Kiln.start waits for its worker threads to load (then jobs just queue). */
+const WORKER_READY_TIMEOUT_MS = 10_000;
+
 /** Options after defaults. */
 export interface ResolvedOptions {
   readonly workers: number;
@@ -129,6 +132,8 @@ export class Kiln {
     if (workers > 0 && options.hugePages !== false) adviseHugePages(memory);
     const driver = KernelRuntime.create({ module, memory, span: budget.driver });
     const tasks = new TaskScheduler(budget, { module, memory }, workers);
+    // Started when its worker threads are (bounded: a slow machine only delays jobs).
+    await tasks.ready(WORKER_READY_TIMEOUT_MS);
     const tracker = new MapOutputTracker((r) => budget.releaseShuffle(r));
     const broadcasts = new BroadcastRegistry(driver);
     const dag = new DagScheduler(tasks, tracker, broadcasts, { io: resolved.io, maxAttempts: resolved.maxAttempts, spillDir: resolved.spillDir });

@@ -181,9 +181,15 @@ export type TaskResult =
 export interface WorkerInit {
   readonly module: WebAssembly.Module;
   readonly memory: WebAssembly.Memory;
-  /** Control words shared with the driver (cancel flags, ...). */
+  /** Control words shared with the driver: CANCEL_SLOTS cancel flags, then READY_WORD. */
   readonly control: SharedArrayBuffer;
 }
+
+/** Cancel flags in the control words, one per running task set (reused round robin). */
+export const CANCEL_SLOTS = 1024;
+
+/** Control word counting worker threads that have loaded the task module. */
+export const READY_WORD = CANCEL_SLOTS;
 
 /**
  * The `code` of the error a worker reports when it cannot import the task module

@@ -21,7 +21,7 @@ import type { Piscina } from 'piscina';
 import { describeContext, fromPlainError, KilnError, type ErrorContext } from '../errors.js';
 import type { MemoryBudget } from '../memory/budget.js';
 import type { Region } from '../memory/region.js';
-import { emptyMetrics, sendReply, TASK_MODULE_ERROR, type BlockSpec, type PortReply, type PortRequest, type TaskMetrics, type TaskResult, type TaskSpec, type WorkerInit } from './protocol.js';
+import { CANCEL_SLOTS, emptyMetrics, READY_WORD, sendReply, TASK_MODULE_ERROR, type BlockSpec, type PortReply, type PortRequest, type TaskMetrics, type TaskResult, type TaskSpec, type WorkerInit } from './protocol.js';
 import { SPAN_WAIT_MS, WorkerSpans } from './worker-spans.js';
 
 /** A task to run: everything but the per-attempt fields. */
@@ -43,6 +43,11 @@ export interface TaskListener {
   onTaskEnd?(stageId: number, partition: number, metrics: TaskMetrics, ok: boolean): void;
 }
 
+/** Atomics.waitAsync (ES2024), which Node 20 has. */
+interface AtomicsWaitAsync {
+  waitAsync(typedArray: Int32Array, index: number, value: number, timeout?: number): { async: false; value: string } | { async: true; value: Promise<string> };
+}
+
 /** Options of one stage's task set. */
 export interface TaskSetOptions {
   signal?: AbortSignal | undefined;
@@ -52,7 +57,6 @@ export interface TaskSetOptions {
   listener?: TaskListener | undefined;
 }
 
-const CANCEL_SLOTS = 1024;
 
 /**
  * Runs task sets on the worker pool — or, with zero workers, inline in the driver's
@@ -81,7 +85,7 @@ export class TaskScheduler {
     readonly workers: number,
     spanWaitMs = SPAN_WAIT_MS,
   ) {
-    const sab = new SharedArrayBuffer(CANCEL_SLOTS * 4);
+    const sab = new SharedArrayBuffer((READY_WORD + 1) * 4);
     this.control = new Int32Array(sab);
     this.init = { ...init, control: sab };
     if (workers === 0) {
@@ -108,6 +112,29 @@ export class TaskScheduler {
     const pool = this.pool;
     this.spans = new WorkerSpans(budget, () => pool.threads, { waitMs: spanWaitMs });
     pool.on('error', (e: unknown) => this.onWorkerError(e));
+  }
+
+  /**
+   * Resolves once every worker thread has loaded the task module (each one counts
+   * itself in the READY_WORD control word), or after `timeoutMs`, whichever is first:
+   * a context is ready to run when its executors are, as Spark's local mode is, so
+   * the first job does not wait ~100-150 ms for threads to boot. Inline: at once.
+   */
+  async ready(timeoutMs: number): Promise<void> {
+    const deadline = performance.now() + timeoutMs;
+    for (;;) {
+      const loaded = Atomics.load(this.control, READY_WORD);
+      const left = deadline - performance.now();
+      if (!this.pool || loaded >= this.workers || left <= 0 || this.broken) return;
+      // Atomics.waitAsync is in Node >= 16 but not in TypeScript's ES2022 lib.
+      const wait = (Atomics as unknown as AtomicsWaitAsync).waitAsync(this.control, READY_WORD, loaded, left);
+      if (!wait.async) continue;
+      // A pending waitAsync does not keep the event loop alive (a script awaiting
+      // Kiln.start at top level would exit with 13); this timer does, and bounds it.
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([wait.value, new Promise((done) => (timer = setTimeout(done, left)))]);
+      clearTimeout(timer);
+    }
   }
 
   /** Runs `tasks` (one per partition) and resolves with their outcomes in the same order. */
@@ -169,6 +196,8 @@ export class TaskScheduler {
    */
   private onWorkerError(e: unknown): void {
     const error = this.workerFailure(e);
+    // Wake ready(): a worker that failed will never count itself as loaded.
+    Atomics.notify(this.control, READY_WORD);
     if (this.running.size === 0 && !this.broken) {
       // Nobody to tell: a process warning, rather than ending the process.
       process.emitWarning(error.message, { type: 'KilnWarning', code: 'KILN_WORKER_FAILED' });

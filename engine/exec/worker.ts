@@ -6,13 +6,21 @@
 import { performance } from 'node:perf_hooks';
 import { workerData } from 'node:worker_threads';
 import { toPlainError } from '../errors.js';
-import type { TaskResult, TaskSpec, WorkerInit } from './protocol.js';
+import { READY_WORD, type TaskResult, type TaskSpec, type WorkerInit } from './protocol.js';
 import { runResultSink } from './sinks.js';
 import { TaskContext, type Requester } from './task-context.js';
 import { writeShuffle } from '../shuffle/writer.js';
 
 // esbuild/tsx wraps named functions in __name(fn, "name"); shipped sources may contain it.
 (globalThis as { __name?: unknown }).__name ??= (f: unknown) => f;
+
+// In a pool thread (not when the driver imports this module to run tasks inline): this
+// thread has loaded the task module; the driver's TaskScheduler.ready() waits for all.
+if (workerData && (workerData as Partial<WorkerInit>).control instanceof SharedArrayBuffer) {
+  const control = new Int32Array((workerData as WorkerInit).control);
+  Atomics.add(control, READY_WORD, 1);
+  Atomics.notify(control, READY_WORD);
+}
 
 /** Runs one task attempt in a worker thread (the piscina entry). */
 export default function runTask(spec: TaskSpec): TaskResult {

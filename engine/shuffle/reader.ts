@@ -81,10 +81,10 @@ export function isTableBatch(x: unknown): x is TableBatch {
   return typeof x === 'object' && x !== null && (x as TableBatch).kind === 'tableBatch';
 }
 
-/** Expands a TableBatch into [key, value] records (on the driver). */
-export function expandTableBatch(b: TableBatch): [string, number][] {
-  const out = new Array<[string, number]>(b.values.length);
-  for (let i = 0; i < out.length; i++) out[i] = [b.text.slice(b.keyOffsets[i]!, b.keyOffsets[i]! + b.keyLengths[i]!), b.values[i]!];
+/** Expands a TableBatch into [key, value] records (on the driver), written to out[at...]. */
+export function expandTableBatch(b: TableBatch, out: unknown[] = new Array<unknown>(b.values.length), at = 0): unknown[] {
+  const { text, keyOffsets, keyLengths, values } = b;
+  for (let i = 0; i < values.length; i++) out[at + i] = [text.slice(keyOffsets[i]!, keyOffsets[i]! + keyLengths[i]!), values[i]!];
   return out;
 }
 
