@@ -78,7 +78,7 @@ test('wordcount: countwords defaults, then --no-lowercase --split nonalnum, then
 // (test/allocator, memory-budget, engine-lifetimes), and the word kernel now stores a
 // short key from the very values its lookup compared. Kept skipped because a failure
 // here would depend on how long the machine idled before the test, not on the code;
-// bench/README.md ("Open issues") records what was tried.
+// README.md ("Known issues") records what was tried.
 test.skip('wordcount lowercases the key of a word first seen in upper case (engine repro)', () => {
   const f = join(dir, 'dickens.txt');
   writeFileSync(f, 'It was the best of times, it was the worst of times,\nit was the age of wisdom, it was the age of foolishness,\n');
