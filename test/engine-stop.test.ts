@@ -82,4 +82,26 @@ test('Kiln.start resolves once every worker thread has loaded the task module', 
   }
 });
 
+test('stop() while a job runs: the job rejects saying the context was stopped', async () => {
+  const { Kiln } = (await import(ENGINE)) as typeof import('../engine/index.js');
+  const kiln = await Kiln.start({ workers: 1, memory: '16m', workerMemory: '16m' });
+  const job = kiln
+    .parallelize([1, 2], 2)
+    .map((x) => {
+      const until = Date.now() + 3000;
+      while (Date.now() < until);
+      return x;
+    })
+    .collect();
+  const outcome = job.then(
+    () => 'resolved',
+    (e: unknown) => (e as Error).message,
+  );
+  await new Promise((resolve) => setTimeout(resolve, 300));
+  await kiln.stop();
+  const message = await outcome;
+  assert.match(message, /context was stopped/);
+  assert.not.match(message, /failed \d+ times/);
+});
+
 test.run();

@@ -176,6 +176,10 @@ export class TaskScheduler {
    * spans come back as they do), then frees the spans that killed threads still hold.
    */
   async close(): Promise<void> {
+    // Jobs still running fail with what happened, not with retries of tasks against
+    // a pool that is going away ("task failed 4 times: The task has been aborted").
+    const stopped = new KilnError('aborted', 'the context was stopped while this job ran');
+    for (const { slot, stop } of this.running) this.cancel(slot, stop, stopped);
     try {
       await this.pool?.destroy();
     } finally {
