@@ -137,4 +137,30 @@ test('property: random alloc/resize/release never overlaps live regions and keep
   }
 });
 
+test('under pressure, kept regions are reclaimed and the allocation is retried once', () => {
+  const memory = new WebAssembly.Memory({ initial: 16, maximum: 16, shared: true });
+  const a = new RegionAllocator(memory, { base: 65536, limit: 65536 + (1 << 20) });
+  const kept = [a.alloc(400_000), a.alloc(400_000)];
+  let calls = 0;
+  a.onPressure(() => {
+    calls++;
+    const had = kept.length > 0;
+    for (const r of kept.splice(0)) a.release(r);
+    return had;
+  });
+  // Fits without reclaiming: the hook is not called.
+  const small = a.alloc(100_000);
+  assert.is(calls, 0);
+  // Does not fit next to the kept regions: they are freed and the call succeeds.
+  const big = a.alloc(700_000);
+  assert.is(calls, 1);
+  assert.ok(big.size >= 700_000);
+  // Nothing left to reclaim: the error stands.
+  assert.throws(() => a.alloc(700_000), (e: unknown) => e instanceof OutOfMemoryError);
+  assert.is(calls, 2);
+  a.release(small);
+  a.release(big);
+  assert.is(a.bytesInUse, 0);
+});
+
 test.run();

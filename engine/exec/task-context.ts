@@ -69,7 +69,15 @@ export class TaskContext {
           : new KilnError('resources', 'no memory span left for a worker thread: lower --workers or raise --memory');
       }
       const rt = KernelRuntime.create({ module: init.module, memory: init.memory, span: { base: span.ptr, limit: span.ptr + span.size } });
-      thread = { rt, readers: new Map(), tokenizers: new Map(), tables: new Map(), broadcasts: new Map() };
+      const state: ThreadState = { rt, readers: new Map(), tokenizers: new Map(), tables: new Map(), broadcasts: new Map() };
+      // Kept tables are a cache: a task short of memory gets it back.
+      rt.allocator.onPressure(() => {
+        const had = state.tables.size > 0;
+        for (const t of state.tables.values()) t.free();
+        state.tables.clear();
+        return had;
+      });
+      thread = state;
     }
     return new TaskContext(spec, thread, init, ask);
   }

@@ -39,6 +39,8 @@ export class RegionAllocator {
   private inUse = 0;
   private readonly base: number;
   private readonly limit: number | undefined;
+  /** Frees memory kept for reuse (see onPressure); true when it freed something. */
+  private reclaim: (() => boolean) | undefined;
 
   constructor(private readonly memory: WebAssembly.Memory, options: AllocatorOptions) {
     this.base = alignUp(options.base, 64);
@@ -61,8 +63,26 @@ export class RegionAllocator {
     return this.top - this.base;
   }
 
+  /**
+   * Registers what to free when an allocation would fail: a cache of regions kept for
+   * reuse (a thread's combiner tables) gives way to the task that needs the memory now,
+   * rather than failing it. `reclaim` returns whether it released anything.
+   */
+  onPressure(reclaim: () => boolean): void {
+    this.reclaim = reclaim;
+  }
+
   /** A region of at least `size` bytes, aligned to `align` (a power of two, at most 64 KiB). */
   alloc(size: number, align = 64): Region {
+    try {
+      return this.allocOnce(size, align);
+    } catch (error) {
+      if (!(error instanceof OutOfMemoryError) || !this.reclaim?.()) throw error;
+      return this.allocOnce(size, align);
+    }
+  }
+
+  private allocOnce(size: number, align: number): Region {
     if (!Number.isInteger(size) || size < 0) throw new RangeError(`region size must be a non-negative integer, got ${size}`);
     const want = alignUp(Math.max(size, 1), 64);
     const fit = this.bestFit(want, align);
