@@ -5,7 +5,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { spawnSync } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { wordcountReference } from './reference/wordcount.js';
 import { kiln, tempDir, tool } from './support/cli.js';
@@ -190,4 +190,5 @@ function spawnGrep(args: string[], cwd: string): string {
   return spawnSync('grep', args, { cwd, env: { ...process.env, LC_ALL: 'C' } }).stdout.toString('utf8');
 }
 
+test.after(() => rmSync(dir, { recursive: true, force: true }));
 test.run();

@@ -5,7 +5,7 @@
 // left behind).
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { kiln, kilnChild, tempDir } from './support/cli.js';
 
@@ -150,4 +150,5 @@ test('Ctrl-C aborts the job: exit 130, no output directory and no temporary file
   assert.equal(readdirSync(dir).filter((n) => n.includes('kiln-tmp')), [], 'no temporary output');
 });
 
+test.after(() => rmSync(dir, { recursive: true, force: true }));
 test.run();

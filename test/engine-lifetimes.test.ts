@@ -5,7 +5,7 @@
 // collection is forced at every task start and stage end, so a shuffle dropped by the
 // FinalizationRegistry while a job still needs it would be freed (and poisoned) before
 // its reduce task runs. Answers are checked against the plain-TS reference.
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setFlagsFromString } from 'node:v8';
@@ -60,6 +60,7 @@ test.before(() => {
 test.after(() => {
   proto.alloc = original.alloc;
   proto.release = original.release;
+  rmSync(dir, { recursive: true, force: true });
 });
 
 // ---- inputs

@@ -2,7 +2,7 @@
 // no final newline, a line longer than the split) yields each line exactly once, in
 // order; the kernel word path agrees with a plain-JS reference, with and without
 // lowercasing and in both split modes, including bytes >= 0x80.
-import { mkdtempSync, writeFileSync, mkdirSync } from 'node:fs';
+import { mkdtempSync, writeFileSync, mkdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'uvu';
@@ -144,5 +144,8 @@ test('saveAsTextFile commits atomically and refuses an existing directory', asyn
   }
 });
 
-test.after(async () => kiln.stop());
+test.after(async () => {
+  await kiln.stop();
+  rmSync(dir, { recursive: true, force: true });
+});
 test.run();

@@ -5,7 +5,7 @@
 // against plain JS on files mixing ASCII and non-ASCII chunks (the line decoder takes
 // a different route for each), CRLF and empty lines, with 1 and 2 workers, several
 // split sizes and several reduce partition counts.
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'uvu';
@@ -147,4 +147,5 @@ for (const workers of [1, 2]) {
   });
 }
 
+test.after(() => rmSync(dir, { recursive: true, force: true }));
 test.run();
