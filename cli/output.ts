@@ -65,7 +65,14 @@ export class OutputSink {
       if (isNotice(row)) {
         await this.flush();
         process.stderr.write(`kiln: ${row.notice}\n`);
-      } else await this.line(this.spell(table, row));
+        continue;
+      }
+      // Buffered synchronously; awaited only when a chunk is full (an await per row
+      // cost ~100 ms on a word count's 100 000 rows).
+      const s = this.spell(table, row);
+      this.chunk.push(s, '\n');
+      this.chunkChars += s.length + 1;
+      if (this.chunkChars >= CHUNK_CHARS) await this.flush();
     }
   }
 
@@ -110,12 +117,6 @@ export class OutputSink {
         return never;
       }
     }
-  }
-
-  private async line(s: string): Promise<void> {
-    this.chunk.push(s, '\n');
-    this.chunkChars += s.length + 1;
-    if (this.chunkChars >= CHUNK_CHARS) await this.flush();
   }
 
   private async flush(): Promise<void> {
