@@ -314,7 +314,7 @@ function addShortEntry(tbl: usize, slotPtr: usize, len: u32, lo: u64, hi: u64, h
   if (len < PREFIX_BYTES) {
     const lo = laneLo(key, len);
     const hi = laneHi(key, len);
-    return findOrAddShort(tbl, index, mask, entries, key, len, lo, hi, probeHash(lo, hi, len), h, true);
+    return findOrAddShort(tbl, index, mask, entries, len, lo, hi, probeHash(lo, hi, len), h, true);
   }
   const tag = h & TAG_MASK;
   let i = homeSlot(h, mask);
@@ -336,11 +336,11 @@ function addShortEntry(tbl: usize, slotPtr: usize, len: u32, lo: u64, hi: u64, h
 }
 
 /**
- * findOrAdd for a key of < 16 bytes at `key` given as zero-padded halves lo/hi: a hit
+ * findOrAdd for a key of < 16 bytes given as its zero-padded halves lo/hi: a hit
  * is decided inside the entry's cache line (tag, hash, length, prefix) without the arena.
  */
 // @ts-ignore: decorator
-@inline function findOrAddShort(tbl: usize, index: usize, mask: u32, entries: usize, key: usize, len: u32, lo: u64, hi: u64, p: u64, h: u64, hashKnown: bool): usize {
+@inline function findOrAddShort(tbl: usize, index: usize, mask: u32, entries: usize, len: u32, lo: u64, hi: u64, p: u64, h: u64, hashKnown: bool): usize {
   const tag = p & TAG_MASK;
   let i = homeSlot(p, mask);
   let slotPtr = index + (<usize>i << 3);
@@ -536,7 +536,7 @@ export function tableRebuildWords(tbl: usize): i32 {
  * STATUS_OK, or STATUS_GROW / STATUS_INVALID with nothing counted.
  */
 // @ts-ignore: decorator
-@inline function countShort(tbl: usize, words: usize, wmask: u32, ws: usize, klen: u32, lo: u64, hi: u64, h: u64): i32 {
+@inline function countShort(tbl: usize, words: usize, wmask: u32, klen: u32, lo: u64, hi: u64, h: u64): i32 {
   let i = homeSlot(h, wmask);
   let probes: u32 = 0;
   while (true) {
@@ -550,7 +550,7 @@ export function tableRebuildWords(tbl: usize): i32 {
     }
     if (meta == 0) {
       const entries = <usize>load<u32>(tbl, H_ENTRIES);
-      const e = findOrAddShort(tbl, <usize>load<u32>(tbl, H_INDEX), load<u32>(tbl, H_MASK), entries, ws, klen, lo, hi, h, 0, false);
+      const e = findOrAddShort(tbl, <usize>load<u32>(tbl, H_INDEX), load<u32>(tbl, H_MASK), entries, klen, lo, hi, h, 0, false);
       if (e <= CORRUPT) return e == NO_ROOM ? STATUS_GROW : STATUS_INVALID;
       store<u64>(slot, lo, W_LO);
       store<u64>(slot, hi, W_HI);
@@ -618,7 +618,7 @@ export function wordCount(tbl: usize, src: usize, len: u32, flags: u32): i32 {
         // Branch-free: word lengths are random. lowMask(klen - 8) wraps to all ones
         // for klen <= 8, and the second mask then zeroes hi.
         const hi = load<u64>(ws, 8) & lowMask(klen - 8) & (<u64>0 - <u64>(klen > 8));
-        status = countShort(tbl, words, wmask, ws, klen, lo, hi, probeHash(lo, hi, klen));
+        status = countShort(tbl, words, wmask, klen, lo, hi, probeHash(lo, hi, klen));
       } else {
         const entry = findOrAdd(tbl, <usize>load<u32>(tbl, H_INDEX), load<u32>(tbl, H_MASK), <usize>load<u32>(tbl, H_ENTRIES),
           <usize>load<u32>(tbl, H_ARENA), ws, klen, xxh64(ws, klen, 0));

@@ -82,10 +82,9 @@ export function isTableBatch(x: unknown): x is TableBatch {
 }
 
 /** Expands a TableBatch into [key, value] records (on the driver), written to out[at...]. */
-export function expandTableBatch(b: TableBatch, out: unknown[] = new Array<unknown>(b.values.length), at = 0): unknown[] {
+export function expandTableBatch(b: TableBatch, out: unknown[], at: number): void {
   const { text, keyOffsets, keyLengths, values } = b;
   for (let i = 0; i < values.length; i++) out[at + i] = [text.slice(keyOffsets[i]!, keyOffsets[i]! + keyLengths[i]!), values[i]!];
-  return out;
 }
 
 /**
