@@ -69,7 +69,8 @@ function oneLine(error: unknown): string {
   if (error instanceof KilnError) {
     const where = describeContext(error.context);
     // Messages from input listing already name their file; add only what they lack.
-    const suffix = where && !(error.context.file && error.message.includes(error.context.file) && error.context.stage === undefined) ? ` (${where})` : '';
+    const named = error.message.includes(where) || (error.context.file !== undefined && error.message.includes(error.context.file) && error.context.stage === undefined);
+    const suffix = where && !named ? ` (${where})` : '';
     const message = firstLine(error.message);
     if (error.kind === 'internal') return `${message}${suffix} — this is a bug in kiln; rerun with --debug and report it`;
     return `${message}${suffix}`;

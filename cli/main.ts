@@ -3,15 +3,21 @@
 // (a usage error costs no worker threads and exits 2); claim the --output directory
 // before the job (refused at once if it exists); load the engine only when a command
 // runs, so --help and usage errors answer fast; own the context's whole life: progress
-// bar and summary on stderr, results on stdout, Ctrl-C aborting the job through its
-// AbortSignal, removing temporary output, stopping the workers and exiting 130.
+// bar and summary on stderr, results on stdout, a signal (Ctrl-C's SIGINT, SIGTERM,
+// SIGHUP) aborting the job through its AbortSignal — also while results are ordered
+// and written, which check the signal — removing temporary output, stopping the
+// workers and exiting 128 + the signal's number. A second signal exits at once, after
+// removing temporary output synchronously. A failed write of the results (a full
+// disk, a closed stdout) fails the command and commits nothing.
 import { readFileSync } from 'node:fs';
+import { constants as osConstants } from 'node:os';
 import type { Kiln } from '../engine/index.js';
 import { parseCommandLine, GLOBAL_OPTIONS, type CommandSpec, type Invocation } from './args.js';
 import * as commands from './commands/index.js';
 import type { Command } from './commands/command.js';
 import { ExitCode, exitCodeOf, formatError, UsageError } from './errors.js';
-import { OutputSink } from './output.js';
+import { OutputSink, writeStdout } from './output.js';
+import { hasErrorCode, KilnError, OUTPUT_CLOSED } from '../engine/errors.js';
 import { ConsoleProgress } from './progress.js';
 import { plainInputBytes, settingsFrom, workersForInput, type CliSettings } from './settings.js';
 import { MetricsRecorder } from './summary.js';
@@ -25,10 +31,10 @@ export async function main(argv: readonly string[]): Promise<number> {
     const parsed = parseCommandLine(argv, ALL.map((c) => c.spec));
     switch (parsed.kind) {
       case 'version':
-        process.stdout.write(`kiln ${version()}\n`);
+        await writeStdout(`kiln ${version()}\n`);
         return ExitCode.ok;
       case 'help':
-        process.stdout.write(parsed.command ? commandHelp(parsed.command) : generalHelp());
+        await writeStdout(parsed.command ? commandHelp(parsed.command) : generalHelp());
         return ExitCode.ok;
       case 'run': {
         const settings = settingsFrom(parsed.invocation.flags, process.env);
@@ -57,35 +63,42 @@ async function execute(invocation: Invocation, settings: CliSettings): Promise<n
   }
 
   const abort = new AbortController();
-  let interrupted = false;
-  const onSigint = (): void => {
-    if (interrupted) process.exit(ExitCode.interrupted); // a second Ctrl-C does not wait
-    interrupted = true;
-    process.stderr.write('\nkiln: interrupted — stopping the job\n');
-    abort.abort(new Error('interrupted (Ctrl-C)'));
+  let interrupted: NodeJS.Signals | undefined;
+  let sink: OutputSink | undefined;
+  const onSignal = (signal: NodeJS.Signals): void => {
+    if (interrupted) {
+      // A second signal does not wait for the workers; temporary output still goes.
+      sink?.abortSync();
+      process.exit(signalExitCode(interrupted));
+    }
+    interrupted = signal;
+    process.stderr.write(`\nkiln: ${signal === 'SIGINT' ? 'interrupted' : `received ${signal}`} — stopping the job\n`);
+    abort.abort(new KilnError('aborted', `interrupted (${signal})`));
   };
-  process.on('SIGINT', onSigint);
+  for (const signal of STOP_SIGNALS) process.on(signal, onSignal);
 
   const showProgress = !settings.quiet && (settings.progress === 'always' || (settings.progress === 'auto' && process.stderr.isTTY === true));
   const progress = showProgress ? new ConsoleProgress({ write: (s) => process.stderr.write(s), columns: terminalColumns(), now: () => performance.now() }) : undefined;
   const recorder = new MetricsRecorder();
-  const sink = explained || target.spec.name === 'run' ? undefined : await OutputSink.open(settings.format, settings.output, settings.overwrite);
   const started = performance.now();
   let kiln: Kiln | undefined;
   try {
+    sink = explained || target.spec.name === 'run' ? undefined : await OutputSink.open(settings.format, settings.output, settings.overwrite);
     const { Kiln } = await import('../engine/index.js');
     kiln = await Kiln.start({ ...engine, listener: fanOut([recorder, progress]), signal: abort.signal });
     recorder.attach(kiln);
-    const plan = target.plan({ kiln, operands, flags: (explained ?? invocation).flags, signal: abort.signal, rawFd: sink?.rawFd() });
+    const rawFd = sink?.rawFd();
+    const plan = target.plan({ kiln, operands, flags: (explained ?? invocation).flags, signal: abort.signal, rawFd, ...(sink ? { rawLabel: sink.rawLabel() } : {}) });
     if (explained) {
-      process.stdout.write(`${plan.explain().trimEnd()}\n`);
+      await writeStdout(`${plan.explain().trimEnd()}\n`);
       return ExitCode.ok;
     }
     progress?.start();
     const result = await plan.run();
     progress?.finish();
-    if (interrupted) throw abort.signal.reason;
-    await sink?.rows(result.table, result.rows);
+    abort.signal.throwIfAborted();
+    await sink?.rows(result.table, result.rows, abort.signal);
+    abort.signal.throwIfAborted();
     await sink?.close();
     const wallMs = performance.now() - started;
     if (!settings.quiet) process.stderr.write(`${recorder.summary(wallMs)}\n`);
@@ -94,13 +107,23 @@ async function execute(invocation: Invocation, settings: CliSettings): Promise<n
   } catch (error) {
     progress?.finish();
     await sink?.abort().catch(() => undefined);
-    if (interrupted) return ExitCode.interrupted;
+    if (interrupted) return signalExitCode(interrupted);
+    // The reader of stdout went away (`kiln sort f | head`): stop quietly, as Unix tools do.
+    if (!settings.output && hasErrorCode(error, OUTPUT_CLOSED)) return ExitCode.ok;
     process.stderr.write(`${formatError(error, { debug: settings.debug, color: useColor() })}\n`);
     return exitCodeOf(error);
   } finally {
     await kiln?.stop().catch(() => undefined);
-    process.off('SIGINT', onSigint);
+    for (const signal of STOP_SIGNALS) process.off(signal, onSignal);
   }
+}
+
+/** Signals that stop a job: Ctrl-C, what `timeout`, systemd and `docker stop` send, and a closed terminal. */
+const STOP_SIGNALS: readonly NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+
+/** The shell's convention: 128 + the signal's number (130, 143, 129). */
+function signalExitCode(signal: NodeJS.Signals): number {
+  return 128 + (osConstants.signals[signal] ?? 2);
 }
 
 function commandNamed(name: string): Command {
@@ -188,7 +211,8 @@ function globalFlagHelp(): string[] {
 process.stdout.on('error', (e: NodeJS.ErrnoException) => {
   // The reader went away (`kiln sort f | head`): stop quietly, as Unix tools do.
   if (e.code === 'EPIPE') process.exit(ExitCode.ok);
-  throw e;
+  // Any other failure reaches the write that caused it (its callback), which fails the
+  // command with a one-line message; here it must not become an uncaught exception.
 });
 const code = await main(process.argv.slice(2));
 process.exitCode = code;

@@ -9,6 +9,7 @@
 // directory is claimed before the job runs, so a refused --output costs nothing.
 import { open, type FileHandle } from 'node:fs/promises';
 import { OutputCommitter } from '../engine/io/commit.js';
+import { writeError } from '../engine/shuffle/ordered-output.js';
 import type { OutputFormat } from './settings.js';
 
 /** How one kind of row is printed. */
@@ -59,8 +60,12 @@ export class OutputSink {
     return sink;
   }
 
-  /** Writes rows in the chosen format. */
-  async rows<Row extends readonly unknown[]>(table: Table<Row>, rows: Iterable<Row | Notice>): Promise<void> {
+  /**
+   * Writes rows in the chosen format. `signal` is checked at every chunk, so a signal
+   * that arrives while a long result is written stops it (and nothing is committed).
+   */
+  async rows<Row extends readonly unknown[]>(table: Table<Row>, rows: Iterable<Row | Notice>, signal?: AbortSignal): Promise<void> {
+    signal?.throwIfAborted();
     for (const row of rows) {
       if (isNotice(row)) {
         await this.flush();
@@ -72,7 +77,10 @@ export class OutputSink {
       const s = this.spell(table, row);
       this.chunk.push(s, '\n');
       this.chunkChars += s.length + 1;
-      if (this.chunkChars >= CHUNK_CHARS) await this.flush();
+      if (this.chunkChars >= CHUNK_CHARS) {
+        await this.flush();
+        signal?.throwIfAborted();
+      }
     }
   }
 
@@ -86,14 +94,32 @@ export class OutputSink {
     return this.file ? this.file.fd : 1;
   }
 
-  /** Flushes and, for --output, commits the directory. */
+  /** How rawFd() is named in errors: "standard output" or the output's part file. */
+  rawLabel(): string {
+    return this.committer ? `${this.committer.dir}/part-00000` : 'standard output';
+  }
+
+  /**
+   * Flushes and, for --output, makes the part file durable (fsync: a disk that fills
+   * or fails at write-back reports it here, before `_SUCCESS` exists) and commits.
+   */
   async close(): Promise<void> {
     await this.flush();
     if (this.committer) {
+      try {
+        await this.file?.sync();
+      } catch (e) {
+        throw writeError(e, this.rawLabel(), 0);
+      }
       await this.file?.close();
       this.file = undefined;
       await this.committer.commit();
     }
+  }
+
+  /** Removes a claimed output directory's temporary files at once (a second signal: no time to wait). */
+  abortSync(): void {
+    this.committer?.abortSync();
   }
 
   /** Drops everything written to an output directory (after a failure or Ctrl-C). */
@@ -125,7 +151,11 @@ export class OutputSink {
     this.chunk = [];
     this.chunkChars = 0;
     if (this.file) {
-      await this.file.write(text);
+      try {
+        await this.file.write(text);
+      } catch (e) {
+        throw writeError(e, this.rawLabel(), Buffer.byteLength(text));
+      }
       return;
     }
     if (this.closedByReader) return;
@@ -140,15 +170,19 @@ function isNotice(x: unknown): x is Notice {
   return typeof x === 'object' && x !== null && 'notice' in x;
 }
 
-/** Writes to stdout and waits until the data is handed to the OS (backpressure). */
-function writeStdout(text: string): Promise<void> {
+/**
+ * Writes to stdout and waits until the data is handed to the OS (backpressure). A
+ * failed write rejects (ENOSPC on a full disk, EIO): the caller reports it.
+ */
+export function writeStdout(text: string): Promise<void> {
   return new Promise((resolve, reject) => {
     const onError = (e: Error): void => reject(e);
     process.stdout.once('error', onError);
     process.stdout.write(text, (e) => {
       process.stdout.off('error', onError);
-      if (e) reject(e);
-      else resolve();
+      if (!e) resolve();
+      else if ((e as NodeJS.ErrnoException).code === 'EPIPE') reject(e);
+      else reject(writeError(e, 'standard output', Buffer.byteLength(text)));
     });
   });
 }

@@ -31,16 +31,39 @@ export interface ErrorContext {
   attempt?: number;
 }
 
+/** Options of a {@link KilnError} besides its cause. */
+export interface KilnErrorOptions {
+  cause?: unknown;
+  /**
+   * The task that threw must not be attempted again: it had already changed something
+   * a retry cannot undo (bytes written to a shared output), so only failing the job is
+   * safe. Default false.
+   */
+  noRetry?: boolean;
+  /** A stable code for callers that act on one case, e.g. {@link OUTPUT_CLOSED}. */
+  code?: string;
+}
+
+/** Code of the error a write gets when the reader of its pipe went away (EPIPE). */
+export const OUTPUT_CLOSED = 'KILN_OUTPUT_CLOSED';
+
 /** kiln's error: a kind, a one-line message that says what to do, and where it happened. */
 export class KilnError extends Error {
+  /** Whether a retry of the failed task is unsafe (see {@link KilnErrorOptions.noRetry}). */
+  readonly noRetry: boolean;
+  /** See {@link KilnErrorOptions.code}. */
+  readonly code: string | undefined;
+
   constructor(
     readonly kind: ErrorKind,
     message: string,
     readonly context: ErrorContext = {},
-    options?: { cause?: unknown },
+    options?: KilnErrorOptions,
   ) {
-    super(message, options);
+    super(message, options?.cause !== undefined ? { cause: options.cause } : undefined);
     this.name = 'KilnError';
+    this.noRetry = options?.noRetry ?? false;
+    this.code = options?.code;
   }
 }
 
@@ -52,6 +75,8 @@ export interface PlainError {
   kind?: ErrorKind;
   context?: ErrorContext;
   cause?: PlainError;
+  noRetry?: boolean;
+  code?: string;
 }
 
 /** Flattens any thrown value (and its cause chain) to plain data. */
@@ -62,6 +87,8 @@ export function toPlainError(error: unknown, depth = 0): PlainError {
     if (error instanceof KilnError) {
       plain.kind = error.kind;
       plain.context = { ...error.context };
+      if (error.noRetry) plain.noRetry = true;
+      if (error.code !== undefined) plain.code = error.code;
     }
     if (error.cause !== undefined && depth < 8) plain.cause = toPlainError(error.cause, depth + 1);
     return plain;
@@ -73,7 +100,9 @@ export function toPlainError(error: unknown, depth = 0): PlainError {
 export function fromPlainError(plain: PlainError): Error {
   const cause = plain.cause ? fromPlainError(plain.cause) : undefined;
   const options = cause ? { cause } : undefined;
-  const error = plain.kind ? new KilnError(plain.kind, plain.message, plain.context, options) : new Error(plain.message, options);
+  const error = plain.kind
+    ? new KilnError(plain.kind, plain.message, plain.context, { ...options, ...(plain.noRetry ? { noRetry: true } : {}), ...(plain.code !== undefined ? { code: plain.code } : {}) })
+    : new Error(plain.message, options);
   if (!plain.kind) error.name = plain.name;
   if (plain.stack !== undefined) error.stack = plain.stack;
   return error;
@@ -95,4 +124,12 @@ function safeString(value: unknown): string {
   } catch {
     return typeof value;
   }
+}
+
+/** Whether `error`, or an error in its cause chain, is a KilnError with `code`. */
+export function hasErrorCode(error: unknown, code: string): boolean {
+  for (let e = error, depth = 0; e instanceof Error && depth < 10; e = e.cause, depth++) {
+    if (e instanceof KilnError && e.code === code) return true;
+  }
+  return false;
 }

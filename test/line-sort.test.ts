@@ -10,7 +10,8 @@ import * as assert from 'uvu/assert';
 import { Kiln } from '../engine/index.js';
 import type { SortLinesOptions } from '../engine/api/sorted-lines.js';
 import type { TaskContext } from '../engine/exec/task-context.js';
-import { announceTurn, orderedOutputWords, writeInTurn } from '../engine/shuffle/ordered-output.js';
+import { announceTurn, orderedOutputWords, outputComplete, writeInTurn } from '../engine/shuffle/ordered-output.js';
+import { KilnError } from '../engine/errors.js';
 import { randInt, rng } from './support/random.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'kiln-linesort-'));
@@ -187,7 +188,7 @@ test('ordered output: out-of-order partitions park and are written in order exac
   const out = join(dir, 'ordered.out');
   const fd = openSync(out, 'w');
   const turn = new SharedArrayBuffer(4 * orderedOutputWords(4));
-  const target = { fd, turn, parkDir: join(dir, 'park') };
+  const target = { fd, turn, parkDir: join(dir, 'park'), label: out };
   const copy = { ptr: 32, size: 3 };
   const write = (p: number, text: string): void => {
     u8.set(Buffer.from(text), 0);
@@ -208,6 +209,40 @@ test('ordered output: out-of-order partitions park and are written in order exac
   }
   assert.is(readFileSync(out, 'utf8'), 'zero\none\ntwo\nthree\n');
   assert.equal(readdirSync(join(dir, 'park')), []);
+  assert.ok(outputComplete(turn, 4));
+});
+
+test('ordered output: a failed write is never retried in place, and the output is reported incomplete', () => {
+  const u8 = new Uint8Array(64);
+  const ctx = { rt: { u8 }, checkCancelled: () => undefined } as unknown as TaskContext;
+  // /dev/full fails every write with ENOSPC, as a full disk does.
+  const fd = openSync('/dev/full', 'w');
+  const turn = new SharedArrayBuffer(4 * orderedOutputWords(2));
+  const target = { fd, turn, parkDir: join(dir, 'park-full'), label: 'the test file' };
+  u8.set(Buffer.from('zero\n'), 0);
+  const attempt = (): unknown => {
+    try {
+      writeInTurn(ctx, target, 0, 0, 5, { ptr: 32, size: 16 });
+      return undefined;
+    } catch (e) {
+      return e;
+    }
+  };
+  try {
+    const first = attempt();
+    assert.instance(first, KilnError);
+    assert.is((first as KilnError).kind, 'resources');
+    assert.ok((first as KilnError).noRetry, 'a failed shared write must not be retried');
+    assert.match((first as KilnError).message, /no space left on device writing the test file: at least 5 more bytes/);
+    // A retry of the same partition (the scheduler would not make one) refuses too.
+    const second = attempt();
+    assert.instance(second, KilnError);
+    assert.ok((second as KilnError).noRetry);
+    assert.match((second as KilnError).message, /earlier attempt/);
+  } finally {
+    closeSync(fd);
+  }
+  assert.not.ok(outputComplete(turn, 2));
 });
 
 test.after(async () => {

@@ -17,6 +17,8 @@ export interface CommandContext {
   readonly signal: AbortSignal;
   /** Where raw output bytes may go (text format), or undefined: then return rows. */
   readonly rawFd?: number | undefined;
+  /** How rawFd is named in errors ("standard output" or the part file's path). */
+  readonly rawLabel?: string;
 }
 
 /** Rows to print, with how to print them. */

@@ -23,7 +23,7 @@ const spec: CommandSpec = {
 const lineTable: Table<Row> = { columns: ['line', 'count'], text: ([line]) => line };
 const countTable: Table<Row> = { columns: ['line', 'count'], text: ([line, count]) => `${String(count).padStart(7, ' ')} ${line}` };
 
-function plan({ kiln, operands, flags, signal, rawFd }: CommandContext): Plan {
+function plan({ kiln, operands, flags, signal, rawFd, rawLabel }: CommandContext): Plan {
   if (flags.count !== true) {
     // Distinct lines are `sort -u`: the byte-level line sort with unique, written
     // straight to the output in the text format (no JS string per line).
@@ -32,7 +32,7 @@ function plan({ kiln, operands, flags, signal, rawFd }: CommandContext): Plan {
       explain: () => unique.explain(),
       async run() {
         if (rawFd !== undefined) {
-          await unique.writeTo(rawFd, { signal });
+          await unique.writeTo(rawFd, { signal, ...(rawLabel ? { label: rawLabel } : {}) });
           return { table: lineTable, rows: [] };
         }
         const lines = await unique.collect({ signal });

@@ -32,7 +32,7 @@ const spec: CommandSpec = {
 
 const table: Table<Row> = { columns: ['line'], text: ([line]) => line };
 
-function plan({ kiln, operands, flags, signal, rawFd }: CommandContext): Plan {
+function plan({ kiln, operands, flags, signal, rawFd, rawLabel }: CommandContext): Plan {
   const keyBytes = positiveInt(flags['key-bytes'], 'key-bytes');
   const sorted = kiln.textFile(operands).sortLines({
     reverse: flags.reverse === true,
@@ -43,7 +43,7 @@ function plan({ kiln, operands, flags, signal, rawFd }: CommandContext): Plan {
     explain: () => sorted.explain(),
     async run() {
       if (rawFd !== undefined) {
-        await sorted.writeTo(rawFd, { signal });
+        await sorted.writeTo(rawFd, { signal, ...(rawLabel ? { label: rawLabel } : {}) });
         return { table, rows: [] };
       }
       const lines = await sorted.collect({ signal });

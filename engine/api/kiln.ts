@@ -4,6 +4,7 @@
 // mode (workers = CPU count, 128 MiB splits, shuffle partitions = upstream partitions).
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
 import { rmSync } from 'node:fs';
 import { Broadcast, onBroadcastRelease } from '../functions/index.js';
 import { compareKeys } from '../codec/index.js';
@@ -38,7 +39,12 @@ export interface KilnOptions {
   io?: IoBackend;
   /** Attempts per task before the job fails (default 4, Spark's spark.task.maxFailures). */
   maxAttempts?: number;
-  /** Directory for spilled shuffle blocks (default: the OS temp dir). */
+  /**
+   * Directory under which spilled shuffle blocks go (default: the OS temp dir). Each
+   * context makes its own `kiln-<pid>-<random>` directory inside it and removes only
+   * that one at stop (as Spark's blockmgr-<uuid> under spark.local.dir), so pointing
+   * this at a directory that holds other files never loses them.
+   */
   spillDir?: string;
   /** Observer of stages and tasks (progress bars, metrics). */
   listener?: JobListener;
@@ -110,7 +116,7 @@ export class Kiln {
       shufflePartitions: options.shufflePartitions,
       io: options.io ?? 'read',
       maxAttempts: options.maxAttempts ?? 4,
-      spillDir: options.spillDir ?? join(tmpdir(), `kiln-${process.pid}-${Date.now().toString(36)}`),
+      spillDir: join(options.spillDir ?? tmpdir(), `kiln-${process.pid}-${Date.now().toString(36)}${randomBytes(3).toString('hex')}`),
     };
     if (resolved.maxPartitionBytes < 1) throw new KilnError('usage', 'maxPartitionBytes must be at least 1 byte');
     preferOptimizedWasm();

@@ -15,7 +15,7 @@ import type { LinesAggregator, LinesTarget, SinkSpec } from '../exec/protocol.js
 import { seededRandom } from '../exec/seeded-random.js';
 import { inputError, OutputCommitter, type InputPartition } from '../io/index.js';
 import type { ShuffleDependency } from '../plan/lineage.js';
-import { orderedOutputWords } from '../shuffle/ordered-output.js';
+import { orderedOutputWords, outputComplete } from '../shuffle/ordered-output.js';
 import { checkPartitions, type PartitionerSpec } from '../shuffle/partitioner.js';
 import type { LinesWritten } from '../shuffle/line-sort-reader.js';
 import { Dataset, type ActionOptions } from './dataset.js';
@@ -132,13 +132,21 @@ export class SortedLines implements AsyncIterable<string> {
    * Writes the sorted bytes to an open file descriptor (1 = stdout, or a file opened
    * for writing), partition by partition in order. The reduce tasks write themselves,
    * straight from kernel memory; the fd's position advances as with write(2).
+   * `label` names the fd in errors (default "standard output" for fd 1). A failed
+   * write fails the job at once, without retries: the fd may hold part of the output.
    */
-  async writeTo(fd: number, options: ActionOptions = {}): Promise<WriteSummary> {
+  async writeTo(fd: number, options: ActionOptions & { label?: string } = {}): Promise<WriteSummary> {
     if (!Number.isInteger(fd) || fd < 0) throw new KilnError('usage', `writeTo needs an open file descriptor, got ${fd}`);
     const parkDir = join(this.kiln.options.spillDir, `lines-${randomBytes(6).toString('hex')}`);
     const turn = new SharedArrayBuffer(4 * orderedOutputWords(this.dep.partitions));
+    const label = options.label ?? (fd === 1 ? 'standard output' : `file descriptor ${fd}`);
     try {
-      return await this.runLines({ kind: 'fd', fd, turn, parkDir }, options);
+      const written = await this.runLines({ kind: 'fd', fd, turn, parkDir, label }, options);
+      // Every task succeeded; still, never report an output with a missing partition.
+      if (!outputComplete(turn, written.partitions)) {
+        throw new KilnError('internal', `the sorted output to ${label} is missing partitions although every task succeeded: this is a bug in kiln, please report it`);
+      }
+      return { lines: written.lines, bytes: written.bytes };
     } finally {
       rmSync(parkDir, { recursive: true, force: true });
     }
@@ -164,10 +172,10 @@ export class SortedLines implements AsyncIterable<string> {
     return (await this.runLines({ kind: 'count' }, options)).lines;
   }
 
-  private async runLines(target: LinesTarget, options: ActionOptions): Promise<WriteSummary> {
+  private async runLines(target: LinesTarget, options: ActionOptions): Promise<WriteSummary & { partitions: number }> {
     const sink: SinkSpec = { t: 'writeLines', target };
     const parts = (await this.kiln.runJob(this.dataset, sink, options)) as LinesWritten[];
-    return { lines: parts.reduce((s, p) => s + p.lines, 0), bytes: parts.reduce((s, p) => s + p.bytes, 0) };
+    return { lines: parts.reduce((s, p) => s + p.lines, 0), bytes: parts.reduce((s, p) => s + p.bytes, 0), partitions: parts.length };
   }
 }
 

@@ -125,10 +125,10 @@ export type SinkSpec =
  * descriptor in partition order; the tasks take turns through `turn` (Int32 words:
  * [0] = next partition to write, [1 + p] = partition p's state, see
  * engine/shuffle/ordered-output.ts), and a task that waits too long parks its bytes
- * in `parkDir`. 'dir': each task writes <dir>/part-NNNNN itself. 'count': no output.
+ * in `parkDir`; `label` names the fd in errors. 'dir': each task writes <dir>/part-NNNNN itself. 'count': no output.
  */
 export type LinesTarget =
-  | { readonly kind: 'fd'; readonly fd: number; readonly turn: SharedArrayBuffer; readonly parkDir: string }
+  | { readonly kind: 'fd'; readonly fd: number; readonly turn: SharedArrayBuffer; readonly parkDir: string; readonly label: string }
   | { readonly kind: 'dir'; readonly dir: string }
   /** Sort and count only (count()). */
   | { readonly kind: 'count' };

@@ -199,6 +199,11 @@ export class TaskScheduler {
    * queued for workers that will never load.
    */
   private onWorkerError(e: unknown): void {
+    // piscina's race, not a failure: a task aborted while its worker was posting the
+    // result (a job that failed or was cancelled cancels its other tasks) has no task
+    // entry left when the result arrives, and piscina reports "Unexpected message from
+    // Worker". The task's outcome is already settled as aborted; nothing is lost.
+    if (e instanceof Error && e.message.startsWith('Unexpected message from Worker')) return;
     const error = this.workerFailure(e);
     // Wake ready(): a worker that failed will never count itself as loaded.
     Atomics.notify(this.control, READY_WORD);
@@ -222,19 +227,23 @@ export class TaskScheduler {
 
   private async runWithRetries(template: TaskTemplate, slot: number, stop: AbortSignal, options: TaskSetOptions): Promise<TaskOutcome> {
     let lastError: Error | undefined;
+    let attempts = 0;
     for (let attempt = 0; attempt < options.maxAttempts; attempt++) {
+      attempts = attempt + 1;
       if (stop.aborted) throw new KilnError('aborted', 'cancelled');
       options.listener?.onTaskStart?.(template.stageId, template.partition);
       const result = await this.runAttempt({ ...template, attempt, cancelSlot: slot }, stop);
       options.listener?.onTaskEnd?.(template.stageId, template.partition, result.metrics, result.ok);
       if (result.ok) return result;
       lastError = result.error;
-      if (result.error instanceof KilnError && (result.error.kind === 'aborted' || result.error.kind === 'usage')) break;
+      // Retrying cannot help a usage error or a cancelled task, and must not follow a
+      // failure that left a side effect behind (noRetry: bytes written to a shared fd).
+      if (result.error instanceof KilnError && (result.error.kind === 'aborted' || result.error.kind === 'usage' || result.error.noRetry)) break;
     }
     const where = describeContext({ stage: template.stageId, partition: template.partition, ...options.context(template.partition) });
     const cause = lastError ?? new Error('unknown failure');
     const kind = cause instanceof KilnError && cause.kind !== 'internal' ? cause.kind : 'execution';
-    const tries = options.maxAttempts === 1 ? 'failed' : `failed ${options.maxAttempts} times`;
+    const tries = attempts <= 1 ? 'failed' : `failed ${attempts} times`;
     throw new KilnError(kind, `task ${tries} (${where}): ${cause.message}`, { stage: template.stageId, partition: template.partition, ...options.context(template.partition) }, { cause });
   }
 

@@ -7,7 +7,7 @@
 // overwrite, and even then the old directory is replaced only at commit, so a failed
 // job leaves the previous output untouched.
 import { randomBytes } from 'node:crypto';
-import { existsSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { KilnError } from '../errors.js';
@@ -95,6 +95,13 @@ export class OutputCommitter {
     if (this.state === 'committed') return;
     this.state = 'aborted';
     await rm(this.tempDir, { recursive: true, force: true });
+  }
+
+  /** {@link abort}, synchronously: for a process that must exit now (a second signal). */
+  abortSync(): void {
+    if (this.state === 'committed') return;
+    this.state = 'aborted';
+    rmSync(this.tempDir, { recursive: true, force: true });
   }
 
   private expectOpen(action: string): void {

@@ -146,9 +146,11 @@ export function writeSortedLines(node: NodeSpec, target: LinesTarget, ctx: TaskC
       break;
     }
     case 'dir': {
-      const fd = openSync(join(target.dir, `part-${String(partition).padStart(5, '0')}`), 'w');
+      const path = join(target.dir, `part-${String(partition).padStart(5, '0')}`);
+      const fd = openSync(path, 'w');
       try {
-        writeAll(ctx, fd, out.ptr, out.bytes);
+        // Each task owns its part file: a retry rewrites it from the start.
+        writeAll(ctx, fd, out.ptr, out.bytes, path);
       } finally {
         closeSync(fd);
       }

@@ -16,13 +16,24 @@
 // so a parked partition is written exactly once.
 import { closeSync, mkdirSync, openSync, readSync, rmSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
-import { KilnError } from '../errors.js';
+import { KilnError, OUTPUT_CLOSED } from '../errors.js';
 import type { TaskContext } from '../exec/task-context.js';
 
 const PENDING = 0;
 const PARKED = 1;
 const CLAIMED = 2;
 const RUNNING = 3;
+/** A write of this partition to the shared fd failed part-way: the output has a hole. */
+const FAILED = 4;
+
+/** The shared fd tasks write to in turn, and how it is named in messages. */
+export interface OrderedTarget {
+  readonly fd: number;
+  readonly turn: SharedArrayBuffer;
+  readonly parkDir: string;
+  /** "standard output" or the file's path. */
+  readonly label: string;
+}
 /** The longest a finished task waits for running predecessors before parking its bytes. */
 const PARK_AFTER_MS = 60_000;
 /** Wait slice between cancellation checks. */
@@ -46,24 +57,38 @@ export function announceTurn(turn: SharedArrayBuffer, partition: number): void {
  */
 export function writeInTurn(
   ctx: TaskContext,
-  target: { fd: number; turn: SharedArrayBuffer; parkDir: string },
+  target: OrderedTarget,
   partition: number,
   ptr: number,
   len: number,
   copyBuffer: { ptr: number; size: number },
 ): void {
   const words = new Int32Array(target.turn);
-  // An earlier attempt of this task already parked or wrote these bytes.
   const state = Atomics.load(words, 1 + partition);
-  if (state === PARKED || state === CLAIMED) return;
+  // An earlier attempt of this task parked its bytes: whoever reaches the turn writes them.
+  if (state === PARKED) return;
+  if (state === CLAIMED || state === FAILED) {
+    // An earlier attempt claimed the turn. The turn moves past a partition only once
+    // all its bytes are written, so if it has, the output is whole; otherwise some of
+    // them may be in the fd already, and nothing can take them back.
+    if (state === CLAIMED && Atomics.load(words, 0) > partition) return;
+    throw new KilnError(
+      'execution',
+      `an earlier attempt of this task failed while writing its share of the output to ${target.label}, which may now hold part of it; the job cannot be retried in place — run it again`,
+      { partition },
+      { noRetry: true },
+    );
+  }
   Atomics.store(words, 1 + partition, RUNNING);
   const deadline = performance.now() + PARK_AFTER_MS;
   for (;;) {
     const turn = Atomics.load(words, 0);
     if (turn === partition) {
       if (Atomics.compareExchange(words, 1 + partition, RUNNING, CLAIMED) !== RUNNING) return;
-      writeAll(ctx, target.fd, ptr, len);
-      advance(ctx, target, words, partition + 1, copyBuffer);
+      writeShared(ctx, target, words, partition, () => {
+        writeAll(ctx, target.fd, ptr, len, target.label);
+        advance(ctx, target, words, partition + 1, copyBuffer);
+      });
       return;
     }
     if (turn > partition) return;
@@ -71,20 +96,52 @@ export function writeInTurn(
     Atomics.wait(words, 0, turn, WAIT_SLICE_MS);
     ctx.checkCancelled();
   }
-  // Park: the bytes go to a file; whoever reaches our turn writes them.
+  // Park: the bytes go to a file; whoever reaches our turn writes them. A failure here
+  // touches nothing shared (the park file is rewritten by a retry).
   mkdirSync(target.parkDir, { recursive: true });
   const path = parkPath(target.parkDir, partition);
   const fd = openSync(path, 'w');
   try {
-    writeAll(ctx, fd, ptr, len);
+    writeAll(ctx, fd, ptr, len, path);
   } finally {
     closeSync(fd);
   }
   Atomics.store(words, 1 + partition, PARKED);
   if (Atomics.load(words, 0) === partition && Atomics.compareExchange(words, 1 + partition, PARKED, CLAIMED) === PARKED) {
-    drainParked(ctx, target, partition, copyBuffer);
-    advance(ctx, target, words, partition + 1, copyBuffer);
+    writeShared(ctx, target, words, partition, () => {
+      drainParked(ctx, target, partition, copyBuffer);
+      advance(ctx, target, words, partition + 1, copyBuffer);
+    });
   }
+}
+
+/**
+ * Runs `write`, which writes claimed partitions to the shared fd. A failure there may
+ * have left part of a partition in the fd: the partition being written is marked
+ * FAILED (the turn stays on it, so no later partition is written after the gap), and
+ * the error is marked noRetry, so the job fails instead of committing a hole.
+ */
+function writeShared(ctx: TaskContext, target: OrderedTarget, words: Int32Array, partition: number, write: () => void): void {
+  try {
+    write();
+  } catch (error) {
+    const stuck = Math.min(Atomics.load(words, 0), words.length - 2);
+    if (stuck >= partition) Atomics.store(words, 1 + stuck, FAILED);
+    Atomics.notify(words, 0);
+    if (error instanceof KilnError && error.kind === 'aborted') throw error;
+    const cause = error instanceof KilnError ? error : undefined;
+    throw new KilnError(cause?.kind ?? 'execution', cause?.message ?? `cannot write the output to ${target.label}: ${(error as Error).message}`, { partition: stuck }, { cause: error, noRetry: true });
+  }
+}
+
+/**
+ * Whether the bytes of all `partitions` partitions (the job's result tasks: a range
+ * partitioner may use fewer than the words were sized for) reached the fd: the turn
+ * has moved past the last one. The driver checks this after the job, so a lost
+ * partition can never pass for a whole output, whatever went wrong in the tasks.
+ */
+export function outputComplete(turn: SharedArrayBuffer, partitions: number): boolean {
+  return Atomics.load(new Int32Array(turn), 0) === partitions;
 }
 
 function predecessorsStarted(words: Int32Array, from: number, to: number): boolean {
@@ -93,7 +150,7 @@ function predecessorsStarted(words: Int32Array, from: number, to: number): boole
 }
 
 /** Moves the turn to `next`, writing out every parked partition it reaches. */
-function advance(ctx: TaskContext, target: { fd: number; parkDir: string }, words: Int32Array, next: number, copyBuffer: { ptr: number; size: number }): void {
+function advance(ctx: TaskContext, target: OrderedTarget, words: Int32Array, next: number, copyBuffer: { ptr: number; size: number }): void {
   for (let p = next; ; p++) {
     Atomics.store(words, 0, p);
     Atomics.notify(words, 0);
@@ -103,14 +160,14 @@ function advance(ctx: TaskContext, target: { fd: number; parkDir: string }, word
   }
 }
 
-function drainParked(ctx: TaskContext, target: { fd: number; parkDir: string }, partition: number, copyBuffer: { ptr: number; size: number }): void {
+function drainParked(ctx: TaskContext, target: OrderedTarget, partition: number, copyBuffer: { ptr: number; size: number }): void {
   const path = parkPath(target.parkDir, partition);
   const fd = openSync(path, 'r');
   try {
     for (;;) {
       const n = readSync(fd, ctx.rt.u8, copyBuffer.ptr, copyBuffer.size, null);
       if (n === 0) break;
-      writeAll(ctx, target.fd, copyBuffer.ptr, n);
+      writeAll(ctx, target.fd, copyBuffer.ptr, n, target.label);
     }
   } finally {
     closeSync(fd);
@@ -122,8 +179,11 @@ function parkPath(dir: string, partition: number): string {
   return join(dir, `part-${String(partition).padStart(5, '0')}`);
 }
 
-/** Writes all of [ptr, ptr + len) to fd; a non-blocking pipe that is full is waited on. */
-export function writeAll(ctx: TaskContext, fd: number, ptr: number, len: number): void {
+/**
+ * Writes all of [ptr, ptr + len) to fd; a non-blocking pipe that is full is waited on.
+ * `label` names the destination in errors ("standard output" or a path).
+ */
+export function writeAll(ctx: TaskContext, fd: number, ptr: number, len: number, label: string): void {
   const u8 = ctx.rt.u8;
   let done = 0;
   const pause = new Int32Array(new SharedArrayBuffer(4));
@@ -131,11 +191,21 @@ export function writeAll(ctx: TaskContext, fd: number, ptr: number, len: number)
     try {
       done += writeSync(fd, u8, ptr + done, Math.min(len - done, 1 << 30));
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EAGAIN') {
-        throw new KilnError('execution', `cannot write sorted output to file descriptor ${fd}: ${(error as Error).message}`, {}, { cause: error });
-      }
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code !== 'EAGAIN') throw writeError(error, label, len - done);
       Atomics.wait(pause, 0, 0, 1);
       ctx.checkCancelled();
     }
   }
+}
+
+/** The error for a failed write of the output: what happened, where, and what to do. */
+export function writeError(error: unknown, label: string, unwritten: number): KilnError {
+  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  const options = { cause: error };
+  if (code === 'ENOSPC' || code === 'EDQUOT') {
+    return new KilnError('resources', `no space left on device writing ${label}: at least ${unwritten} more bytes were still to be written — free disk space or write the output elsewhere`, { file: label }, options);
+  }
+  if (code === 'EPIPE') return new KilnError('aborted', `the reader of ${label} went away`, { file: label }, { ...options, code: OUTPUT_CLOSED });
+  return new KilnError('execution', `cannot write the output to ${label} (${code ?? (error as Error).message}) — check the destination and its disk`, { file: label }, options);
 }
