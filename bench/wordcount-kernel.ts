@@ -54,7 +54,7 @@ for (let round = 0; round < rounds; round++) {
   times.push(performance.now() - t0);
 }
 
-const top = [...table.entries('string')].sort((a, b) => b.count - a.count || (a.key < b.key ? -1 : 1)).slice(0, 20);
+const top = [...table.entries('utf8')].sort((a, b) => b.count - a.count || (a.key < b.key ? -1 : 1)).slice(0, 20);
 for (const e of top) console.log(`${e.key} ${e.count}`);
 const ms = times[times.length - 1]!;
 const rate = (t: number): string => (bytes / MB / (t / 1000)).toFixed(0);

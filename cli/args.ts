@@ -163,6 +163,15 @@ export function positiveInt(value: string | boolean | undefined, flag: string): 
   return Number(value);
 }
 
+/** A flag value that must be an integer >= 0 (--workers: 0 runs inline), or undefined when absent. */
+export function nonNegativeInt(value: string | boolean | undefined, flag: string): number | undefined {
+  if (value === undefined || typeof value === 'boolean') return undefined;
+  if (!/^\d+$/.test(value) || !Number.isSafeInteger(Number(value))) {
+    throw new UsageError(`--${flag} must be a whole number (0 runs the job inline, in kiln's own thread), got "${value}"`);
+  }
+  return Number(value);
+}
+
 /** A flag value that must be one of `choices`. */
 export function choice<C extends string>(value: string | boolean | undefined, flag: string, choices: readonly C[], fallback: C): C {
   if (value === undefined || typeof value === 'boolean') return fallback;

@@ -7,9 +7,14 @@
 // DIR/part-00000 through the engine's OutputCommitter: the directory appears whole
 // at commit or not at all, and an existing one is refused unless --overwrite. The
 // directory is claimed before the job runs, so a refused --output costs nothing.
+// A binary table's strings are bytes, one char each (latin1: the CLI reads text
+// byte-exact, as LC_ALL=C tools do): text and tsv write them back as those bytes;
+// json, which must be Unicode, decodes them as UTF-8 with invalid bytes escaped
+// (surrogateescape: "\udcff"), so distinct keys never print alike.
 import { open, type FileHandle } from 'node:fs/promises';
 import { OutputCommitter } from '../engine/io/commit.js';
 import { writeError } from '../engine/shuffle/ordered-output.js';
+import { binaryToDisplay } from '../engine/io/text-encoding.js';
 import type { OutputFormat } from './settings.js';
 
 /** How one kind of row is printed. */
@@ -18,6 +23,8 @@ export interface Table<Row extends readonly unknown[]> {
   readonly columns: readonly string[];
   /** The text-format line of a row, without its newline. */
   text(row: Row): string;
+  /** The row's strings are latin1 "binary strings" (bytes), not Unicode text. */
+  readonly binary?: boolean;
 }
 
 /**
@@ -37,6 +44,8 @@ export class OutputSink {
   private file: FileHandle | undefined;
   /** Set when stdout's reader went away: further output is dropped. */
   private closedByReader = false;
+  /** How the buffered text becomes bytes: latin1 for a binary table's text and tsv. */
+  private encoding: BufferEncoding = 'utf8';
 
   private constructor(
     private readonly format: OutputFormat,
@@ -66,6 +75,7 @@ export class OutputSink {
    */
   async rows<Row extends readonly unknown[]>(table: Table<Row>, rows: Iterable<Row | Notice>, signal?: AbortSignal): Promise<void> {
     signal?.throwIfAborted();
+    this.encoding = table.binary && this.format !== 'json' ? 'latin1' : 'utf8';
     for (const row of rows) {
       if (isNotice(row)) {
         await this.flush();
@@ -137,7 +147,7 @@ export class OutputSink {
       case 'tsv':
         return row.join('\t');
       case 'json':
-        return JSON.stringify(Object.fromEntries(table.columns.map((c, i) => [c, row[i]])));
+        return JSON.stringify(Object.fromEntries(table.columns.map((c, i) => [c, table.binary && typeof row[i] === 'string' ? binaryToDisplay(row[i]) : row[i]])));
       default: {
         const never: never = this.format;
         return never;
@@ -152,14 +162,14 @@ export class OutputSink {
     this.chunkChars = 0;
     if (this.file) {
       try {
-        await this.file.write(text);
+        await this.file.write(text, null, this.encoding);
       } catch (e) {
-        throw writeError(e, this.rawLabel(), Buffer.byteLength(text));
+        throw writeError(e, this.rawLabel(), Buffer.byteLength(text, this.encoding));
       }
       return;
     }
     if (this.closedByReader) return;
-    await writeStdout(text).catch((e: NodeJS.ErrnoException) => {
+    await writeStdout(text, this.encoding).catch((e: NodeJS.ErrnoException) => {
       if (e.code !== 'EPIPE') throw e;
       this.closedByReader = true;
     });
@@ -174,15 +184,15 @@ function isNotice(x: unknown): x is Notice {
  * Writes to stdout and waits until the data is handed to the OS (backpressure). A
  * failed write rejects (ENOSPC on a full disk, EIO): the caller reports it.
  */
-export function writeStdout(text: string): Promise<void> {
+export function writeStdout(text: string, encoding: BufferEncoding = 'utf8'): Promise<void> {
   return new Promise((resolve, reject) => {
     const onError = (e: Error): void => reject(e);
     process.stdout.once('error', onError);
-    process.stdout.write(text, (e) => {
+    process.stdout.write(text, encoding, (e) => {
       process.stdout.off('error', onError);
       if (!e) resolve();
       else if ((e as NodeJS.ErrnoException).code === 'EPIPE') reject(e);
-      else reject(writeError(e, 'standard output', Buffer.byteLength(text)));
+      else reject(writeError(e, 'standard output', Buffer.byteLength(text, encoding)));
     });
   });
 }

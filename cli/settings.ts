@@ -7,7 +7,7 @@
 import { availableParallelism } from 'node:os';
 import { statSync } from 'node:fs';
 import type { KilnOptions } from '../engine/index.js';
-import { choice, positiveInt, type OptionValues } from './args.js';
+import { choice, nonNegativeInt, positiveInt, type OptionValues } from './args.js';
 import { UsageError } from './errors.js';
 
 /** Input bytes per worker below which the CLI starts fewer workers than CPUs. */
@@ -36,7 +36,7 @@ export interface CliSettings {
 /** Reads the global flags and environment; throws UsageError for a bad value. */
 export function settingsFrom(flags: OptionValues, env: NodeJS.ProcessEnv): CliSettings {
   const engine: KilnOptions = {};
-  const workers = positiveInt(flags.workers, 'workers') ?? envInt(env, 'KILN_WORKERS');
+  const workers = nonNegativeInt(flags.workers, 'workers') ?? envInt(env, 'KILN_WORKERS');
   if (workers !== undefined) engine.workers = workers;
   const memory = str(flags.memory) ?? nonEmpty(env.KILN_MEMORY);
   if (memory !== undefined) engine.memory = checkSize(memory, flags.memory !== undefined ? '--memory' : 'KILN_MEMORY');
@@ -95,7 +95,7 @@ export function plainInputBytes(paths: readonly string[]): number {
 function envInt(env: NodeJS.ProcessEnv, name: string): number | undefined {
   const v = nonEmpty(env[name]);
   if (v === undefined) return undefined;
-  if (!/^\d+$/.test(v) || Number(v) < 1) throw new UsageError(`${name} must be a positive integer, got "${v}"`);
+  if (!/^\d+$/.test(v) || !Number.isSafeInteger(Number(v))) throw new UsageError(`${name} must be a whole number (0 runs the job inline), got "${v}"`);
   return Number(v);
 }
 

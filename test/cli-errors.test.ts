@@ -22,7 +22,8 @@ test('usage errors exit 2 with one line; --help and --version exit 0', () => {
     [['frobnicate', words], /unknown command "frobnicate"/],
     [['wordcount', '--bogus', words], /Unknown option '--bogus'/],
     [['grep', 'pattern'], /grep: missing operand/],
-    [['wordcount', '--workers', 'zero', words], /--workers must be a positive integer/],
+    [['wordcount', '--workers', 'zero', words], /--workers must be a whole number/],
+    [['wordcount', '--workers=-1', words], /--workers must be a whole number/],
     [['sort', '--format', 'xml', words], /--format must be one of text, tsv, json/],
     [['grep', '(unclosed', words], /invalid pattern "\(unclosed"/],
     [[], /./], // no arguments prints help (exit 0, checked below)
@@ -36,7 +37,12 @@ test('usage errors exit 2 with one line; --help and --version exit 0', () => {
   }
   const env = kiln(['wordcount', words], { env: { KILN_WORKERS: 'many' } });
   assert.is(env.code, 2);
-  assert.match(env.stderr, /KILN_WORKERS must be a positive integer/);
+  assert.match(env.stderr, /KILN_WORKERS must be a whole number/);
+  // 0 is the inline mode, from the flag and from the environment.
+  for (const run of [kiln(['wordcount', '--workers', '0', '-q', words]), kiln(['wordcount', '-q', words], { env: { KILN_WORKERS: '0' } })]) {
+    assert.is(run.code, 0, run.stderr);
+    assert.is(run.stdout.toString(), 'b 3\na 1\nc 1\n');
+  }
   const help = kiln(['--help']);
   assert.is(help.code, 0);
   assert.match(help.stdout.toString(), /Commands:\n {2}wordcount/);

@@ -1,10 +1,8 @@
 // kiln distinct: each distinct line once, in byte order — `LC_ALL=C sort -u`, or with
 // --count `LC_ALL=C sort | uniq -c` byte for byte (count right-aligned in 7 columns,
-// a space, the line). Policy: without --count it is the engine's byte-level line sort
-// with unique (sortLines: kernels only, bytes written straight out). With --count,
-// counting runs in the engine's combiner (valueCounts, combined on the map side) and
-// the distinct lines are ordered by the range-partitioned sort (sortByKey on the line),
-// so neither step holds every line on the driver; collect() returns them in order.
+// a space, the line). Policy: both are the engine's byte-level line sort (sortLines
+// with unique, or count: kernels only, bytes written straight out in the text
+// format); tsv and json get [line, count] rows.
 import type { CommandSpec } from '../args.js';
 import type { Table } from '../output.js';
 import type { Command, CommandContext, Plan } from './command.js';
@@ -20,32 +18,30 @@ const spec: CommandSpec = {
   minOperands: 1,
 };
 
-const lineTable: Table<Row> = { columns: ['line', 'count'], text: ([line]) => line };
-const countTable: Table<Row> = { columns: ['line', 'count'], text: ([line, count]) => `${String(count).padStart(7, ' ')} ${line}` };
+const lineTable: Table<Row> = { columns: ['line', 'count'], text: ([line]) => line, binary: true };
+
+/** A `uniq -c` line ("%7d LINE") back as [line, count], for the tsv and json formats. */
+function parseCounted(counted: string): Row {
+  const m = /^ *(\d+) /.exec(counted);
+  if (!m) throw new Error(`internal: not a counted line: ${JSON.stringify(counted.slice(0, 40))}`);
+  return [counted.slice(m[0].length), Number(m[1])];
+}
 
 function plan({ kiln, operands, flags, signal, rawFd, rawLabel }: CommandContext): Plan {
-  if (flags.count !== true) {
-    // Distinct lines are `sort -u`: the byte-level line sort with unique, written
-    // straight to the output in the text format (no JS string per line).
-    const unique = kiln.textFile(operands).sortLines({ unique: true });
-    return {
-      explain: () => unique.explain(),
-      async run() {
-        if (rawFd !== undefined) {
-          await unique.writeTo(rawFd, { signal, ...(rawLabel ? { label: rawLabel } : {}) });
-          return { table: lineTable, rows: [] };
-        }
-        const lines = await unique.collect({ signal });
-        return { table: lineTable, rows: lines.map((line): Row => [line, 1]) };
-      },
-    };
-  }
-  const sorted = kiln.textFile(operands).valueCounts().sortByKey(true);
-  const table = countTable;
+  // Both forms are the engine's byte-level line sort (kernels only; bytes exact, '\r'
+  // kept): unique, and with --count each line prefixed by its count as uniq -c prints
+  // it. In the text format the reduce tasks write the bytes straight to the output.
+  const count = flags.count === true;
+  const unique = kiln.textFile(operands, { encoding: 'latin1' }).sortLines(count ? { count: true } : { unique: true });
   return {
-    explain: () => sorted.explain(),
+    explain: () => unique.explain(),
     async run() {
-      return { table, rows: (await sorted.collect({ signal })) as Row[] };
+      if (rawFd !== undefined) {
+        await unique.writeTo(rawFd, { signal, ...(rawLabel ? { label: rawLabel } : {}) });
+        return { table: lineTable, rows: [] };
+      }
+      const lines = await unique.collect({ signal });
+      return { table: lineTable, rows: lines.map((line): Row => (count ? parseCounted(line) : [line, 1])) };
     },
   };
 }

@@ -30,11 +30,11 @@ const spec: CommandSpec = {
   minOperands: 1,
 };
 
-const table: Table<Row> = { columns: ['line'], text: ([line]) => line };
+const table: Table<Row> = { columns: ['line'], text: ([line]) => line, binary: true };
 
 function plan({ kiln, operands, flags, signal, rawFd, rawLabel }: CommandContext): Plan {
   const keyBytes = positiveInt(flags['key-bytes'], 'key-bytes');
-  const sorted = kiln.textFile(operands).sortLines({
+  const sorted = kiln.textFile(operands, { encoding: 'latin1' }).sortLines({
     reverse: flags.reverse === true,
     unique: flags.unique === true,
     ...(keyBytes !== undefined ? { keyBytes } : {}),

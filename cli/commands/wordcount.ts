@@ -1,12 +1,14 @@
 // kiln wordcount: word frequencies, most frequent first. Policy: the counting is the
 // engine's kernel path (words() -> valueCounts(): tokenizer and combiner kernels, no
-// JS string per word until the reduce side); ordering happens on the driver over the
-// distinct words only: count descending, ties by the word's UTF-8 bytes. Defaults are
+// JS string per word until the reduce side) over the input's bytes (textFile latin1:
+// keys are byte strings, printed back as the same bytes); ordering happens on the
+// driver over the distinct words only, interruptibly (cli/order.ts): count
+// descending, ties by the word's bytes. Defaults are
 // the countwords benchmark's rules (github.com/benhoyt/countwords): split on ASCII
 // whitespace, lowercase ASCII letters, punctuation stays attached to its word.
 import type { CommandSpec } from '../args.js';
 import { choice, positiveInt } from '../args.js';
-import { compareCodePoints } from '../../engine/codec/key-codec.js';
+import { sortRows, topRows } from '../order.js';
 import type { Table } from '../output.js';
 import type { Command, CommandContext, Plan } from './command.js';
 
@@ -33,62 +35,29 @@ const spec: CommandSpec = {
 const table: Table<Row> = {
   columns: ['word', 'count'],
   text: ([word, count]) => `${word} ${count}`,
+  binary: true,
 };
 
-/** Most frequent first; equal counts in byte order of the word. */
+/**
+ * Most frequent first; equal counts in byte order of the word. Words are latin1
+ * "binary strings" (one char per byte), so plain string comparison is byte order.
+ */
 export function compareCounts(a: Row, b: Row): number {
-  return b[1] - a[1] || compareCodePoints(a[0], b[0]);
-}
-
-/** The `n` first rows in `compareCounts` order, by a bounded heap: O(rows x log n). */
-export function topRows(rows: readonly Row[], n: number): Row[] {
-  if (n >= rows.length) return [...rows].sort(compareCounts);
-  // A max-heap on compareCounts holds the best n so far; its root is the worst of them.
-  const heap: Row[] = [];
-  const worse = (i: number, j: number): boolean => compareCounts(heap[i]!, heap[j]!) > 0;
-  const swap = (i: number, j: number): void => {
-    const t = heap[i]!;
-    heap[i] = heap[j]!;
-    heap[j] = t;
-  };
-  const siftDown = (i: number): void => {
-    for (;;) {
-      const l = 2 * i + 1;
-      const r = l + 1;
-      let m = i;
-      if (l < heap.length && worse(l, m)) m = l;
-      if (r < heap.length && worse(r, m)) m = r;
-      if (m === i) return;
-      swap(i, m);
-      i = m;
-    }
-  };
-  for (const row of rows) {
-    if (heap.length < n) {
-      heap.push(row);
-      for (let i = heap.length - 1; i > 0; ) {
-        const p = (i - 1) >> 1;
-        if (!worse(i, p)) break;
-        swap(i, p);
-        i = p;
-      }
-    } else if (n > 0 && compareCounts(row, heap[0]!) < 0) {
-      heap[0] = row;
-      siftDown(0);
-    }
-  }
-  return heap.sort(compareCounts);
+  return b[1] - a[1] || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0);
 }
 
 function plan({ kiln, operands, flags, signal }: CommandContext): Plan {
   const top = positiveInt(flags.top, 'top');
   const split = choice(flags.split, 'split', ['whitespace', 'nonalnum'] as const, 'whitespace');
-  const counts = kiln.textFile(operands).words({ lowercase: flags['no-lowercase'] !== true, split }).valueCounts();
+  // Keys are the words' bytes, as mawk's and LC_ALL=C tools' are: a BOM or invalid
+  // UTF-8 is part of a word, and distinct bytes are distinct words.
+  const counts = kiln.textFile(operands, { encoding: 'latin1' }).words({ lowercase: flags['no-lowercase'] !== true, split }).valueCounts();
   return {
     explain: () => counts.explain(),
     async run() {
       const rows = (await counts.collect({ signal })) as Row[];
-      return { table, rows: top === undefined ? rows.sort(compareCounts) : topRows(rows, top) };
+      // Ordered on the driver, interruptibly: millions of distinct words take seconds.
+      return { table, rows: top === undefined ? await sortRows(rows, compareCounts, signal) : await topRows(rows, top, compareCounts, signal) };
     },
   };
 }

@@ -161,7 +161,9 @@ export class Dataset<T> implements LineageNode, AsyncIterable<T> {
    * `map(x => (x, 1)).reduceByKey(_ + _)` in one step, run by the combiner kernel.
    */
   valueCounts(numPartitions?: number): Dataset<[T, number]> {
-    const keyFormat: KeyFormat = this.lineage.kind === 'words' ? 'utf8' : 'key';
+    // Words are hashed and combined as their bytes by the kernels; latin1 words are
+    // bytes read back one char per byte, utf8 words as decoded UTF-8.
+    const keyFormat: KeyFormat = this.lineage.kind === 'words' ? (this.lineage.encoding === 'latin1' ? 'latin1' : 'utf8') : 'key';
     return this.shuffled({
       partitioner: hashPartitioner(this.shufflePartitions(numPartitions), keyFormat),
       aggregator: { kind: 'builtin', op: 'count', keyFormat },
@@ -439,13 +441,15 @@ export class Dataset<T> implements LineageNode, AsyncIterable<T> {
 export class TextDataset extends Dataset<string> {
   /**
    * The words of the lines, split by the tokenizer kernel (ASCII whitespace, or every
-   * non-alphanumeric ASCII byte; bytes >= 0x80 are word bytes). Followed by
-   * valueCounts() or countByValue(), no JS string is made per word.
+   * non-alphanumeric ASCII byte; bytes >= 0x80 are word bytes), decoded as the
+   * textFile's `encoding` says. Followed by valueCounts() or countByValue(), no JS
+   * string is made per word, and the keys are exactly those of splitting the decoded
+   * lines in JS (invalid UTF-8 is repaired the same way on both paths).
    */
   words(options: WordsOptions = {}): Dataset<string> {
     const l = this.lineage;
     if (l.kind !== 'text') throw new KilnError('internal', 'words() on a non-text dataset');
-    return new Dataset<string>(this.kiln, { kind: 'words', partitions: l.partitions, lowercase: options.lowercase ?? false, nonAlnum: options.split === 'nonalnum', label: l.label });
+    return new Dataset<string>(this.kiln, { kind: 'words', partitions: l.partitions, lowercase: options.lowercase ?? false, nonAlnum: options.split === 'nonalnum', label: l.label, encoding: l.encoding });
   }
 
   /**

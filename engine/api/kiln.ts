@@ -13,6 +13,7 @@ import { listInputFilesSync, planSplits, type IoBackend } from '../io/index.js';
 import { createSharedMemory, kernelModule, preferOptimizedWasm } from '../kernels/module.js';
 import { KernelRuntime } from '../kernels/runtime.js';
 import { MemoryBudget, parseSize } from '../memory/budget.js';
+import { checkEncoding, type TextEncoding } from '../io/text-encoding.js';
 import { adviseHugePages } from '../memory/huge-pages.js';
 import type { SinkSpec } from '../exec/protocol.js';
 import { TaskScheduler } from '../exec/task-scheduler.js';
@@ -158,6 +159,12 @@ export class Kiln {
       minPartitions?: number;
       /** Overrides the context's maxPartitionBytes for this source. */
       maxPartitionBytes?: number;
+      /**
+       * 'utf8' (default): lines are decoded as UTF-8, a BOM kept as U+FEFF, invalid
+       * bytes as U+FFFD. 'latin1': one char per byte, byte-exact (see
+       * engine/io/text-encoding.ts).
+       */
+      encoding?: TextEncoding;
     } = {},
   ): TextDataset {
     this.checkRunning();
@@ -165,7 +172,8 @@ export class Kiln {
     const maxPartitionBytes = options.maxPartitionBytes ?? this.options.maxPartitionBytes;
     const partitions = planSplits(files, { maxPartitionBytes, minPartitions: options.minPartitions ?? this.balancedSplits(files, maxPartitionBytes) });
     const label = typeof paths === 'string' ? paths : paths.join(', ');
-    return new TextDataset(this, { kind: 'text', partitions, label });
+    const encoding = checkEncoding(options.encoding, 'textFile');
+    return new TextDataset(this, { kind: 'text', partitions, label, encoding });
   }
 
   /**

@@ -27,6 +27,12 @@ export interface SortLinesOptions {
   reverse?: boolean;
   /** Output only the first of lines with equal keys (sort -u). Default false. */
   unique?: boolean;
+  /**
+   * Output each distinct line once, prefixed by its number of occurrences exactly as
+   * `uniq -c` prints it (the count right-aligned in 7 columns, a space, the line):
+   * `LC_ALL=C sort | uniq -c` in the kernels' byte-level path. Implies unique.
+   */
+  count?: boolean;
   /** Order by the first N bytes of each line only, stable (equal keys keep input order). Default: whole lines. */
   keyBytes?: number;
   /** Reduce partitions (default: the input's partition count); fewer if the input has few distinct keys. */
@@ -96,7 +102,8 @@ export class SortedLines implements AsyncIterable<string> {
   static of(parent: Dataset<string>, options: SortLinesOptions): SortedLines {
     const l = parent.lineage;
     if (l.kind !== 'text') throw new KilnError('usage', 'sortLines works on a textFile dataset directly (before any map or filter)');
-    const { reverse = false, unique = false, keyBytes } = options;
+    const { reverse = false, count = false, keyBytes } = options;
+    const unique = (options.unique ?? false) || count;
     if (keyBytes !== undefined && (!Number.isInteger(keyBytes) || keyBytes < 1 || keyBytes > 1 << 20)) {
       throw new KilnError('usage', `sortLines keyBytes must be an integer from 1 to ${1 << 20}, got ${keyBytes}`);
     }
@@ -109,7 +116,7 @@ export class SortedLines implements AsyncIterable<string> {
     const rangeBytes = options.rangeBytes ?? RANGE_BYTES;
     if (!(rangeBytes >= 1)) throw new KilnError('usage', `sortLines rangeBytes must be at least 1, got ${rangeBytes}`);
     const rangesPerPartition = Math.min(MAX_RANGES_PER_PARTITION, Math.max(1, Math.round(totalBytes / partitions / rangeBytes)));
-    const aggregator: LinesAggregator = { kind: 'lines', reverse, unique, rangesPerPartition, ...(keyBytes !== undefined ? { keyBytes } : {}) };
+    const aggregator: LinesAggregator = { kind: 'lines', reverse, unique, count, rangesPerPartition, encoding: l.encoding, ...(keyBytes !== undefined ? { keyBytes } : {}) };
     const kiln = parent.kiln;
     const dep: ShuffleDependency = {
       kind: 'shuffle',

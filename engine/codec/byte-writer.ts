@@ -131,6 +131,20 @@ export class ByteWriter {
   }
 
   /**
+   * Writes a latin1 ("binary") string, one byte per char (chars above 0xFF keep their
+   * low byte, as Buffer's 'latin1' does), with no length prefix; returns the count.
+   */
+  writeLatin1(s: string): number {
+    const n = s.length;
+    this.ensure(n);
+    const buf = this.buf;
+    const start = this.pos;
+    for (let i = 0; i < n; i++) buf[start + i] = s.charCodeAt(i) & 0xff;
+    this.pos = start + n;
+    return n;
+  }
+
+  /**
    * Writes `s` as UTF-8 with no length prefix and returns the byte count. Lone
    * surrogates become U+FFFD.
    */

@@ -11,6 +11,7 @@ import { readShuffle } from '../shuffle/reader.js';
 import type { NodeSpec, OpSpec } from './protocol.js';
 import { seededRandom } from './seeded-random.js';
 import { CANCEL_CHECK_EVERY, type TaskContext } from './task-context.js';
+import type { TextEncoding } from '../io/text-encoding.js';
 
 /** A record consumer. */
 export type Emit = (record: unknown) => void;
@@ -26,10 +27,10 @@ export class StopTask extends Error {
 export function compute(node: NodeSpec, ctx: TaskContext, emit: Emit): void {
   switch (node.t) {
     case 'text':
-      for (const split of node.splits) readLines(split, ctx, emit);
+      for (const split of node.splits) readLines(split, node.encoding, ctx, emit);
       return;
     case 'words':
-      for (const split of node.splits) readWords(split, node.lowercase, node.nonAlnum, ctx, emit);
+      for (const split of node.splits) readWords(split, node.lowercase, node.nonAlnum, node.encoding, ctx, emit);
       return;
     case 'slice': {
       let i = 0;
@@ -139,11 +140,11 @@ function applyOp(op: OpSpec, parent: NodeSpec, ctx: TaskContext, emit: Emit): vo
  * triggers, so each collection copies (and soon promotes) the chunk's remaining lines
  * (process CPU 3.77 s -> 3.44 s on 43 MB; bench/README.md, "Engine (end to end)").
  */
-function readLines(split: FileSplit, ctx: TaskContext, emit: Emit): void {
+function readLines(split: FileSplit, encoding: TextEncoding, ctx: TaskContext, emit: Emit): void {
   const rt = ctx.rt;
   const { bytesRead } = ctx.reader.read(split, (ptr, len) => {
     ctx.checkCancelled();
-    ctx.metrics.inputRecords += emitLines(decodeChunk(Buffer.from(rt.memory.buffer, ptr, len)), emit);
+    ctx.metrics.inputRecords += emitLines(decodeChunk(Buffer.from(rt.memory.buffer, ptr, len), encoding), emit);
   });
   ctx.metrics.inputBytes += bytesRead;
 }
@@ -176,12 +177,12 @@ function emitLines(text: string, emit: Emit): number {
  * which gives the same string: a copy of the bytes, where V8's UTF-8 decoder took
  * ~14 ms per 4 MiB (bench/README.md, "Engine (end to end)"); anything else as UTF-8.
  */
-function decodeChunk(bytes: Buffer): string {
-  return isAscii(bytes) ? bytes.toString('latin1') : bytes.toString('utf8');
+function decodeChunk(bytes: Buffer, encoding: TextEncoding): string {
+  return encoding === 'latin1' || isAscii(bytes) ? bytes.toString('latin1') : bytes.toString('utf8');
 }
 
 /** Words of a split (tokenizer kernel), decoded to strings for JS operators. */
-function readWords(split: FileSplit, lowercase: boolean, nonAlnum: boolean, ctx: TaskContext, emit: Emit): void {
+function readWords(split: FileSplit, lowercase: boolean, nonAlnum: boolean, encoding: TextEncoding, ctx: TaskContext, emit: Emit): void {
   const rt = ctx.rt;
   const tokenizer = ctx.tokenizer(lowercase, nonAlnum);
   const { bytesRead } = ctx.reader.read(split, (ptr, len) => {
@@ -191,7 +192,9 @@ function readWords(split: FileSplit, lowercase: boolean, nonAlnum: boolean, ctx:
     tokenizer.scan(ptr, len, true, (count, offset) => {
       const pairs = tokenizer.pairs;
       const base = ptr + offset;
-      for (let i = 0; i < count; i++) emit(buf.toString('utf8', base + pairs[2 * i]!, base + pairs[2 * i + 1]!));
+      // A word ends at an ASCII byte, which no multi-byte sequence holds: decoding each
+      // word alone gives exactly the strings of splitting the decoded line.
+      for (let i = 0; i < count; i++) emit(buf.toString(encoding, base + pairs[2 * i]!, base + pairs[2 * i + 1]!));
       ctx.metrics.inputRecords += count;
     });
   });

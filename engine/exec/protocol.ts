@@ -8,6 +8,7 @@ import type { PlainError } from '../errors.js';
 import type { FileSplit, IoBackend } from '../io/index.js';
 import type { ShippedFunction } from '../functions/index.js';
 import type { KeyFormat, PartitionerSpec } from '../shuffle/partitioner.js';
+import type { TextEncoding } from '../io/text-encoding.js';
 
 /** Aggregators: a kernel-run built-in, or three shipped JS functions (Spark's Aggregator). */
 export type AggregatorSpec =
@@ -34,6 +35,8 @@ export interface LinesAggregator {
   readonly reverse: boolean;
   /** Drop a line equal (by key) to the previous output line (sort -u). */
   readonly unique: boolean;
+  /** With unique: prefix each output line with its count as `uniq -c` does. */
+  readonly count: boolean;
   /** Order by the first N bytes of each line only, stable; undefined: the whole line. */
   readonly keyBytes?: number;
   /**
@@ -42,6 +45,8 @@ export interface LinesAggregator {
    * by and reduce tasks sort one at a time, in cache (engine/shuffle/line-sorter.ts).
    */
   readonly rangesPerPartition: number;
+  /** How collected lines are decoded (the text source's encoding). */
+  readonly encoding: TextEncoding;
 }
 
 /** Aggregations the combiner kernel runs. */
@@ -49,12 +54,13 @@ export type BuiltinAgg = 'count' | 'sum' | 'min' | 'max';
 
 /** How one partition of a dataset is computed: a tree ending in sources. */
 export type NodeSpec =
-  | { readonly t: 'text'; readonly splits: readonly FileSplit[] }
+  | { readonly t: 'text'; readonly splits: readonly FileSplit[]; readonly encoding: TextEncoding }
   | {
       readonly t: 'words';
       readonly splits: readonly FileSplit[];
       readonly lowercase: boolean;
       readonly nonAlnum: boolean;
+      readonly encoding: TextEncoding;
     }
   | { readonly t: 'slice'; readonly data: readonly unknown[] }
   | { readonly t: 'empty' }

@@ -264,12 +264,18 @@ export class CombinerTable<K extends ValueKind = 'i64'> {
     }
   }
 
-  /** Every entry in insertion order, keys as copied bytes (default) or decoded UTF-8 strings. */
+  /**
+   * Every entry in insertion order, keys as copied bytes (default), decoded UTF-8
+   * strings ('utf8'; a leading U+FEFF is kept: it is part of the key) or latin1
+   * strings, one char per byte ('latin1').
+   */
   entries(keys?: 'bytes'): IterableIterator<CombinerEntry<K, Uint8Array>>;
-  entries(keys: 'string'): IterableIterator<CombinerEntry<K, string>>;
-  *entries(keys: 'bytes' | 'string' = 'bytes'): IterableIterator<CombinerEntry<K, Uint8Array | string>> {
+  entries(keys: 'utf8' | 'latin1'): IterableIterator<CombinerEntry<K, string>>;
+  *entries(keys: 'bytes' | 'utf8' | 'latin1' = 'bytes'): IterableIterator<CombinerEntry<K, Uint8Array | string>> {
     this.settle();
-    const decoder = new TextDecoder();
+    // ignoreBOM: TextDecoder would otherwise drop a BOM that starts a key, merging
+    // "\uFEFFhello" into "hello" when printed.
+    const decoder = new TextDecoder('utf-8', { ignoreBOM: true });
     const n = this.size;
     const f64 = this.valueKind === 'f64';
     for (let i = 0; i < n; i++) {
@@ -280,7 +286,7 @@ export class CombinerTable<K extends ValueKind = 'i64'> {
       const bytes = this.rt.u8.slice(keyPtr, keyPtr + dv.getUint32(e + 12, true));
       const value = (at: number): ValueOf<K> => (f64 ? dv.getFloat64(e + at, true) : dv.getBigInt64(e + at, true)) as ValueOf<K>;
       yield {
-        key: keys === 'string' ? decoder.decode(bytes) : bytes,
+        key: keys === 'utf8' ? decoder.decode(bytes) : keys === 'latin1' ? Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1') : bytes,
         hash: dv.getBigUint64(e, true),
         count: Number(dv.getBigInt64(e + 32, true)),
         sum: value(40),

@@ -5,6 +5,7 @@
 import type { FileSplit, InputPartition } from '../io/index.js';
 import type { AggregatorSpec, BlockFormat, NodeSpec, OpSpec } from '../exec/protocol.js';
 import type { PartitionerSpec } from '../shuffle/partitioner.js';
+import type { TextEncoding } from '../io/text-encoding.js';
 
 /** The part of a dataset the planner needs (the Dataset class implements it). */
 export interface LineageNode {
@@ -38,8 +39,8 @@ export type Dependency = NarrowDependency | ShuffleDependency;
 
 /** What a dataset is. */
 export type Lineage =
-  | { readonly kind: 'text'; readonly partitions: readonly InputPartition[]; readonly label: string }
-  | { readonly kind: 'words'; readonly partitions: readonly InputPartition[]; readonly lowercase: boolean; readonly nonAlnum: boolean; readonly label: string }
+  | { readonly kind: 'text'; readonly partitions: readonly InputPartition[]; readonly label: string; readonly encoding: TextEncoding }
+  | { readonly kind: 'words'; readonly partitions: readonly InputPartition[]; readonly lowercase: boolean; readonly nonAlnum: boolean; readonly label: string; readonly encoding: TextEncoding }
   | { readonly kind: 'slices'; readonly slices: readonly (readonly unknown[])[] }
   | { readonly kind: 'op'; readonly op: OpSpec; readonly parent: LineageNode; readonly keepsPartitioner: boolean }
   | { readonly kind: 'shuffled'; readonly dep: ShuffleDependency }
@@ -131,9 +132,9 @@ export function taskNode(node: LineageNode, partition: number, shuffleRead: (dep
   const l = node.lineage;
   switch (l.kind) {
     case 'text':
-      return { t: 'text', splits: l.partitions[partition]!.splits };
+      return { t: 'text', splits: l.partitions[partition]!.splits, encoding: l.encoding };
     case 'words':
-      return { t: 'words', splits: l.partitions[partition]!.splits, lowercase: l.lowercase, nonAlnum: l.nonAlnum };
+      return { t: 'words', splits: l.partitions[partition]!.splits, lowercase: l.lowercase, nonAlnum: l.nonAlnum, encoding: l.encoding };
     case 'slices':
       return { t: 'slice', data: l.slices[partition]! };
     case 'op': {

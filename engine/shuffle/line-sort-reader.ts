@@ -49,6 +49,8 @@ function sortPartition(
     // sorts in the small 'range' region instead.
     const output = scratch.region('input', Math.max(total, 1));
     const sorter = new LineSort(scratch, agg);
+    // Count mode's output (its lines are longer) lives in the 'counted' region.
+    let countedPtr = agg.count ? scratch.region('counted', 64).ptr : 0;
     const u8 = ctx.rt.u8;
     let bytes = 0;
     let lines = 0;
@@ -67,15 +69,62 @@ function sortPartition(
       }
       const sorted = sorter.sort(range.ptr, len);
       ctx.metrics.shuffleReadRecords += sorted.n;
+      if (agg.count) {
+        // uniq -c lines are longer than their lines: gather aside, then write them
+        // with their counts after the previous ranges, growing the output if needed.
+        const gathered = scratch.region('gathered', len);
+        const out = sorter.gather(range.ptr, sorted, gathered.ptr, { unique: true, count: true });
+        const { ptr, offsets } = appendCounted(ctx, scratch, bytes, gathered.ptr, out.lines, out.dstOffsets, out.counts!);
+        onRange?.(ptr + bytes, out.lines, offsets);
+        countedPtr = ptr;
+        bytes += offsets[out.lines]!;
+        lines += out.lines;
+        continue;
+      }
       const out = sorter.gather(range.ptr, sorted, output.ptr + bytes, { unique: agg.unique });
       onRange?.(output.ptr + bytes, out.lines, out.dstOffsets);
       bytes += out.dstOffsets[out.lines]!;
       lines += out.lines;
     }
-    return { ptr: output.ptr, bytes, lines };
+    return { ptr: agg.count ? countedPtr : output.ptr, bytes, lines };
   } finally {
     for (const r of spilled) ctx.rt.allocator.release(r);
   }
+}
+
+/** Bytes of a count prefix: `uniq -c` prints "%7d " (wider for counts of 8+ digits). */
+function prefixBytes(count: number): number {
+  return Math.max(7, String(count).length) + 1;
+}
+
+/**
+ * Appends `lines` gathered lines (at `src`, offsets `srcOffsets`) with their uniq -c
+ * count prefixes to the 'counted' region after its first `at` bytes, growing it
+ * (keeping those bytes) when needed. Returns the region's pointer and the appended
+ * lines' offsets relative to ptr + at.
+ */
+function appendCounted(ctx: TaskContext, scratch: LineSortScratch, at: number, src: number, lines: number, srcOffsets: Uint32Array, counts: Uint32Array): { ptr: number; offsets: Uint32Array } {
+  let need = srcOffsets[lines]!;
+  for (let i = 0; i < lines; i++) need += prefixBytes(counts[i]!);
+  const ptr = scratch.grow('counted', at + need, at).ptr;
+  const u8 = ctx.rt.u8;
+  const offsets = new Uint32Array(lines + 1);
+  let out = ptr + at;
+  for (let i = 0; i < lines; i++) {
+    if (i % CANCEL_CHECK_EVERY === 0) ctx.checkCancelled();
+    offsets[i] = out - ptr - at;
+    const digits = String(counts[i]!);
+    const pad = prefixBytes(counts[i]!) - 1 - digits.length;
+    for (let k = 0; k < pad; k++) u8[out++] = 0x20;
+    for (let k = 0; k < digits.length; k++) u8[out++] = digits.charCodeAt(k);
+    u8[out++] = 0x20;
+    const from = src + srcOffsets[i]!;
+    const to = src + srcOffsets[i + 1]!;
+    u8.copyWithin(out, from, to);
+    out += to - from;
+  }
+  offsets[lines] = out - ptr - at;
+  return { ptr, offsets };
 }
 
 /** Each block's share of the partition: in place in memory, or read from its spill file. */
@@ -121,7 +170,7 @@ export function emitSortedLines(read: ShuffleReadSpec, agg: LinesAggregator, ctx
     const bytes = Buffer.from(ctx.rt.u8.buffer, ptr, offsets[lines]!);
     for (let i = 0; i < lines; i++) {
       if (i % CANCEL_CHECK_EVERY === 0) ctx.checkCancelled();
-      emit(bytes.toString('utf8', offsets[i]!, offsets[i + 1]! - 1));
+      emit(bytes.toString(agg.encoding, offsets[i]!, offsets[i + 1]! - 1));
     }
   });
 }

@@ -41,7 +41,7 @@ import type { Region } from '../memory/region.js';
 const NEWLINE = 0x0a;
 
 /** Names of the scratch regions a thread keeps for line sorting. */
-type ScratchName = 'input' | 'offsets' | 'keys' | 'keyOffsets' | 'entries' | 'dstOffsets' | 'groups' | 'zeros' | 'tmp' | 'ctl' | 'range';
+type ScratchName = 'input' | 'gathered' | 'counted' | 'offsets' | 'keys' | 'keyOffsets' | 'entries' | 'dstOffsets' | 'groups' | 'zeros' | 'tmp' | 'ctl' | 'range';
 
 /** Per-thread working memory of the line sort (kept between tasks, grown on demand). */
 export class LineSortScratch {
@@ -227,8 +227,9 @@ export class LineSort {
    * `unique` dropping a line equal by key to the previous output line. Returns the
    * number of lines written and their offsets (u32[m + 1] relative to dst, a view).
    * `dst` must hold offsets[n] bytes (dropped lines are gathered after the kept ones).
+   * With `count` (and unique), `counts[i]` is how many input lines output line i stands for.
    */
-  gather(buf: number, sorted: SortedBuffer, dst: number, options: { unique: boolean }): { lines: number; dstOffsets: Uint32Array } {
+  gather(buf: number, sorted: SortedBuffer, dst: number, options: { unique: boolean; count?: boolean }): { lines: number; dstOffsets: Uint32Array; counts?: Uint32Array } {
     const { rt, scratch } = this;
     const { n, offsetsPtr, perm } = sorted;
     const dstOffsetsRegion = scratch.region('dstOffsets', 4 * (n + 1));
@@ -244,6 +245,7 @@ export class LineSort {
     const entriesRegion = scratch.region('entries', SORT_ENTRY_BYTES * Math.max(n, 1));
     const e32 = rt.u32(entriesRegion.ptr, 4 * n);
     const same = options.unique ? this.equalKeys(buf, sorted) : undefined;
+    const counts = options.unique && options.count ? new Uint32Array(n) : undefined;
     let kept = 0;
     let dropped = n;
     let prev = -1;
@@ -251,14 +253,16 @@ export class LineSort {
       const r = perm[reverse ? n - 1 - j : j]!;
       if (same && prev >= 0 && same(prev, r)) {
         e32[4 * --dropped + 2] = r;
+        if (counts) counts[kept - 1]!++;
         continue;
       }
+      if (counts) counts[kept] = 1;
       e32[4 * kept++ + 2] = r;
       prev = r;
     }
     // Dropped lines were stored from the end backwards; any order will do there.
     check('sortGather', rt.exports.sortGather(entriesRegion.ptr, n, buf, offsetsPtr, dst, dstOffsetsRegion.ptr), { n });
-    return { lines: kept, dstOffsets: rt.u32(dstOffsetsRegion.ptr, n + 1) };
+    return { lines: kept, dstOffsets: rt.u32(dstOffsetsRegion.ptr, n + 1), ...(counts ? { counts } : {}) };
   }
 
   /**

@@ -9,6 +9,8 @@
 export type KeyFormat =
   /** Raw UTF-8 bytes of a string key (the kernel word path). */
   | 'utf8'
+  /** Raw bytes of a latin1 string key, one byte per char (the word path over textFile({ encoding: 'latin1' })). */
+  | 'latin1'
   /** engine/codec/key-codec.ts canonical, order-preserving encoding. */
   | 'key';
 

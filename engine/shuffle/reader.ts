@@ -95,7 +95,7 @@ export function expandTableBatch(b: TableBatch, out: unknown[], at: number): voi
  */
 export function collectTable(read: ShuffleReadSpec, ctx: TaskContext): TableBatch | undefined {
   const agg = read.aggregator;
-  if (read.format !== 'table' || agg?.kind !== 'builtin' || agg.keyFormat !== 'utf8') return undefined;
+  if (read.format !== 'table' || agg?.kind !== 'builtin' || agg.keyFormat === 'key') return undefined;
   const scratch: Region[] = [];
   const table = ctx.combinerTable(agg.op === 'count' ? 'i64' : 'f64', 1 << 14);
   try {
@@ -109,7 +109,8 @@ export function collectTable(read: ShuffleReadSpec, ctx: TaskContext): TableBatc
     ctx.metrics.resultRecords += table.size;
     const cols = table.columns(agg.op);
     const arena = Buffer.from(ctx.rt.memory.buffer, cols.arenaPtr, cols.arenaBytes);
-    if (!isAscii(arena)) return undefined;
+    // latin1 keys are the arena's bytes one char each; utf8 keys are that only when ASCII.
+    if (agg.keyFormat === 'utf8' && !isAscii(arena)) return undefined;
     return { kind: 'tableBatch', text: arena.toString('latin1'), keyOffsets: cols.keyOffsets, keyLengths: cols.keyLengths, values: cols.values };
   } finally {
     ctx.returnTable(table);
@@ -127,8 +128,8 @@ function mergeTables(segments: Segment[], agg: Extract<AggregatorSpec, { kind: '
     ctx.metrics.shuffleReadRecords += table.size;
     const pick = (e: { count: number; sum: unknown; min: unknown; max: unknown }): number =>
       agg.op === 'count' ? e.count : Number(agg.op === 'sum' ? e.sum : agg.op === 'min' ? e.min : e.max);
-    if (agg.keyFormat === 'utf8') {
-      for (const e of table.entries('string')) emit([e.key, pick(e)]);
+    if (agg.keyFormat === 'utf8' || agg.keyFormat === 'latin1') {
+      for (const e of table.entries(agg.keyFormat)) emit([e.key, pick(e)]);
     } else {
       for (const e of table.entries('bytes')) emit([readKey(new ByteReader(e.key)), pick(e)]);
     }

@@ -22,6 +22,7 @@ import { writeLineSort } from './line-sort-writer.js';
 import { combinerFunctions, KeyedMap } from './keyed-map.js';
 import { ASSIGN_BATCH, PartitionAssigner } from './partition-assigner.js';
 import type { PartitionerSpec } from './partitioner.js';
+import { repairUtf8 } from '../io/text-encoding.js';
 
 /** The sink of a shuffle map task. */
 export type ShuffleWriteSink = Extract<SinkSpec, { t: 'shuffleWrite' }>;
@@ -65,6 +66,17 @@ function writeTable(node: NodeSpec, sink: ShuffleWriteSink, agg: Extract<Aggrega
       for (const split of node.splits) {
         const { bytesRead } = ctx.reader.read(split, (ptr, len) => {
           ctx.checkCancelled();
+          if (node.encoding === 'utf8') {
+            // Keys are the bytes the kernels hash: a chunk with invalid UTF-8 is counted
+            // as the bytes of its decoded text, so two words that decode to the same
+            // string are one key, as on the JS path (engine/io/text-encoding.ts).
+            const repaired = repairUtf8(ctx.rt.u8.subarray(ptr, ptr + len));
+            if (repaired) {
+              countRepaired(ctx, table, repaired, options);
+              flushIfBig();
+              return;
+            }
+          }
           table.countWords(ptr, len, options);
           flushIfBig();
         });
@@ -73,7 +85,7 @@ function writeTable(node: NodeSpec, sink: ShuffleWriteSink, agg: Extract<Aggrega
       // The word kernel counts words without returning them as records.
       ctx.metrics.inputRecords += table.wordsCounted - wordsBefore;
     } else {
-      const batch = new NumberBatch(ctx, table, agg.keyFormat === 'utf8', flushIfBig);
+      const batch = new NumberBatch(ctx, table, agg.keyFormat === 'key' ? undefined : agg.keyFormat, flushIfBig);
       let n = 0;
       compute(node, ctx, (rec) => {
         if (sink.keyed) {
@@ -89,6 +101,17 @@ function writeTable(node: NodeSpec, sink: ShuffleWriteSink, agg: Extract<Aggrega
     return blocks;
   } finally {
     ctx.returnTable(table);
+  }
+}
+
+/** Counts the words of a repaired chunk, copied into a scratch region of kernel memory. */
+function countRepaired(ctx: TaskContext, table: CombinerTable<ValueKind>, bytes: Uint8Array, options: { lowercase: boolean; nonAlnum: boolean; final: boolean }): void {
+  const scratch = ctx.rt.allocator.alloc(Math.max(1, bytes.length));
+  try {
+    ctx.rt.u8.set(bytes, scratch.ptr);
+    table.countWords(scratch.ptr, bytes.length, options);
+  } finally {
+    ctx.rt.allocator.release(scratch);
   }
 }
 
@@ -130,7 +153,8 @@ class NumberBatch {
   constructor(
     private readonly ctx: TaskContext,
     private readonly table: CombinerTable<ValueKind>,
-    private readonly utf8: boolean,
+    /** How string keys are written raw ('utf8' or 'latin1' bytes), or undefined: the key codec. */
+    private readonly raw: 'utf8' | 'latin1' | undefined,
     private readonly afterFlush: () => void,
   ) {}
 
@@ -138,7 +162,8 @@ class NumberBatch {
     if (typeof value !== 'number') {
       throw new TypeError(`built-in aggregators need number values, got ${typeof value}; pass a function to aggregate other values`);
     }
-    if (this.utf8 && typeof key === 'string') this.keys.writeUtf8(key);
+    if (this.raw === 'utf8' && typeof key === 'string') this.keys.writeUtf8(key);
+    else if (this.raw === 'latin1' && typeof key === 'string') this.keys.writeLatin1(key);
     else writeKey(this.keys, key);
     this.values[this.n] = value;
     this.offsets[++this.n] = this.keys.length;
