@@ -9,7 +9,7 @@
 // workers and exiting 128 + the signal's number. A second signal exits at once, after
 // removing temporary output synchronously. A failed write of the results (a full
 // disk, a closed stdout) fails the command and commits nothing.
-import { readFileSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { constants as osConstants } from 'node:os';
 import type { Kiln } from '../engine/index.js';
 import { parseCommandLine, GLOBAL_OPTIONS, type CommandSpec, type Invocation } from './args.js';
@@ -65,15 +65,22 @@ async function execute(invocation: Invocation, settings: CliSettings): Promise<n
   const abort = new AbortController();
   let interrupted: NodeJS.Signals | undefined;
   let sink: OutputSink | undefined;
+  let kiln: Kiln | undefined;
+  // Removes temporary output and spill files at once and ends the process by the
+  // signal: for a second signal, or a job that did not stop within STOP_GRACE_MS (a
+  // worker blocked in a system call, such as a write to a pipe nobody reads).
+  const forceStop = (signal: NodeJS.Signals): void => {
+    sink?.abortSync();
+    if (kiln) rmSync(kiln.options.spillDir, { recursive: true, force: true });
+    dieBySignal(signal);
+  };
   const onSignal = (signal: NodeJS.Signals): void => {
-    if (interrupted) {
-      // A second signal does not wait for the workers; temporary output still goes.
-      sink?.abortSync();
-      process.exit(signalExitCode(interrupted));
-    }
+    if (interrupted) forceStop(interrupted);
     interrupted = signal;
+    stoppedBy = signal;
     process.stderr.write(`\nkiln: ${signal === 'SIGINT' ? 'interrupted' : `received ${signal}`} — stopping the job\n`);
     abort.abort(new KilnError('aborted', `interrupted (${signal})`));
+    setTimeout(() => forceStop(signal), STOP_GRACE_MS).unref();
   };
   for (const signal of STOP_SIGNALS) process.on(signal, onSignal);
 
@@ -81,7 +88,6 @@ async function execute(invocation: Invocation, settings: CliSettings): Promise<n
   const progress = showProgress ? new ConsoleProgress({ write: (s) => process.stderr.write(s), columns: terminalColumns(), now: () => performance.now() }) : undefined;
   const recorder = new MetricsRecorder();
   const started = performance.now();
-  let kiln: Kiln | undefined;
   try {
     sink = explained || target.spec.name === 'run' ? undefined : await OutputSink.open(settings.format, settings.output, settings.overwrite);
     const { Kiln } = await import('../engine/index.js');
@@ -121,9 +127,28 @@ async function execute(invocation: Invocation, settings: CliSettings): Promise<n
 /** Signals that stop a job: Ctrl-C, what `timeout`, systemd and `docker stop` send, and a closed terminal. */
 const STOP_SIGNALS: readonly NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
 
+/** How long a signalled job may take to stop before its clean-up is forced. */
+const STOP_GRACE_MS = 1500;
+
+/** The signal that stopped the command, if one did: the process then ends by it. */
+let stoppedBy: NodeJS.Signals | undefined;
+
 /** The shell's convention: 128 + the signal's number (130, 143, 129). */
 function signalExitCode(signal: NodeJS.Signals): number {
   return 128 + (osConstants.signals[signal] ?? 2);
+}
+
+/**
+ * Ends the process by `signal` with its default action, as a program that caught it
+ * and cleaned up should (the shell reports 128 + its number: 130, 143, 129, and a
+ * calling script sees it was interrupted). Unlike process.exit(), this does not wait
+ * for a thread blocked in a system call.
+ */
+function dieBySignal(signal: NodeJS.Signals): never {
+  process.removeAllListeners(signal);
+  process.kill(process.pid, signal);
+  // The default action ends the process before this line; should it not, still exit.
+  process.exit(signalExitCode(signal));
 }
 
 function commandNamed(name: string): Command {
@@ -215,6 +240,7 @@ process.stdout.on('error', (e: NodeJS.ErrnoException) => {
   // command with a one-line message; here it must not become an uncaught exception.
 });
 const code = await main(process.argv.slice(2));
+if (stoppedBy) dieBySignal(stoppedBy);
 process.exitCode = code;
 // Worker threads are stopped by now; this only guards against a stray handle.
 setTimeout(() => process.exit(code), 2000).unref();

@@ -11,6 +11,7 @@
 // byte-exact, as LC_ALL=C tools do): text and tsv write them back as those bytes;
 // json, which must be Unicode, decodes them as UTF-8 with invalid bytes escaped
 // (surrogateescape: "\udcff"), so distinct keys never print alike.
+import { write as fsWrite } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import { OutputCommitter } from '../engine/io/commit.js';
 import { writeError } from '../engine/shuffle/ordered-output.js';
@@ -181,18 +182,33 @@ function isNotice(x: unknown): x is Notice {
 }
 
 /**
- * Writes to stdout and waits until the data is handed to the OS (backpressure). A
- * failed write rejects (ENOSPC on a full disk, EIO): the caller reports it.
+ * Writes to stdout (fd 1) and waits until the data is handed to the OS. The write
+ * runs on libuv's thread pool (fs.write), not through process.stdout, which Node
+ * makes synchronous for pipes and files on Linux: a reader that stops reading would
+ * then block the main thread inside write(2), where no signal handler can run. A
+ * failed write rejects (ENOSPC on a full disk, EIO) with a one-line KilnError; EPIPE
+ * (the reader went away) rejects with the plain errno error, for the caller to end
+ * quietly.
  */
-export function writeStdout(text: string, encoding: BufferEncoding = 'utf8'): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const onError = (e: Error): void => reject(e);
-    process.stdout.once('error', onError);
-    process.stdout.write(text, encoding, (e) => {
-      process.stdout.off('error', onError);
-      if (!e) resolve();
-      else if ((e as NodeJS.ErrnoException).code === 'EPIPE') reject(e);
-      else reject(writeError(e, 'standard output', Buffer.byteLength(text, encoding)));
-    });
-  });
+export async function writeStdout(text: string, encoding: BufferEncoding = 'utf8'): Promise<void> {
+  const bytes = Buffer.from(text, encoding);
+  let done = 0;
+  while (done < bytes.length) {
+    try {
+      done += await writeChunk(bytes, done);
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code === 'EPIPE') throw e;
+      // A non-blocking stdout (shared with a parent that set O_NONBLOCK) that is full.
+      if (code === 'EAGAIN') {
+        await new Promise((resolve) => setTimeout(resolve, 1));
+        continue;
+      }
+      throw writeError(e, 'standard output', bytes.length - done);
+    }
+  }
+}
+
+function writeChunk(bytes: Buffer, from: number): Promise<number> {
+  return new Promise((resolve, reject) => fsWrite(1, bytes, from, bytes.length - from, null, (e, n) => (e ? reject(e) : resolve(n))));
 }

@@ -7,7 +7,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { kiln, kilnChild, tempDir } from './support/cli.js';
+import { kiln, kilnChild, shellStatus, tempDir } from './support/cli.js';
 
 const dir = tempDir('err');
 const words = join(dir, 'words.txt');
@@ -139,7 +139,7 @@ test('Ctrl-C aborts the job: exit 130, no output directory and no temporary file
   const out = join(dir, 'interrupted');
   const child = kilnChild(['run', '--workers', '1', '--progress', 'always', script, out], { env: { COLUMNS: '60' } });
   let stderr = '';
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code, signal) => resolve(shellStatus(code, signal))));
   await new Promise<void>((resolve) => {
     child.stderr.on('data', (chunk: Buffer) => {
       stderr += chunk.toString();

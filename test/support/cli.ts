@@ -1,7 +1,7 @@
 // Runs the real `kiln` binary (dist/cli/main.js) as a child process, as a user would.
 import { spawn, spawnSync } from 'node:child_process';
 import { chmodSync, mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { constants as osConstants, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -45,6 +45,15 @@ export function kiln(args: readonly string[], options: RunOptions = {}): KilnRun
 /** Starts `kiln args...` without waiting (for signals). */
 export function kilnChild(args: readonly string[], options: RunOptions = {}) {
   return spawn(process.execPath, [KILN, ...args], { cwd: options.cwd, env: childEnv(options.env), stdio: ['ignore', 'pipe', 'pipe'] });
+}
+
+/**
+ * The exit status a shell reports for a child that ended with `code` or by `signal`
+ * (128 + the signal's number): kiln ends by the signal after a signal's clean-up.
+ */
+export function shellStatus(code: number | null, signal: NodeJS.Signals | null): number | null {
+  if (code !== null) return code;
+  return signal ? 128 + (osConstants.signals[signal] ?? 0) : null;
 }
 
 /** Runs a Unix tool with LC_ALL=C and `input` on stdin; its stdout as bytes. */
