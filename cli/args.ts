@@ -18,6 +18,7 @@ export const GLOBAL_OPTIONS = {
   workers: { type: 'string', short: 'w' },
   partitions: { type: 'string', short: 'p' },
   memory: { type: 'string' },
+  'worker-memory': { type: 'string' },
   'split-size': { type: 'string' },
   io: { type: 'string' },
   output: { type: 'string', short: 'o' },

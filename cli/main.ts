@@ -217,6 +217,7 @@ function globalFlagHelp(): string[] {
     workers: '-w, --workers N         worker threads (env KILN_WORKERS; default: CPUs, fewer for small inputs)',
     partitions: '-p, --partitions N      partitions of shuffles',
     memory: '    --memory SIZE       shuffle memory before spilling to disk, e.g. 512m, 2g (env KILN_MEMORY)',
+    'worker-memory': '    --worker-memory SIZE  scratch memory per worker thread: the longest line, tables, sorts (env KILN_WORKER_MEMORY)',
     'split-size': '    --split-size SIZE   largest input split (default 128m)',
     io: '    --io read|mmap      how input splits are read (default read)',
     output: '-o, --output DIR        write results to DIR/part-00000, committed atomically',

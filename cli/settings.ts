@@ -40,6 +40,8 @@ export function settingsFrom(flags: OptionValues, env: NodeJS.ProcessEnv): CliSe
   if (workers !== undefined) engine.workers = workers;
   const memory = str(flags.memory) ?? nonEmpty(env.KILN_MEMORY);
   if (memory !== undefined) engine.memory = checkSize(memory, flags.memory !== undefined ? '--memory' : 'KILN_MEMORY');
+  const workerMemory = str(flags['worker-memory']) ?? nonEmpty(env.KILN_WORKER_MEMORY);
+  if (workerMemory !== undefined) engine.workerMemory = checkSize(workerMemory, flags['worker-memory'] !== undefined ? '--worker-memory' : 'KILN_WORKER_MEMORY');
   const split = str(flags['split-size']);
   if (split !== undefined) engine.maxPartitionBytes = checkSize(split, '--split-size');
   const partitions = positiveInt(flags.partitions, 'partitions');

@@ -5,7 +5,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { KilnError } from '../engine/errors.js';
 import type { InputFile } from '../engine/io/files.js';
-import { maxSplitBytes, planSplits, type InputPartition } from '../engine/io/splits.js';
+import { DEFAULT_OPEN_COST_BYTES, maxSplitBytes, planSplits, type InputPartition } from '../engine/io/splits.js';
 import { randInt, rng } from './support/random.js';
 
 const MiB = 1024 * 1024;
@@ -45,8 +45,9 @@ function checkPlan(files: readonly InputFile[], parts: InputPartition[], opts: {
 test('maxSplitBytes follows Spark: min(maxPartitionBytes, max(openCost, total / minPartitions))', () => {
   const big: InputFile[] = [{ path: 'a', size: 1000 * MiB }];
   assert.is(maxSplitBytes(big), 128 * MiB);
-  assert.is(maxSplitBytes(big, { minPartitions: 100 }), Math.floor((1000 * MiB + 4 * MiB) / 100));
-  assert.is(maxSplitBytes([{ path: 'a', size: 10 }], { minPartitions: 4 }), 4 * MiB, 'never below the open cost');
+  assert.is(maxSplitBytes(big, { minPartitions: 100 }), Math.floor((1000 * MiB + DEFAULT_OPEN_COST_BYTES) / 100));
+  assert.is(maxSplitBytes([{ path: 'a', size: 10 }], { minPartitions: 4 }), DEFAULT_OPEN_COST_BYTES, 'never below the open cost');
+  assert.is(maxSplitBytes([{ path: 'a', size: 10 }], { minPartitions: 4, openCostInBytes: 4 * MiB }), 4 * MiB);
   assert.is(maxSplitBytes([{ path: 'a', size: 10 }], { minPartitions: 4, openCostInBytes: 0 }), 2);
 });
 
@@ -59,12 +60,22 @@ test('a large file is cut into maxSplitBytes splits, one per partition', () => {
 
 test('many small files share partitions, each charged the open cost', () => {
   const files: InputFile[] = Array.from({ length: 100 }, (_, i) => ({ path: `f${String(i).padStart(3, '0')}`, size: 1000 }));
-  const parts = planSplits(files);
-  checkPlan(files, parts, {});
-  // split size = max(4 MiB, 100 * (1000 + 4 MiB)) capped at 128 MiB; each file costs ~4 MiB, so ~32 per partition.
+  // Spark's 4 MiB open cost: split size = max(4 MiB, 100 * (1000 + 4 MiB)) capped at
+  // 128 MiB; each file costs ~4 MiB, so ~32 per partition.
+  const spark = { openCostInBytes: 4 * MiB };
+  const parts = planSplits(files, spark);
+  checkPlan(files, parts, spark);
   assert.is(parts.length, 4);
   assert.is(parts[0]!.splits.length, 32);
-  assert.ok(parts.length < files.length / 10);
+  // kiln's default (128 KiB, an open measured against reading on a local disk): 100
+  // files of 1000 bytes cost ~12.6 MiB, under one split, so one partition.
+  const local = planSplits(files);
+  checkPlan(files, local, {});
+  assert.is(local.length, 1);
+  const many: InputFile[] = Array.from({ length: 20_000 }, (_, i) => ({ path: `g${String(i).padStart(5, '0')}`, size: 40 }));
+  const packed = planSplits(many);
+  checkPlan(many, packed, {});
+  assert.is(packed.length, Math.ceil(20_000 / Math.floor((128 * MiB) / (40 + DEFAULT_OPEN_COST_BYTES))));
 });
 
 test('minPartitions is honoured when the open cost is small against the input', () => {

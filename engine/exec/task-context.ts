@@ -66,7 +66,7 @@ export class TaskContext {
               'resources',
               'no memory span came free for this worker thread: threads killed by cancelled or failed tasks have not exited, most likely stuck in a read (a hung network file system, a pipe); unblock what they wait on, or stop this context and start a new one',
             )
-          : new KilnError('resources', 'no memory span left for a worker thread: lower --workers or raise --memory');
+          : new KilnError('resources', 'no memory span left for a worker thread (every span of the workers + 2 spares is held): stop this context and start a new one, with fewer --workers if this repeats');
       }
       const rt = KernelRuntime.create({ module: init.module, memory: init.memory, span: { base: span.ptr, limit: span.ptr + span.size } });
       const state: ThreadState = { rt, readers: new Map(), tokenizers: new Map(), tables: new Map(), broadcasts: new Map() };

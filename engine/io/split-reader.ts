@@ -237,7 +237,7 @@ export class SplitReader {
         const { path, start, length } = this.split!;
         throw new KilnError(
           'resources',
-          `the line at byte ${lineStart} of ${path} is longer than ${this.capacity} bytes and does not fit in kernel memory — raise the memory budget (--memory) or check that the file is line-oriented text`,
+          `the line at byte ${lineStart} of ${path} is longer than ${this.capacity} bytes and does not fit in this worker thread's ${mib(this.rt.allocator.capacity)} of scratch memory — raise it with --worker-memory (Kiln.start's workerMemory; the spans of workers + 2 threads and --memory share 4 GiB, so lower --memory or --workers to make room), or check that the file is line-oriented text`,
           { file: path, range: [start, start + length] },
           { cause: error },
         );
@@ -303,4 +303,9 @@ export class SplitReader {
     this.mapEnd = mapEnd;
     return true;
   }
+}
+
+/** Bytes as "N MiB" for messages. */
+function mib(bytes: number): string {
+  return `${Math.round(bytes / 2 ** 20)} MiB`;
 }

@@ -148,7 +148,7 @@ export class CombinerTable<K extends ValueKind = 'i64'> {
     let start = 0;
     for (;;) {
       const code = this.rt.exports.tableInsert(this.header, data, offsets, hashes, values, n, start);
-      const status = decodeStatus('tableInsert', code, this.sizes({ n, start }));
+      const status = decodeStatus('tableInsert', code, () => this.sizes({ n, start }));
       switch (status) {
         case 'ok':
           return;
@@ -181,7 +181,7 @@ export class CombinerTable<K extends ValueKind = 'i64'> {
       const code = this.rt.exports.wordCount(this.header, ptr + done, len - done, flags);
       this.wordsCounted += this.get(H.wordsSeen);
       this.set(H.wordsSeen, 0);
-      const status = decodeStatus('wordCount', code, this.sizes({ len, done }));
+      const status = decodeStatus('wordCount', code, () => this.sizes({ len, done }));
       switch (status) {
         case 'ok':
           return done + this.get(H.resume);
@@ -208,7 +208,7 @@ export class CombinerTable<K extends ValueKind = 'i64'> {
     let start = 0;
     for (;;) {
       const code = this.rt.exports.tableMerge(this.header, other.header, start);
-      const status = decodeStatus('tableMerge', code, this.sizes({ src: other.header, start }));
+      const status = decodeStatus('tableMerge', code, () => this.sizes({ src: other.header, start }));
       switch (status) {
         case 'ok':
           return;
@@ -238,7 +238,7 @@ export class CombinerTable<K extends ValueKind = 'i64'> {
     const block = reuse ? allocator.resize(reuse.block, bytes, 0) : allocator.alloc(bytes);
     const offsets = reuse ? allocator.resize(reuse.offsets, 4 * (partitions + 1), 0) : allocator.alloc(4 * (partitions + 1));
     const code = exports.tableEmit(this.header, partitions, block.ptr, block.size, offsets.ptr);
-    const status = decodeStatus('tableEmit', code, this.sizes({ partitions, bytes, outCap: block.size }));
+    const status = decodeStatus('tableEmit', code, () => this.sizes({ partitions, bytes, outCap: block.size }));
     if (status !== 'ok') throw new KernelError('tableEmit', `reported ${status} for a block of tableEmitSize bytes`, this.sizes({ partitions, bytes }));
     return { block, offsets, bytes, partitions };
   }
@@ -248,7 +248,7 @@ export class CombinerTable<K extends ValueKind = 'i64'> {
     let start = 0;
     for (;;) {
       const code = this.rt.exports.tableInsertBlock(this.header, ptr, len, start);
-      const status = decodeStatus('tableInsertBlock', code, this.sizes({ len, start }));
+      const status = decodeStatus('tableInsertBlock', code, () => this.sizes({ len, start }));
       switch (status) {
         case 'ok':
           return;
@@ -349,7 +349,7 @@ export class CombinerTable<K extends ValueKind = 'i64'> {
 
   /** Moves counts waiting in the word index into the entries (done before any read). */
   settle(): void {
-    if (this.get(H.pending) !== 0) decodeStatus('tableSettle', this.rt.exports.tableSettle(this.header), this.sizes({}));
+    if (this.get(H.pending) !== 0) decodeStatus('tableSettle', this.rt.exports.tableSettle(this.header), () => this.sizes({}));
   }
 
   /** Returns the table's regions to the allocator; the table is unusable afterwards. */
@@ -377,7 +377,7 @@ export class CombinerTable<K extends ValueKind = 'i64'> {
       const slots = 2 * next;
       if (this.index.size < slots * 8) this.index = allocator.resize(this.index, slots * 8, 0);
       this.layout(next);
-      decodeStatus('tableRebuildIndex', exports.tableRebuildIndex(this.header), this.sizes({}));
+      decodeStatus('tableRebuildIndex', exports.tableRebuildIndex(this.header), () => this.sizes({}));
       if (this.wordIndex) this.makeWordIndex(next);
     } else {
       const used = this.get(H.arenaUsed);
@@ -400,7 +400,7 @@ export class CombinerTable<K extends ValueKind = 'i64'> {
     else if (this.wordIndex.size < bytes) this.wordIndex = allocator.resize(this.wordIndex, bytes, 0);
     this.set(H.words, this.wordIndex.ptr);
     this.set(H.wordMask, 2 * cap - 1);
-    decodeStatus('tableRebuildWords', exports.tableRebuildWords(this.header), this.sizes({}));
+    decodeStatus('tableRebuildWords', exports.tableRebuildWords(this.header), () => this.sizes({}));
   }
 
   /** Writes region pointers and capacities into the header for `cap` entries. */

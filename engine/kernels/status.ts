@@ -32,11 +32,12 @@ export class KernelError extends Error {
  * Decodes a kernel's return code. `invalid` and unknown codes are bugs in the caller's
  * layout, never user errors, so they throw a KernelError naming the kernel and sizes.
  */
-export function decodeStatus(kernel: string, code: number, sizes: Readonly<Record<string, number>>): KernelStatus {
+export function decodeStatus(kernel: string, code: number, sizes: Readonly<Record<string, number>> | (() => Readonly<Record<string, number>>)): KernelStatus {
   const status = BY_CODE.get(code);
   if (status !== undefined) return status;
   const why = code === STATUS_CODES.invalid ? 'rejected its arguments as inconsistent' : `returned unknown status ${code}`;
-  throw new KernelError(kernel, why, sizes);
+  // Sizes may come as a function: built only for the error, not on every call of a hot path.
+  throw new KernelError(kernel, why, typeof sizes === 'function' ? sizes() : sizes);
 }
 
 /** Exhaustiveness guard for switches over KernelStatus. */

@@ -18,8 +18,8 @@ export interface AllocatorOptions {
 export class OutOfMemoryError extends Error {
   constructor(readonly requested: number, readonly inUse: number, readonly span: number) {
     super(
-      `out of kernel memory: asked for ${requested} bytes with ${inUse} of ${span} in use; ` +
-        `raise the memory budget (--memory) or lower the partition size`,
+      `out of kernel memory: asked for ${requested} bytes with ${inUse} of ${span} in use in this worker thread's scratch span; ` +
+        `raise --worker-memory (Kiln.start's workerMemory; lowering --memory leaves it room in the 4 GiB), or use smaller splits (--split-size, maxPartitionBytes) and more partitions (--partitions, numPartitions)`,
     );
     this.name = 'OutOfMemoryError';
   }

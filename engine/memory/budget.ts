@@ -54,7 +54,7 @@ export class MemoryBudget {
     const end = spansEnd + layout.shuffleBytes;
     if (end > MAX_MEMORY_BYTES) {
       throw new RangeError(
-        `memory layout needs ${(end / 2 ** 30).toFixed(2)} GiB but kernel memory is at most 4 GiB: lower --memory or the worker count`,
+        `memory layout needs ${(end / 2 ** 30).toFixed(2)} GiB but kernel memory is at most 4 GiB: lower --memory, --worker-memory (${Math.round(layout.workerBytes / 2 ** 20)} MiB for each of ${layout.workers} workers + 2 spares) or --workers`,
       );
     }
     if (memory.buffer.byteLength < end) memory.grow(Math.ceil((end - memory.buffer.byteLength) / 65536));

@@ -87,7 +87,7 @@ export class LineSortScratch {
       } catch (cause) {
         throw new KilnError(
           'resources',
-          `sortLines needs ${bytes} bytes of worker memory for its ${name} buffer and the worker span is full — raise workerMemory or use more partitions (numPartitions) / smaller splits (maxPartitionBytes)`,
+          `sortLines needs ${bytes} bytes of worker memory for its ${name} buffer and the worker span is full — raise --worker-memory (workerMemory), or use more partitions (--partitions, numPartitions) and smaller splits (--split-size, maxPartitionBytes)`,
           {},
           { cause },
         );
