@@ -13,7 +13,7 @@ const MiB = 1024 * 1024;
 /** Checks the invariants every plan must hold; returns the split size it implies. */
 function checkPlan(files: readonly InputFile[], parts: InputPartition[], opts: { maxPartitionBytes?: number; minPartitions?: number; openCostInBytes?: number }): void {
   const max = maxSplitBytes(files, opts);
-  const open = opts.openCostInBytes ?? 4 * MiB;
+  const open = opts.openCostInBytes ?? DEFAULT_OPEN_COST_BYTES;
   parts.forEach((p, i) => {
     assert.is(p.index, i, 'partitions are numbered in order');
     assert.ok(p.splits.length > 0, 'no empty partition');
