@@ -176,6 +176,8 @@ export interface TaskMetrics {
   spillBytes: number;
   resultRecords: number;
   runMs: number;
+  /** The thread that ran the task (worker_threads threadId; 0: inline, the driver's thread). For the monitor's executors. */
+  threadId?: number;
 }
 
 /** What a task sends back. */
