@@ -6,3 +6,4 @@ export { EventRecorder, type AppDescription } from './recorder.js';
 export { StatusStore, restDate, DEFAULT_QUANTILES } from './status-store.js';
 export { diagnoseStage, type Finding, type StageFacts } from './diagnosis.js';
 export { Monitor, chainListeners, type MonitorOptions } from './monitor.js';
+export { HistoryProvider } from './history.js';
