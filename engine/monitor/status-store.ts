@@ -307,6 +307,7 @@ export class StatusStore {
     let failedStages = 0;
     let skippedStages = 0;
     const indices = new Set<string>();
+    const skippedIds: number[] = [];
     for (const id of j.stageIds) {
       const attempts = this.stages.get(id) ?? [];
       const ran = attempts.filter((a) => j.ran.has(`${id}:${a.attemptId}`));
@@ -316,6 +317,7 @@ export class StatusStore {
         if (j.status !== 'RUNNING') {
           skippedStages++;
           skippedTasks += total;
+          skippedIds.push(id);
         }
         numTasks += total;
         continue;
@@ -356,6 +358,7 @@ export class StatusStore {
       numFailedStages: failedStages,
       killedTasksSummary: {},
       ...(j.error !== undefined ? { kilnError: j.error } : {}),
+      kilnSkippedStageIds: skippedIds,
       kilnDiagnosis: this.jobDiagnosis(j),
     };
   }

@@ -26,6 +26,12 @@ export interface UiOptions {
   port?: number;
   /** Default 127.0.0.1. Anything but a loopback address requires the token. */
   host?: string;
+  /**
+   * Require the token on a loopback bind too (default: only off loopback) — for a
+   * machine shared with other users, who can all reach 127.0.0.1. Off loopback it
+   * cannot be turned off.
+   */
+  token?: boolean;
 }
 
 /** Spark's spark.port.maxRetries. */
@@ -50,7 +56,8 @@ export class UiServer {
   static async start(apps: AppSource, options: UiOptions = {}, title = 'kiln'): Promise<UiServer> {
     const host = options.host ?? '127.0.0.1';
     const loopback = isLoopback(host);
-    const token = loopback ? undefined : randomBytes(24).toString('base64url');
+    if (!loopback && options.token === false) throw new KilnError('usage', `the UI on ${host} needs its token: only a loopback bind (127.0.0.1, localhost, ::1) may run without one`);
+    const token = options.token === true || !loopback ? randomBytes(24).toString('base64url') : undefined;
     const handler = requestHandler(apps, { token, loopback, title });
     const server = createServer(handler);
     server.keepAliveTimeout = 5000;
