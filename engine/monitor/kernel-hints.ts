@@ -20,7 +20,7 @@ function squeeze(fn: ShippedFunction): string {
 
 /** The builtin a JS merge function is equal to, if any. */
 export function builtinFor(fn: ShippedFunction): 'sum' | 'min' | 'max' | undefined {
-  const s = squeeze(fn).replace(/^function\w*/, '').replace(/^\((\w+),(\w+)\)=>\{return(.*?);?\}$/, '($1,$2)=>$3');
+  const s = squeeze(fn).replace(/^function\w*/, '').replace(/^\((\w+),(\w+)\)(?:=>)?\{return(.*?);?\}$/, '($1,$2)=>$3');
   const m = /^\((\w+),(\w+)\)=>(.*)$/.exec(s);
   if (!m) return undefined;
   const [, a, b, body] = m;
@@ -32,7 +32,8 @@ export function builtinFor(fn: ShippedFunction): 'sum' | 'min' | 'max' | undefin
 
 /** Whether a flatMap function splits a line into words (split on spaces or whitespace). */
 function splitsWords(fn: ShippedFunction): boolean {
-  return /\.split\((' '|" "|\/\\s\+?\/g?|\/ \+\/g?)\)/.test(squeeze(fn).replace(/\.split\(\/\\s\+\/\)/, ".split(' ')"));
+  // On the raw source: squeezing whitespace would turn split(' ') into split('').
+  return /\.split\(\s*(?:' '|" "|`\s`|\/\\s\+?\/g?|\/ \+\/g?)\s*\)/.test(fn.source);
 }
 
 /** Hints for one stage: its narrow chain and the shuffle it writes. */
