@@ -47,20 +47,38 @@ export function readEventLog(path: string, onEvent: (event: SparkEvent) => void)
     onEvent(event as SparkEvent);
   };
   try {
-    const chunk = Buffer.allocUnsafe(CHUNK);
+    // The unfinished line of one read is moved to the front of the buffer and the next
+    // read lands after it: no copy of the whole chunk. Each chunk's complete lines are
+    // decoded as one string (a newline never falls inside a UTF-8 sequence) and cut
+    // with indexOf; JSON.parse takes the slices.
+    let buf = Buffer.allocUnsafe(CHUNK);
+    let kept = 0;
     for (;;) {
-      const n = readSync(fd, chunk, 0, CHUNK, null);
+      if (kept === buf.length) {
+        const bigger = Buffer.allocUnsafe(buf.length * 2);
+        buf.copy(bigger, 0, 0, kept);
+        buf = bigger;
+      }
+      const n = readSync(fd, buf, kept, buf.length - kept, null);
       if (n === 0) break;
       bytes += n;
-      const buf = carry.length ? Buffer.concat([carry, chunk.subarray(0, n)]) : chunk.subarray(0, n);
+      const end = kept + n;
+      const last = buf.lastIndexOf(10, end - 1);
+      if (last < 0) {
+        kept = end;
+        continue;
+      }
+      const text = buf.toString('utf8', 0, last);
       let start = 0;
-      for (let nl = buf.indexOf(10, start); nl >= 0; nl = buf.indexOf(10, start)) {
-        parse(buf.toString('utf8', start, nl));
+      for (let nl = text.indexOf('\n', start); nl >= 0; nl = text.indexOf('\n', start)) {
+        parse(text.slice(start, nl));
         start = nl + 1;
       }
-      // Copied: `chunk` is reused by the next read.
-      carry = Buffer.from(buf.subarray(start));
+      parse(text.slice(start));
+      kept = end - (last + 1);
+      buf.copy(buf, 0, last + 1, end);
     }
+    carry = Buffer.from(buf.subarray(0, kept));
   } finally {
     closeSync(fd);
   }

@@ -99,6 +99,8 @@ export class StatusStore {
   lastUpdated = 0;
   private env: SparkEvent | undefined;
   private readonly jobs = new Map<number, Job>();
+  /** Jobs not yet ended: a stage submitted now belongs to those that list it (kept apart: a log may hold thousands of jobs). */
+  private readonly runningJobs = new Set<Job>();
   private readonly stages = new Map<number, StageAttempt[]>();
   private readonly executors = new Map<string, Executor>();
   private readonly broadcasts: { id: number; bytes: number; time: number }[] = [];
@@ -138,6 +140,7 @@ export class StatusStore {
       case 'SparkListenerJobStart': {
         const job: Job = { jobId: f['Job ID'], name: String(f['Kiln Action'] ?? f.Properties?.['callSite.short'] ?? `job ${f['Job ID']}`), submissionTime: f['Submission Time'], completionTime: undefined, stageIds: f['Stage IDs'] ?? [], status: 'RUNNING', error: undefined, ran: new Set() };
         this.jobs.set(job.jobId, job);
+        this.runningJobs.add(job);
         for (const info of (f['Stage Infos'] ?? []) as StageInfoJson[]) {
           const attempts = this.stages.get(info['Stage ID']);
           if (!attempts) this.stages.set(info['Stage ID'], [newAttempt(info, 'PENDING')]);
@@ -149,6 +152,7 @@ export class StatusStore {
       case 'SparkListenerJobEnd': {
         const job = this.jobs.get(f['Job ID']);
         if (!job) break;
+        this.runningJobs.delete(job);
         job.completionTime = f['Completion Time'];
         const result = f['Job Result'] ?? {};
         job.status = result.Result === 'JobSucceeded' ? 'SUCCEEDED' : 'FAILED';
@@ -163,8 +167,8 @@ export class StatusStore {
         const attempt = this.attempt(info);
         attempt.status = 'ACTIVE';
         attempt.submissionTime = info['Submission Time'];
-        for (const job of this.jobs.values()) {
-          if (job.status === 'RUNNING' && job.stageIds.includes(info['Stage ID'])) {
+        for (const job of this.runningJobs) {
+          if (job.stageIds.includes(info['Stage ID'])) {
             job.ran.add(`${info['Stage ID']}:${info['Stage Attempt ID']}`);
             attempt.jobIds.add(job.jobId);
           }
