@@ -1,10 +1,11 @@
 // Charts and the DAG picture, drawn by vendored libraries (window.Chart: Chart.js,
-// window.cytoscape: Cytoscape.js). A timeline is a Chart.js horizontal floating bar
+// window.cytoscape: Cytoscape.js, laid out by cytoscape-dagre's layered layout). A timeline is a Chart.js horizontal floating bar
 // chart (one bar from start to end per job, stage or task), in seconds since the
 // application started; animation is off so a live re-draw does not flicker.
 
 const COLORS = { SUCCEEDED: '#2e8b57', COMPLETE: '#2e8b57', SUCCESS: '#2e8b57', RUNNING: '#1f6feb', ACTIVE: '#1f6feb', FAILED: '#cf222e', SKIPPED: '#9aa4ae', PENDING: '#9aa4ae' };
 const charts = new Map();
+let dagreRegistered = false;
 
 /** Destroys every chart (before a page re-renders). */
 export function clearCharts() {
@@ -63,7 +64,9 @@ export function dag(id, stages) {
       if (placed.has(r.id)) continue;
       placed.add(r.id);
       const k = r.kernels.length ? `\n[WASM: ${r.kernels.join(', ')}]` : '';
-      elements.push({ data: { id: `r${r.id}`, parent: `s${s.stageId}`, label: `${r.name}${k}` }, classes: r.kernels.length ? 'wasm' : 'js' });
+      // A source's full path makes a box too wide to read; the table has it whole.
+      const name = r.name.replace(/textFile\((?:[^()]*\/)?([^/()]*)\)/, 'textFile($1)');
+      elements.push({ data: { id: `r${r.id}`, parent: `s${s.stageId}`, label: `${name}${k}` }, classes: r.kernels.length ? 'wasm' : 'js' });
     }
   }
   for (const s of stages) {
@@ -71,8 +74,15 @@ export function dag(id, stages) {
       for (const p of r.parentIds) if (present.has(p)) elements.push({ data: { id: `e${p}-${r.id}`, source: `r${p}`, target: `r${r.id}` } });
     }
   }
+  // Tall enough for one row of boxes per dataset at a readable zoom.
+  el.style.height = `${Math.max(200, Math.min(1000, 56 * placed.size + 44 * stages.length))}px`;
+  if (window.cytoscapeDagre && !dagreRegistered) {
+    window.cytoscape.use(window.cytoscapeDagre);
+    dagreRegistered = true;
+  }
   window.cytoscape({
     container: el,
+    maxZoom: 1.4,
     elements,
     autoungrabify: true,
     userZoomingEnabled: false,
@@ -83,6 +93,6 @@ export function dag(id, stages) {
       { selector: ':parent.SKIPPED', style: { 'border-style': 'dashed', color: '#9aa4ae' } },
       { selector: 'edge', style: { width: 1.5, 'curve-style': 'bezier', 'target-arrow-shape': 'triangle', 'line-color': '#57606a', 'target-arrow-color': '#57606a' } },
     ],
-    layout: { name: 'breadthfirst', directed: true, spacingFactor: 1.1, padding: 10 },
+    layout: { name: 'dagre', rankDir: 'TB', nodeSep: 30, rankSep: 36, padding: 16 },
   });
 }

@@ -242,7 +242,7 @@ function uiDirectory(): string {
   return join(dirname(fileURLToPath(import.meta.url)), '..', '..', ...(import.meta.url.includes('/dist/') ? ['..'] : []), 'ui');
 }
 
-/** The chart and graph libraries, read from their npm packages once. */
+/** The chart and graph libraries, read from their npm packages once (no front-end build). */
 function vendorFiles(): Map<string, Buffer> {
   const require = createRequire(import.meta.url);
   // Both packages' main file is in their dist/, next to the browser build.
@@ -250,5 +250,7 @@ function vendorFiles(): Map<string, Buffer> {
   return new Map([
     ['chart.umd.min.js', file('chart.js', 'chart.umd.min.js')],
     ['cytoscape.min.js', file('cytoscape', 'cytoscape.min.js')],
+    // The Dagre layered layout (Dagre bundled in), the layout Spark's DAG picture uses.
+    ['cytoscape-dagre.min.js', file('cytoscape-dagre', 'cytoscape-dagre.min.js')],
   ]);
 }
