@@ -71,6 +71,9 @@ export interface KilnOptions {
   appName?: string;
 }
 
+/** Contexts started by this process: part of the application id (two may start in one millisecond). */
+let contextsStarted = 0;
+
 /** Longest Kiln.start waits for its worker threads to load (then jobs just queue). */
 const WORKER_READY_TIMEOUT_MS = 10_000;
 
@@ -161,7 +164,7 @@ export class Kiln {
     let monitor: Monitor | undefined;
     try {
       monitor = await Monitor.start({ eventLog, ui: options.ui }, {
-        id: `kiln-${Date.now()}-${process.pid}`,
+        id: `kiln-${Date.now()}-${process.pid}-${contextsStarted++}`,
         name: options.appName ?? 'kiln',
         workers,
         properties: Object.entries({ ...resolved, eventLog: eventLog ?? '', ui: options.ui === undefined ? 'false' : JSON.stringify(options.ui) }).map(([k, v]) => [`kiln.${k}`, String(v ?? '')] as const),

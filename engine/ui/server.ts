@@ -17,6 +17,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { AddressInfo } from 'node:net';
+import { hostname } from 'node:os';
 import { KilnError } from '../errors.js';
 import { restRoutes, type AppSource } from './rest.js';
 
@@ -79,7 +80,8 @@ export class UiServer {
       }
     }
     const bound = (server.address() as AddressInfo).port;
-    const shown = host.includes(':') ? `[${host}]` : host === '0.0.0.0' ? '127.0.0.1' : host;
+    // A wildcard bind is reached by the machine's name from elsewhere.
+    const shown = host === '0.0.0.0' || host === '::' ? hostname() : host.includes(':') ? `[${host}]` : host;
     const url = `http://${shown}:${bound}/${token ? `?token=${token}` : ''}`;
     return new UiServer(server, url, token);
   }
