@@ -27,7 +27,7 @@ export async function runHistory(invocation: Invocation): Promise<number> {
 export async function serveHistory(invocation: Invocation, signal: AbortSignal, write: (s: string) => void): Promise<number> {
   const [dir, ...extra] = invocation.operands;
   if (extra.length > 0) throw new UsageError(`history: one directory, got ${invocation.operands.length} operands`);
-  const port = positiveInt(invocation.flags.port, 'port') ?? 18080;
+  const port = invocation.flags.port === '0' ? 0 : (positiveInt(invocation.flags.port, 'port') ?? 18080);
   const host = typeof invocation.flags.host === 'string' ? invocation.flags.host : '127.0.0.1';
   const started = performance.now();
   const provider = new HistoryProvider(dir!);
