@@ -64,6 +64,8 @@ for (const workers of [0, 1, 2]) {
           assert.is(tm['Shuffle Read Metrics']['Total Records Read'], m.shuffleReadRecords);
           assert.is(tm['Disk Bytes Spilled'], m.spillBytes);
           assert.is(tm['Executor Run Time'], Math.round(m.runMs));
+          assert.is(tm['Peak Execution Memory'], m.peakMemoryBytes);
+          assert.type(m.peakMemoryBytes, 'number');
           assert.is(mine[i]!['Task End Reason'].Reason, 'Success');
           assert.is(mine[i]!['Task Info']['Executor ID'] === 'driver', workers === 0);
         });

@@ -138,6 +138,9 @@ test('Stage page: quantiles, task table and timeline equal the task metrics', as
     assert.is(await value(page, `${row} td[data-metric="shuffleWriteBytes"]`), map.metrics[p]!.shuffleWriteBytes);
     assert.is(await value(page, `${row} td[data-metric="executorRunTime"]`), Math.round(map.metrics[p]!.runMs));
   }
+  const peaks = map.metrics.map((m) => m.peakMemoryBytes ?? -1).sort((a, b) => a - b);
+  assert.ok(peaks[0]! > 0, 'the kernel word path uses span memory');
+  assert.is((await values(page, '#quantiles tr[data-metric="peakExecutionMemory"] td[data-value]'))[4], peaks[peaks.length - 1]);
   assert.ok(await page.locator('#task-timeline').isVisible());
   assert.ok(await page.locator('#diagnosis').isVisible());
   await page.close();

@@ -246,7 +246,7 @@ export function taskMetricsJson(m: TaskMetrics): TaskMetricsJson {
     'Executor Deserialize CPU Time': 0,
     'Executor Run Time': Math.round(m.runMs),
     'Executor CPU Time': 0,
-    'Peak Execution Memory': 0,
+    'Peak Execution Memory': m.peakMemoryBytes ?? 0,
     'Result Size': 0,
     'JVM GC Time': 0,
     'Result Serialization Time': 0,

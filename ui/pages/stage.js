@@ -29,7 +29,7 @@ export const stagePage = {
         q('Shuffle write records', summary.shuffleWriteMetrics.writeRecords, String, 'shuffleWriteRecords'),
         q('Spill (memory)', summary.memoryBytesSpilled, bytes, 'memoryBytesSpilled'),
         q('Spill (disk)', summary.diskBytesSpilled, bytes, 'diskBytesSpilled'),
-        q('Peak execution memory (not yet measured: 0)', summary.peakExecutionMemory, bytes, 'peakExecutionMemory'),
+        q('Peak execution memory', summary.peakExecutionMemory, bytes, 'peakExecutionMemory'),
       ],
       'id="quantiles"',
     );
