@@ -77,6 +77,7 @@ export class EventRecorder implements JobListener {
     this.emit({ Event: 'KilnBroadcastCreated', 'Broadcast ID': id, 'Size In Bytes': bytes, Timestamp: this.now() });
   }
 
+  /** SparkListenerJobStart, with the StageInfo of every stage the job may run. */
   onJobStart(jobId: number, result: Stage, action: string): void {
     const stages = allStages(result);
     for (const s of stages) this.stageJob.set(s.id, jobId);
@@ -91,6 +92,7 @@ export class EventRecorder implements JobListener {
     });
   }
 
+  /** SparkListenerJobEnd: JobSucceeded, or JobFailed with the error's message. */
   onJobEnd(jobId: number, error?: Error): void {
     this.emit({
       Event: 'SparkListenerJobEnd',
@@ -100,6 +102,7 @@ export class EventRecorder implements JobListener {
     });
   }
 
+  /** SparkListenerStageSubmitted; a stage submitted again is its next attempt. */
   onStageSubmitted(stage: Stage, tasks: number, jobId?: number): void {
     const previous = this.stageAttempts.get(stage.id);
     const attempt = previous === undefined ? 0 : previous + 1;
@@ -109,6 +112,7 @@ export class EventRecorder implements JobListener {
     this.emit({ Event: 'SparkListenerStageSubmitted', 'Stage Info': info, Properties: {} });
   }
 
+  /** SparkListenerStageCompleted, with the Failure Reason when its task set failed. */
   onStageCompleted(stage: Stage, error?: Error): void {
     const attempt = this.stageAttempts.get(stage.id) ?? 0;
     const info: StageInfoJson = { ...this.stageInfo(stage, attempt), 'Completion Time': this.now() };
@@ -116,6 +120,7 @@ export class EventRecorder implements JobListener {
     this.emit({ Event: 'SparkListenerStageCompleted', 'Stage Info': info });
   }
 
+  /** SparkListenerTaskStart: a new task id; the n-th start of a partition is attempt n-1. */
   onTaskStart(stageId: number, partition: number): void {
     const key = `${stageId}:${this.stageAttempts.get(stageId) ?? 0}:${partition}`;
     const attempt = this.attempts.get(key) ?? 0;
@@ -142,6 +147,7 @@ export class EventRecorder implements JobListener {
     this.emit({ Event: 'SparkListenerTaskStart', 'Stage ID': stageId, 'Stage Attempt ID': this.stageAttempts.get(stageId) ?? 0, 'Task Info': info });
   }
 
+  /** SparkListenerTaskEnd with Task Metrics; announces the task's executor the first time. */
   onTaskEnd(stageId: number, partition: number, metrics: TaskMetrics, ok: boolean): void {
     const stageAttempt = this.stageAttempts.get(stageId) ?? 0;
     const key = `${stageId}:${stageAttempt}:${partition}`;
