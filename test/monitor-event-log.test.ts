@@ -73,6 +73,7 @@ for (const workers of [0, 1, 2]) {
       const jobEnd = events.find((e) => e.Event === 'SparkListenerJobEnd') as Record<string, any>;
       assert.equal(jobEnd['Job Result'], { Result: 'JobSucceeded' });
       const start = events.find((e) => e.Event === 'SparkListenerJobStart') as Record<string, any>;
+      assert.match(start['Kiln Call Site'], /^collect at monitor-event-log\.test\.js:\d+$/, 'the job is named by its action and call site');
       assert.equal(start['Stage IDs'].slice().sort(), metrics.stages.map((s) => s.id).sort());
       for (const info of start['Stage Infos']) {
         assert.type(info['Stage Name'], 'string');

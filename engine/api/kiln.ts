@@ -21,6 +21,7 @@ import { DagScheduler, explainStages, type JobListener, type JobMetrics } from '
 import type { LineageNode } from '../plan/lineage.js';
 import { MapOutputTracker } from '../shuffle/map-output-tracker.js';
 import { checkPartitions, type PartitionerSpec } from '../shuffle/partitioner.js';
+import { actionCallSite } from '../monitor/call-site.js';
 import { chainListeners, Monitor } from '../monitor/monitor.js';
 import type { UiOptions } from '../ui/server.js';
 import { BroadcastRegistry } from './broadcasts.js';
@@ -277,7 +278,9 @@ export class Kiln {
     this.checkRunning();
     const signals = [options.signal, this.signal].filter((s): s is AbortSignal => s !== undefined);
     const signal = signals.length > 1 ? AbortSignal.any(signals) : signals[0];
-    return this.dag.runJob(node, sink, { signal, listener: this.jobListener(), ...(options.partitions ? { partitions: options.partitions } : {}) });
+    // The job's name in the UI and event log (only with a monitor: a stack trace costs).
+    const callSite = this.monitor ? actionCallSite() : undefined;
+    return this.dag.runJob(node, sink, { signal, listener: this.jobListener(), ...(options.partitions ? { partitions: options.partitions } : {}), ...(callSite ? { callSite } : {}) });
   }
 
   /** @internal The plan of a job over `node`, as text. */

@@ -78,7 +78,7 @@ export class EventRecorder implements JobListener {
   }
 
   /** SparkListenerJobStart, with the StageInfo of every stage the job may run. */
-  onJobStart(jobId: number, result: Stage, action: string): void {
+  onJobStart(jobId: number, result: Stage, action: string, callSite?: string): void {
     const stages = allStages(result);
     for (const s of stages) this.stageJob.set(s.id, jobId);
     this.emit({
@@ -87,8 +87,9 @@ export class EventRecorder implements JobListener {
       'Submission Time': this.now(),
       'Stage Infos': stages.map((s) => this.stageInfo(s, this.stageAttempts.get(s.id) ?? 0)),
       'Stage IDs': stages.map((s) => s.id),
-      Properties: { 'callSite.short': action },
+      Properties: { 'callSite.short': callSite ?? action },
       'Kiln Action': action,
+      ...(callSite ? { 'Kiln Call Site': callSite } : {}),
     });
   }
 

@@ -138,7 +138,7 @@ export class StatusStore {
         this.broadcasts.push({ id: f['Broadcast ID'], bytes: f['Size In Bytes'], time: f.Timestamp });
         break;
       case 'SparkListenerJobStart': {
-        const job: Job = { jobId: f['Job ID'], name: String(f['Kiln Action'] ?? f.Properties?.['callSite.short'] ?? `job ${f['Job ID']}`), submissionTime: f['Submission Time'], completionTime: undefined, stageIds: f['Stage IDs'] ?? [], status: 'RUNNING', error: undefined, ran: new Set() };
+        const job: Job = { jobId: f['Job ID'], name: String(f['Kiln Call Site'] ?? f.Properties?.['callSite.short'] ?? f['Kiln Action'] ?? `job ${f['Job ID']}`), submissionTime: f['Submission Time'], completionTime: undefined, stageIds: f['Stage IDs'] ?? [], status: 'RUNNING', error: undefined, ran: new Set() };
         this.jobs.set(job.jobId, job);
         this.runningJobs.add(job);
         for (const info of (f['Stage Infos'] ?? []) as StageInfoJson[]) {

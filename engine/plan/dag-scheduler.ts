@@ -16,8 +16,8 @@ import { StagePlanner, stageOperators, type Stage } from './stage.js';
 
 /** Listener of job progress: the task listener plus job and stage events. */
 export interface JobListener extends TaskListener {
-  /** A job starts: its result stage (its ancestors hang off `parents`) and the action that runs it (the sink kind). */
-  onJobStart?(jobId: number, result: Stage, action: string): void;
+  /** A job starts: its result stage (its ancestors hang off `parents`), the action that runs it (the sink kind) and where it was called. */
+  onJobStart?(jobId: number, result: Stage, action: string, callSite?: string): void;
   /** A job ended; `error` when it failed. */
   onJobEnd?(jobId: number, error?: Error): void;
   onStageSubmitted?(stage: Stage, tasks: number, jobId?: number): void;
@@ -38,6 +38,8 @@ export interface JobOptions {
   /** Partitions of the final dataset to compute (default all). */
   partitions?: readonly number[];
   listener?: JobListener | undefined;
+  /** Where the action was called ("collect at app.mjs:12"), for the job's name in monitoring. */
+  callSite?: string;
 }
 
 /** Settings the scheduler needs from the context. */
@@ -70,7 +72,7 @@ export class DagScheduler {
     const started = performance.now();
     const metrics: JobMetrics = { jobId, wallMs: 0, stages: [] };
     const result = this.planner.resultStage(node);
-    options.listener?.onJobStart?.(jobId, result, sink.t);
+    options.listener?.onJobStart?.(jobId, result, sink.t, options.callSite);
     try {
       for (const parent of result.parents) await this.submitMapStage(jobId, parent, options, metrics);
       const partitions = options.partitions ?? range(partitionCount(node));
