@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { Kiln, KilnError } from '../engine/index.js';
 import { HistoryProvider, StatusStore } from '../engine/monitor/index.js';
 import { UiServer, isLoopback } from '../engine/ui/server.js';
+import { rejects } from './support/rejects.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'kiln-rest-'));
 test.after(() => rmSync(dir, { recursive: true, force: true }));
@@ -133,6 +134,43 @@ for (const workers of [0, 1, 2]) {
     }
   });
 }
+
+test('a real spill and a failed job reach the REST answers and the diagnosis box', async () => {
+  const kiln = await Kiln.start({ workers: 2, memory: 1, workerMemory: '64m', ui: { port: 0 }, maxAttempts: 1 });
+  try {
+    const base = kiln.uiUrl!.replace(/\/$/, '');
+    const words = Array.from({ length: 5000 }, (_, i) => `w${i % 357}`);
+    await kiln.parallelize(words, 4).map((w): [string, number] => [w, 1]).reduceByKey('sum', 2).collect();
+    const map = kiln.lastJobMetrics!.stages.find((s) => s.kind === 'shuffleMap')!;
+    const spilled = map.metrics.reduce((n, m) => n + m.spillBytes, 0);
+    assert.ok(spilled > 0, 'a 1-byte shuffle budget spills');
+    const app = (await getJson(base, '/applications'))[0].id;
+    const stage = await getJson(base, `/applications/${app}/stages/${map.id}/0`);
+    assert.is(stage.diskBytesSpilled, spilled);
+    const finding = stage.kilnDiagnosis.find((f: { kind: string }) => f.kind === 'spill');
+    assert.ok(finding, 'the stage is diagnosed with spill');
+    assert.match(finding.problem, new RegExp(`of ${map.tasks} tasks spilled`));
+    assert.match(finding.advice, /now 1 B.*--memory/);
+    const job = await getJson(base, `/applications/${app}/jobs/${kiln.lastJobMetrics!.jobId}`);
+    assert.ok(job.kilnDiagnosis.some((f: { kind: string; problem: string }) => f.kind === 'spill' && f.problem.startsWith(`stage ${map.id}: `)));
+    await rejects(() => kiln.parallelize([1, 2], 2).map((x) => {
+      if (x === 2) throw new Error('bad record');
+      return x;
+    }).collect(), /bad record/);
+    const failed = (await getJson(base, `/applications/${app}/jobs?status=failed`)) as { status: string; kilnError: string; numFailedTasks: number; numFailedStages: number }[];
+    assert.is(failed.length, 1);
+    assert.match(failed[0]!.kilnError, /bad record/);
+    assert.is(failed[0]!.numFailedTasks, 1);
+    assert.is(failed[0]!.numFailedStages, 1);
+    const failedStages = (await getJson(base, `/applications/${app}/stages?status=failed`)) as { failureReason: string; stageId: number }[];
+    assert.is(failedStages.length, 1);
+    assert.match(failedStages[0]!.failureReason, /bad record/);
+    const tasks = (await getJson(base, `/applications/${app}/stages/${failedStages[0]!.stageId}/0/taskList?status=failed`)) as { status: string; index: number }[];
+    assert.equal(tasks.map((t) => [t.status, t.index]), [['FAILED', 1]]);
+  } finally {
+    await kiln.stop();
+  }
+});
 
 test('without its token a server gets 401; with it (header, cookie or ?token=) it answers', async () => {
   const store = new StatusStore();
