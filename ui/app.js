@@ -4,7 +4,7 @@
 // an event arrived, until the application has ended.
 import { clearCharts } from './charts.js';
 import { esc } from './format.js';
-import * as pages from './pages/index.js';
+import * as pages from './pages/routes.js';
 
 const POLL_MS = 1000;
 const main = document.getElementById('main');

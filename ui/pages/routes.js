@@ -1,4 +1,4 @@
-// The pages, by path (Spark's). Re-exports and the route table only.
+// The route table: each page by its path (Spark's paths).
 import { jobsPage } from './jobs.js';
 import { jobPage } from './job.js';
 import { stagesPage } from './stages.js';
