@@ -1,7 +1,7 @@
 // The CLI's side of the web UI. Policy: the URL goes to stderr as soon as the context
 // is up (even with --quiet: it carries the token a non-loopback bind needs); with
-// --ui-wait a job that ended keeps its UI until Ctrl-C, which then ends the command
-// with exit code 0 — the job itself had succeeded.
+// --ui-wait a job that ended keeps its UI until Ctrl-C (or SIGTERM, SIGHUP), which then
+// ends the command as it ends any kiln command (cli/main.ts: by the signal, status 130).
 import type { Kiln } from '../engine/index.js';
 
 /** Prints the UI's URL, if the context serves one. */

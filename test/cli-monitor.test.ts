@@ -1,6 +1,6 @@
 // The CLI's monitoring flags, run as the real binary: --event-log and KILN_EVENT_LOG
 // write a log, --ui prints a URL that answers while the job runs, --ui-wait keeps it
-// up until SIGINT (then exit 0), and `kiln history` serves a log directory until SIGINT.
+// up until SIGINT (which then ends it, as it ends every kiln command: shell status 130), and `kiln history` serves a log directory until SIGINT.
 // Every wait is for a line of output or an exit, bounded only as a safety net.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -32,8 +32,9 @@ function urlOf(child: ChildProcess, pattern: RegExp): Promise<string> {
   });
 }
 
-function exitOf(child: ChildProcess): Promise<number | null> {
-  return new Promise((resolve) => (child.exitCode !== null ? resolve(child.exitCode) : child.on('exit', (code) => resolve(code))));
+/** How the child ended: its exit code, or the signal that ended it. */
+function exitOf(child: ChildProcess): Promise<number | NodeJS.Signals | null> {
+  return new Promise((resolve) => (child.exitCode !== null ? resolve(child.exitCode) : child.on('exit', (code, signal) => resolve(code ?? signal))));
 }
 
 test('--event-log and KILN_EVENT_LOG write one Spark-format log per run', () => {
@@ -53,14 +54,14 @@ test('--event-log and KILN_EVENT_LOG write one Spark-format log per run', () => 
   }
 });
 
-test('--ui-wait serves the finished job until SIGINT, then exits 0', async () => {
+test('--ui-wait serves the finished job until SIGINT, then ends by it as every kiln command does', async () => {
   const child = kilnChild(['wordcount', '-q', '--ui-wait', '--ui-port', '0', input]);
   const url = await urlOf(child, /stays at (http:\/\/127\.0\.0\.1:\d+\/)/);
   const apps = (await (await fetch(`${url}api/v1/applications`)).json()) as { id: string }[];
   const jobs = (await (await fetch(`${url}api/v1/applications/${apps[0]!.id}/jobs`)).json()) as { status: string }[];
   assert.equal(jobs.map((j) => j.status), ['SUCCEEDED']);
   child.kill('SIGINT');
-  assert.is(await exitOf(child), 0);
+  assert.is(await exitOf(child), 'SIGINT');
 });
 
 test('kiln history serves a log directory until SIGINT; bad directories are usage errors', async () => {
