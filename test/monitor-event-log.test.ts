@@ -106,7 +106,18 @@ test('a failing job records JobFailed, the stage failure and failed task attempt
   assert.match(done['Stage Info']['Failure Reason'], /record 2 is bad/);
   const failed = events.filter((e) => e.Event === 'SparkListenerTaskEnd' && e['Task End Reason'].Reason !== 'Success');
   assert.ok(failed.length >= 2, 'both attempts of partition 1 failed');
-  assert.equal(failed.filter((e) => e['Task Info'].Index === 1).map((e) => e['Task Info'].Attempt).slice(0, 2), [0, 1]);
+  const mine = failed.filter((e) => e['Task Info'].Index === 1);
+  assert.equal(mine.map((e) => e['Task Info'].Attempt), [0, 1]);
+  for (const e of mine) {
+    assert.is(e['Task End Reason'].Reason, 'ExceptionFailure');
+    assert.match(e['Task End Reason'].Description, /record 2 is bad/);
+    assert.is(e['Task Info'].Failed, true);
+  }
+  // Other partitions' attempts cancelled when the stage failed are killed, not failed.
+  for (const e of failed.filter((x) => x['Task Info'].Index !== 1)) {
+    assert.is(e['Task End Reason'].Reason, 'TaskKilled');
+    assert.is(e['Task Info'].Killed, true);
+  }
   const store = new StatusStore();
   for (const e of events) store.apply(e as SparkEvent);
   assert.is(store.jobList()[0]!.status, 'FAILED');

@@ -165,8 +165,9 @@ test('a real spill and a failed job reach the REST answers and the diagnosis box
     const failedStages = (await getJson(base, `/applications/${app}/stages?status=failed`)) as { failureReason: string; stageId: number }[];
     assert.is(failedStages.length, 1);
     assert.match(failedStages[0]!.failureReason, /bad record/);
-    const tasks = (await getJson(base, `/applications/${app}/stages/${failedStages[0]!.stageId}/0/taskList?status=failed`)) as { status: string; index: number }[];
+    const tasks = (await getJson(base, `/applications/${app}/stages/${failedStages[0]!.stageId}/0/taskList?status=failed`)) as { status: string; index: number; errorMessage: string }[];
     assert.equal(tasks.map((t) => [t.status, t.index]), [['FAILED', 1]]);
+    assert.match(tasks[0]!.errorMessage, /bad record/);
   } finally {
     await kiln.stop();
   }

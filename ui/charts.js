@@ -3,7 +3,7 @@
 // chart (one bar from start to end per job, stage or task), in seconds since the
 // application started; animation is off so a live re-draw does not flicker.
 
-const COLORS = { SUCCEEDED: '#2e8b57', COMPLETE: '#2e8b57', SUCCESS: '#2e8b57', RUNNING: '#1f6feb', ACTIVE: '#1f6feb', FAILED: '#cf222e', SKIPPED: '#9aa4ae', PENDING: '#9aa4ae' };
+const COLORS = { SUCCEEDED: '#2e8b57', COMPLETE: '#2e8b57', SUCCESS: '#2e8b57', RUNNING: '#1f6feb', ACTIVE: '#1f6feb', FAILED: '#cf222e', KILLED: '#9aa4ae', SKIPPED: '#9aa4ae', PENDING: '#9aa4ae' };
 const charts = new Map();
 let dagreRegistered = false;
 

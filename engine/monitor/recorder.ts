@@ -10,6 +10,7 @@ import type { TaskMetrics } from '../exec/protocol.js';
 import { dependencies, describe, partitionCount, type LineageNode } from '../plan/lineage.js';
 import { stageOperators, type Stage } from '../plan/stage.js';
 import type { JobListener } from '../plan/dag-scheduler.js';
+import { KilnError } from '../errors.js';
 import { LOG_FORMAT_VERSION, type RddInfoJson, type SparkEvent, type StageInfoJson, type TaskInfoJson, type TaskMetricsJson } from './events.js';
 import { kernelHints } from './kernel-hints.js';
 
@@ -149,20 +150,26 @@ export class EventRecorder implements JobListener {
   }
 
   /** SparkListenerTaskEnd with Task Metrics; announces the task's executor the first time. */
-  onTaskEnd(stageId: number, partition: number, metrics: TaskMetrics, ok: boolean): void {
+  onTaskEnd(stageId: number, partition: number, metrics: TaskMetrics, ok: boolean, error?: Error): void {
     const stageAttempt = this.stageAttempts.get(stageId) ?? 0;
     const key = `${stageId}:${stageAttempt}:${partition}`;
     const started = this.running.get(key)?.shift();
     const t = this.now();
     const executor = metrics.threadId === undefined || metrics.threadId === 0 ? 'driver' : String(metrics.threadId);
     this.executorSeen(executor, started?.info['Launch Time'] ?? t);
-    const info: TaskInfoJson = { ...(started?.info ?? this.orphanInfo(partition, t)), 'Executor ID': executor, 'Finish Time': t, Failed: !ok };
+    // A cancelled attempt (the stage failed or the job was stopped) is Spark's "killed", not a failure.
+    const killed = !ok && error instanceof KilnError && error.kind === 'aborted';
+    const info: TaskInfoJson = { ...(started?.info ?? this.orphanInfo(partition, t)), 'Executor ID': executor, 'Finish Time': t, Failed: !ok && !killed, Killed: killed };
     this.emit({
       Event: 'SparkListenerTaskEnd',
       'Stage ID': stageId,
       'Stage Attempt ID': stageAttempt,
       'Task Type': this.isResultStage(stageId) ? 'ResultTask' : 'ShuffleMapTask',
-      'Task End Reason': ok ? { Reason: 'Success' } : { Reason: 'ExceptionFailure', 'Class Name': 'KilnError', Description: 'task failed (the job error names the cause)', 'Stack Trace': [] },
+      'Task End Reason': ok
+        ? { Reason: 'Success' }
+        : killed
+          ? { Reason: 'TaskKilled', 'Kill Reason': error!.message }
+          : { Reason: 'ExceptionFailure', 'Class Name': error?.name ?? 'Error', Description: error?.message ?? 'task failed', 'Stack Trace': [] },
       'Task Info': info,
       'Task Metrics': taskMetricsJson(metrics),
     });

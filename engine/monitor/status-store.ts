@@ -22,7 +22,7 @@ interface TaskRow {
   launchTime: number;
   finishTime: number;
   executorId: string;
-  status: 'RUNNING' | 'SUCCESS' | 'FAILED';
+  status: 'RUNNING' | 'SUCCESS' | 'FAILED' | 'KILLED';
   runMs: number;
   inputBytes: number;
   inputRecords: number;
@@ -209,11 +209,13 @@ export class StatusStore {
           attempt.tasks.push(row);
           attempt.byTaskId.set(row.taskId, row);
         }
-        const failed = info.Failed || f['Task End Reason']?.Reason !== 'Success';
-        row.status = failed ? 'FAILED' : 'SUCCESS';
+        const reason = f['Task End Reason'] ?? {};
+        const killed = info.Killed === true || reason.Reason === 'TaskKilled';
+        const failed = !killed && (info.Failed || reason.Reason !== 'Success');
+        row.status = killed ? 'KILLED' : failed ? 'FAILED' : 'SUCCESS';
         row.finishTime = info['Finish Time'];
         row.executorId = info['Executor ID'];
-        row.reason = failed ? String(f['Task End Reason']?.Description ?? f['Task End Reason']?.Reason ?? 'failed') : undefined;
+        row.reason = killed ? String(reason['Kill Reason'] ?? 'killed') : failed ? String(reason.Description ?? reason.Reason ?? 'failed') : undefined;
         const m = f['Task Metrics'] as TaskMetricsJson | undefined;
         if (m) setMetrics(row, m);
         if (wasRunning && startedOn !== undefined) {
@@ -223,7 +225,7 @@ export class StatusStore {
         const ex = this.executors.get(row.executorId);
         if (ex) {
           if (failed) ex.failedTasks++;
-          else ex.completedTasks++;
+          else if (!killed) ex.completedTasks++;
           ex.totalDuration += row.finishTime - row.launchTime;
           ex.totalInputBytes += row.inputBytes;
           ex.totalShuffleRead += row.shuffleReadBytes;
@@ -305,6 +307,7 @@ export class StatusStore {
     let active = 0;
     let completed = 0;
     let failed = 0;
+    let killed = 0;
     let skippedTasks = 0;
     let activeStages = 0;
     let completedStages = 0;
@@ -336,7 +339,8 @@ export class StatusStore {
           else if (t.status === 'SUCCESS') {
             completed++;
             indices.add(`${id}:${t.index}`);
-          } else failed++;
+          } else if (t.status === 'KILLED') killed++;
+          else failed++;
         }
       }
     }
@@ -354,7 +358,7 @@ export class StatusStore {
       numCompletedTasks: completed,
       numSkippedTasks: skippedTasks,
       numFailedTasks: failed,
-      numKilledTasks: 0,
+      numKilledTasks: killed,
       numCompletedIndices: indices.size,
       numActiveStages: activeStages,
       numCompletedStages: completedStages,
@@ -477,7 +481,7 @@ export class StatusStore {
       numActiveTasks: count('RUNNING'),
       numCompleteTasks: count('SUCCESS'),
       numFailedTasks: count('FAILED'),
-      numKilledTasks: 0,
+      numKilledTasks: count('KILLED'),
       numCompletedIndices: completedIndices.size,
       submissionTime: restDate(a.submissionTime),
       firstTaskLaunchedTime: Number.isFinite(first) ? restDate(first) : undefined,
