@@ -293,16 +293,17 @@ export class StatusStore {
     return [...this.jobs.values()]
       .filter((j) => !status || status.length === 0 || status.includes(j.status))
       .sort((a, b) => b.jobId - a.jobId)
-      .map((j) => this.jobData(j));
+      // The list leaves the diagnosis out: it reads every task, and pages poll lists.
+      .map((j) => this.jobData(j, false));
   }
 
   /** JobData of one job, or undefined. */
   job(id: number): Record<string, unknown> | undefined {
     const j = this.jobs.get(id);
-    return j ? this.jobData(j) : undefined;
+    return j ? this.jobData(j, true) : undefined;
   }
 
-  private jobData(j: Job): Record<string, unknown> {
+  private jobData(j: Job, diagnose: boolean): Record<string, unknown> {
     let numTasks = 0;
     let active = 0;
     let completed = 0;
@@ -367,7 +368,7 @@ export class StatusStore {
       killedTasksSummary: {},
       ...(j.error !== undefined ? { kilnError: j.error } : {}),
       kilnSkippedStageIds: skippedIds,
-      kilnDiagnosis: this.jobDiagnosis(j),
+      ...(diagnose ? { kilnDiagnosis: this.jobDiagnosis(j) } : {}),
     };
   }
 
@@ -389,7 +390,7 @@ export class StatusStore {
     return all
       .filter((a) => !status || status.length === 0 || status.includes(a.status))
       .sort((a, b) => b.stageId - a.stageId || b.attemptId - a.attemptId)
-      .map((a) => this.stageData(a, false));
+      .map((a) => this.stageData(a, false, false));
   }
 
   /** StageData of every attempt of one stage. */
@@ -468,7 +469,7 @@ export class StatusStore {
     };
   }
 
-  private stageData(a: StageAttempt, details: boolean): Record<string, unknown> {
+  private stageData(a: StageAttempt, details: boolean, diagnose = true): Record<string, unknown> {
     const sum = (pick: (t: TaskRow) => number): number => a.tasks.reduce((s, t) => (t.status === 'RUNNING' ? s : s + pick(t)), 0);
     const count = (s: TaskRow['status']): number => a.tasks.reduce((n, t) => n + (t.status === s ? 1 : 0), 0);
     const completedIndices = new Set(a.tasks.filter((t) => t.status === 'SUCCESS').map((t) => t.index));
@@ -527,7 +528,7 @@ export class StatusStore {
       kilnStageKind: a.info['Kiln Stage Kind'],
       kilnOperators: (a.info['Kiln Operators'] ?? []).map((o) => ({ label: o.Label, kernels: o.Kernels })),
       kilnRdds: a.info['RDD Info'].map((r) => ({ id: r['RDD ID'], name: r.Name, parentIds: r['Parent IDs'], partitions: r['Number of Partitions'], kernels: r['Kiln Kernels'] ?? [] })),
-      kilnDiagnosis: this.diagnosis(a),
+      ...(diagnose ? { kilnDiagnosis: this.diagnosis(a) } : {}),
     };
     if (details) data.tasks = Object.fromEntries(a.tasks.map((t) => [String(t.taskId), taskData(t)]));
     return data;
