@@ -21,8 +21,9 @@ import { hasErrorCode, KilnError, OUTPUT_CLOSED } from '../engine/errors.js';
 import { ConsoleProgress } from './progress.js';
 import { plainInputBytes, settingsFrom, workersForInput, type CliSettings } from './settings.js';
 import { MetricsRecorder } from './summary.js';
+import { announceUi, serveUntilAborted } from './ui.js';
 
-const ALL: readonly Command[] = [commands.wordcount, commands.grep, commands.distinct, commands.sort, commands.run, commands.explain];
+const ALL: readonly Command[] = [commands.wordcount, commands.grep, commands.distinct, commands.sort, commands.run, commands.explain, commands.history];
 
 /** Runs the command line `argv` and resolves with the exit code. */
 export async function main(argv: readonly string[]): Promise<number> {
@@ -37,6 +38,10 @@ export async function main(argv: readonly string[]): Promise<number> {
         await writeStdout(parsed.command ? commandHelp(parsed.command) : generalHelp());
         return ExitCode.ok;
       case 'run': {
+        if (parsed.invocation.command.name === 'history') {
+          const { runHistory } = await import('./history.js');
+          return await runHistory(parsed.invocation);
+        }
         const settings = settingsFrom(parsed.invocation.flags, process.env);
         debug = settings.debug;
         return await execute(parsed.invocation, settings);
@@ -91,9 +96,10 @@ async function execute(invocation: Invocation, settings: CliSettings): Promise<n
   try {
     sink = explained || target.spec.name === 'run' ? undefined : await OutputSink.open(settings.format, settings.output, settings.overwrite);
     const { Kiln } = await import('../engine/index.js');
-    kiln = await Kiln.start({ ...engine, listener: fanOut([recorder, progress]), signal: abort.signal });
+    kiln = await Kiln.start({ appName: `kiln ${target.spec.name}`, ...engine, listener: fanOut([recorder, progress]), signal: abort.signal });
     recorder.attach(kiln);
     const rawFd = sink?.rawFd();
+    announceUi(kiln, (s) => process.stderr.write(s));
     const plan = target.plan({ kiln, operands, flags: (explained ?? invocation).flags, signal: abort.signal, rawFd, ...(sink ? { rawLabel: sink.rawLabel() } : {}) });
     if (explained) {
       await writeStdout(`${plan.explain().trimEnd()}\n`);
@@ -109,6 +115,7 @@ async function execute(invocation: Invocation, settings: CliSettings): Promise<n
     const wallMs = performance.now() - started;
     if (!settings.quiet) process.stderr.write(`${recorder.summary(wallMs)}\n`);
     if (settings.metrics) await recorder.write(settings.metrics, { command: target.spec.name, wallMs });
+    if (settings.uiWait) await serveUntilAborted(kiln, abort.signal, (s) => process.stderr.write(s));
     return ExitCode.ok;
   } catch (error) {
     progress?.finish();
@@ -226,6 +233,11 @@ function globalFlagHelp(): string[] {
     quiet: '-q, --quiet             no progress bar and no summary line',
     progress: '    --progress WHEN     auto (default: when stderr is a terminal), always, never',
     metrics: '    --metrics FILE      write job, stage and task metrics as JSON',
+    'event-log': '    --event-log DIR     write a Spark-format event log to DIR (env KILN_EVENT_LOG; read by kiln history)',
+    ui: '    --ui                serve the web UI and REST API while the job runs (prints the URL)',
+    'ui-wait': '    --ui-wait           like --ui, and keep serving after the job until Ctrl-C',
+    'ui-port': '    --ui-port N         UI port (default 4040, or the next free one)',
+    'ui-host': '    --ui-host HOST      UI address (default 127.0.0.1; any other needs the printed token)',
     debug: '    --debug             print stack traces with errors',
     help: '-h, --help              this help',
     version: '-V, --version           print the version',

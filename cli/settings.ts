@@ -31,6 +31,8 @@ export interface CliSettings {
   readonly progress: ProgressMode;
   readonly metrics: string | undefined;
   readonly debug: boolean;
+  /** --ui-wait: keep serving the UI after the job until Ctrl-C. */
+  readonly uiWait: boolean;
 }
 
 /** Reads the global flags and environment; throws UsageError for a bad value. */
@@ -47,6 +49,12 @@ export function settingsFrom(flags: OptionValues, env: NodeJS.ProcessEnv): CliSe
   const partitions = positiveInt(flags.partitions, 'partitions');
   if (partitions !== undefined) engine.shufflePartitions = partitions;
   if (flags.io !== undefined) engine.io = choice(flags.io, 'io', ['read', 'mmap'] as const, 'read');
+  const eventLog = str(flags['event-log']) ?? nonEmpty(env.KILN_EVENT_LOG);
+  if (eventLog !== undefined) engine.eventLog = eventLog;
+  const uiPort = flags['ui-port'] === '0' ? 0 : positiveInt(flags['ui-port'], 'ui-port');
+  const uiHost = str(flags['ui-host']);
+  const wantUi = flags.ui === true || flags['ui-wait'] === true || uiPort !== undefined || uiHost !== undefined;
+  if (wantUi) engine.ui = { ...(uiPort !== undefined ? { port: uiPort } : {}), ...(uiHost !== undefined ? { host: uiHost } : {}) };
   return {
     engine,
     workersChosen: workers !== undefined,
@@ -57,6 +65,7 @@ export function settingsFrom(flags: OptionValues, env: NodeJS.ProcessEnv): CliSe
     progress: choice(flags.progress, 'progress', ['auto', 'always', 'never'] as const, 'auto'),
     metrics: str(flags.metrics),
     debug: flags.debug === true,
+    uiWait: flags['ui-wait'] === true,
   };
 }
 

@@ -10,3 +10,5 @@ export type { TaskMetrics, BuiltinAgg } from './exec/protocol.js';
 export type { PartitionerSpec } from './shuffle/partitioner.js';
 export { parseSize } from './memory/budget.js';
 export * as kernels from './kernels/index.js';
+export type { UiOptions } from './ui/server.js';
+export type { SparkEvent } from './monitor/events.js';

@@ -163,4 +163,19 @@ test('under pressure, kept regions are reclaimed and the allocation is retried o
   assert.is(a.bytesInUse, 0);
 });
 
+test('peakBytesInUse is the high-water mark since resetPeak (a task\'s peak execution memory)', () => {
+  const a = new RegionAllocator(memory(), { base: 65536 });
+  const kept = a.alloc(1000);
+  a.resetPeak();
+  assert.is(a.peakBytesInUse, kept.size, 'what is kept from earlier tasks counts');
+  const x = a.alloc(4096);
+  const y = a.alloc(8192);
+  a.release(x);
+  a.release(y);
+  const z = a.alloc(64);
+  assert.is(a.peakBytesInUse, kept.size + x.size + y.size);
+  a.resetPeak();
+  assert.is(a.peakBytesInUse, kept.size + z.size);
+});
+
 test.run();

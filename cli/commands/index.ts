@@ -5,3 +5,4 @@ export { distinct } from './distinct.js';
 export { sort } from './sort.js';
 export { run } from './run.js';
 export { explain } from './explain.js';
+export { history } from './history.js';

@@ -13,12 +13,13 @@ export class BroadcastRegistry {
 
   constructor(private readonly rt: KernelRuntime) {}
 
-  /** Serializes `value` into shared memory under `id`. */
-  register(id: number, value: unknown): void {
+  /** Serializes `value` into shared memory under `id`; returns its serialized size. */
+  register(id: number, value: unknown): number {
     const bytes = serialize(value);
     const region = this.rt.allocator.alloc(bytes.length);
     this.rt.u8.set(bytes, region.ptr);
     this.live.set(id, { ref: { id, ptr: region.ptr, len: bytes.length }, region });
+    return bytes.length;
   }
 
   /** Frees a broadcast's bytes. */

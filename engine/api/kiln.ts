@@ -21,6 +21,9 @@ import { DagScheduler, explainStages, type JobListener, type JobMetrics } from '
 import type { LineageNode } from '../plan/lineage.js';
 import { MapOutputTracker } from '../shuffle/map-output-tracker.js';
 import { checkPartitions, type PartitionerSpec } from '../shuffle/partitioner.js';
+import { actionCallSite } from '../monitor/call-site.js';
+import { chainListeners, Monitor } from '../monitor/monitor.js';
+import type { UiOptions } from '../ui/server.js';
 import { BroadcastRegistry } from './broadcasts.js';
 import { Dataset, TextDataset, type ActionOptions } from './dataset.js';
 
@@ -57,7 +60,20 @@ export interface KilnOptions {
    * them on these VMs (see engine/memory/huge-pages.ts).
    */
   hugePages?: boolean;
+  /**
+   * Directory for the event log (Spark's spark.eventLog.dir): one JSON Lines file of
+   * Spark-format events per context, `DIR/APP_ID.inprogress` until stop() renames it
+   * to `DIR/APP_ID`. Default: the KILN_EVENT_LOG environment variable, else none.
+   */
+  eventLog?: string;
+  /** Serve the web UI and REST API: true (127.0.0.1:4040 or the next free port) or { port, host }; see kiln.uiUrl. */
+  ui?: boolean | UiOptions;
+  /** The application's name in the UI and the event log (default "kiln"). */
+  appName?: string;
 }
+
+/** Contexts started by this process: part of the application id (two may start in one millisecond). */
+let contextsStarted = 0;
 
 /** Longest Kiln.start waits for its worker threads to load (then jobs just queue). */
 const WORKER_READY_TIMEOUT_MS = 10_000;
@@ -91,6 +107,7 @@ export class Kiln {
     private readonly dag: DagScheduler,
     private listener: JobListener | undefined,
     private readonly signal: AbortSignal | undefined,
+    private readonly monitor: Monitor | undefined,
   ) {
     // A destroyed or collected broadcast frees its bytes (workers drop their copies lazily).
     this.unsubscribe = onBroadcastRelease((id, reason) => {
@@ -144,7 +161,20 @@ export class Kiln {
     const tracker = new MapOutputTracker((r) => budget.releaseShuffle(r));
     const broadcasts = new BroadcastRegistry(driver);
     const dag = new DagScheduler(tasks, tracker, broadcasts, { io: resolved.io, maxAttempts: resolved.maxAttempts, spillDir: resolved.spillDir });
-    return new Kiln(resolved, driver, tasks, tracker, broadcasts, dag, options.listener, options.signal);
+    const eventLog = options.eventLog ?? (process.env.KILN_EVENT_LOG?.trim() || undefined);
+    let monitor: Monitor | undefined;
+    try {
+      monitor = await Monitor.start({ eventLog, ui: options.ui }, {
+        id: `kiln-${Date.now()}-${process.pid}-${contextsStarted++}`,
+        name: options.appName ?? 'kiln',
+        workers,
+        properties: Object.entries({ ...resolved, eventLog: eventLog ?? '', ui: options.ui === undefined ? 'false' : JSON.stringify(options.ui) }).map(([k, v]) => [`kiln.${k}`, String(v ?? '')] as const),
+      });
+    } catch (e) {
+      await tasks.close();
+      throw e;
+    }
+    return new Kiln(resolved, driver, tasks, tracker, broadcasts, dag, options.listener, options.signal, monitor);
   }
 
   /**
@@ -204,13 +234,24 @@ export class Kiln {
   broadcast<T>(value: T): Broadcast<T> {
     this.checkRunning();
     const b = new Broadcast<T>(value);
-    this.broadcasts.register(b.id, value);
+    const bytes = this.broadcasts.register(b.id, value);
+    this.monitor?.recorder.broadcastCreated(b.id, bytes);
     return b;
   }
 
   /** Metrics of the last job (per stage, per task). */
   get lastJobMetrics(): JobMetrics | undefined {
     return this.dag.lastJob;
+  }
+
+  /** The web UI's address (with its token on a non-loopback bind), when `ui` is on. */
+  get uiUrl(): string | undefined {
+    return this.monitor?.uiUrl;
+  }
+
+  /** The event log being written (`DIR/APP_ID.inprogress`), when `eventLog` is on. */
+  get eventLogPath(): string | undefined {
+    return this.monitor?.eventLogPath;
   }
 
   /** Sets the observer of stages and tasks. */
@@ -223,9 +264,13 @@ export class Kiln {
     if (this.stopped) return;
     this.stopped = true;
     this.unsubscribe();
-    await this.tasks.close();
-    this.tracker.clear();
-    rmSync(this.options.spillDir, { recursive: true, force: true });
+    try {
+      await this.tasks.close();
+    } finally {
+      this.tracker.clear();
+      rmSync(this.options.spillDir, { recursive: true, force: true });
+      await this.monitor?.close();
+    }
   }
 
   /** @internal Runs a job: `sink` over the partitions of `node`. */
@@ -233,7 +278,9 @@ export class Kiln {
     this.checkRunning();
     const signals = [options.signal, this.signal].filter((s): s is AbortSignal => s !== undefined);
     const signal = signals.length > 1 ? AbortSignal.any(signals) : signals[0];
-    return this.dag.runJob(node, sink, { signal, listener: this.listener, ...(options.partitions ? { partitions: options.partitions } : {}) });
+    // The job's name in the UI and event log (only with a monitor: a stack trace costs).
+    const callSite = this.monitor ? actionCallSite() : undefined;
+    return this.dag.runJob(node, sink, { signal, listener: this.jobListener(), ...(options.partitions ? { partitions: options.partitions } : {}), ...(callSite ? { callSite } : {}) });
   }
 
   /** @internal The plan of a job over `node`, as text. */
@@ -279,6 +326,11 @@ export class Kiln {
       }
     }
     return { kind: 'range', partitions: bounds.length + 1, bounds, ascending };
+  }
+
+  /** The monitor's listener (first: it must see a job before the user's listener can throw) and the user's. */
+  private jobListener(): JobListener | undefined {
+    return chainListeners(this.monitor?.listener, this.listener);
   }
 
   private checkRunning(): void {

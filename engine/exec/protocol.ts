@@ -176,6 +176,10 @@ export interface TaskMetrics {
   spillBytes: number;
   resultRecords: number;
   runMs: number;
+  /** The thread that ran the task (worker_threads threadId; 0: inline, the driver's thread). For the monitor's executors. */
+  threadId?: number;
+  /** Peak bytes of the thread's kernel-memory span in use during the task (Spark's peak execution memory). */
+  peakMemoryBytes?: number;
 }
 
 /** What a task sends back. */

@@ -49,6 +49,8 @@ export class TaskContext {
     private readonly ask: Requester,
   ) {
     this.control = new Int32Array(init.control);
+    // Peak execution memory is this task's high-water mark of the thread's span (kept tables included).
+    state.rt.allocator.resetPeak();
     for (const b of spec.broadcasts) if (!state.broadcasts.has(b.id)) state.broadcasts.set(b.id, b);
   }
 

@@ -40,7 +40,8 @@ export interface TaskOutcome {
 /** Observer of task progress (the CLI's progress bar and metrics). */
 export interface TaskListener {
   onTaskStart?(stageId: number, partition: number): void;
-  onTaskEnd?(stageId: number, partition: number, metrics: TaskMetrics, ok: boolean): void;
+  /** `error`: why a failed attempt failed (kind 'aborted': it was cancelled, Spark's "killed"). */
+  onTaskEnd?(stageId: number, partition: number, metrics: TaskMetrics, ok: boolean, error?: Error): void;
 }
 
 /** Atomics.waitAsync (ES2024), which Node 20 has. */
@@ -233,7 +234,7 @@ export class TaskScheduler {
       if (stop.aborted) throw new KilnError('aborted', 'cancelled');
       options.listener?.onTaskStart?.(template.stageId, template.partition);
       const result = await this.runAttempt({ ...template, attempt, cancelSlot: slot }, stop);
-      options.listener?.onTaskEnd?.(template.stageId, template.partition, result.metrics, result.ok);
+      options.listener?.onTaskEnd?.(template.stageId, template.partition, result.metrics, result.ok, result.ok ? undefined : result.error);
       if (result.ok) return result;
       lastError = result.error;
       // Retrying cannot help a usage error or a cancelled task, and must not follow a

@@ -4,7 +4,7 @@
 // cause and decides on retries. The thread's kernel instance and span live across
 // tasks (made on the first one).
 import { performance } from 'node:perf_hooks';
-import { workerData } from 'node:worker_threads';
+import { threadId, workerData } from 'node:worker_threads';
 import { toPlainError } from '../errors.js';
 import { READY_WORD, type TaskResult, type TaskSpec, type WorkerInit } from './protocol.js';
 import { runResultSink } from './sinks.js';
@@ -40,14 +40,20 @@ export function runTaskWith(spec: TaskSpec, init: WorkerInit, direct?: Requester
     if (sink.t === 'shuffleWrite') {
       const blocks = writeShuffle(spec.node, sink, ctx);
       ctx.metrics.runMs = performance.now() - start;
+      ctx.metrics.threadId = threadId;
+      ctx.metrics.peakMemoryBytes = ctx.rt.allocator.peakBytesInUse;
       return { ok: true, value: null, blocks, metrics: ctx.metrics };
     }
     const value = runResultSink(spec.node, sink, ctx);
     ctx.metrics.runMs = performance.now() - start;
+    ctx.metrics.threadId = threadId;
+    ctx.metrics.peakMemoryBytes = ctx.rt.allocator.peakBytesInUse;
     return { ok: true, value, metrics: ctx.metrics };
   } catch (error) {
     const metrics = ctx?.metrics ?? { inputBytes: 0, inputRecords: 0, shuffleWriteBytes: 0, shuffleWriteRecords: 0, shuffleReadBytes: 0, shuffleReadRecords: 0, spillBytes: 0, resultRecords: 0, runMs: 0 };
     metrics.runMs = performance.now() - start;
+    metrics.threadId = threadId;
+    if (ctx) metrics.peakMemoryBytes = ctx.rt.allocator.peakBytesInUse;
     return { ok: false, error: toPlainError(error), metrics };
   } finally {
     ctx?.close();

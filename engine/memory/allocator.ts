@@ -37,6 +37,8 @@ export class RegionAllocator {
   private readonly live = new Map<number, number>();
   private top: number;
   private inUse = 0;
+  /** Largest inUse since resetPeak (a task's peak execution memory). */
+  private peak = 0;
   private readonly base: number;
   private readonly limit: number | undefined;
   /** Frees memory kept for reuse (see onPressure); true when it freed something. */
@@ -51,6 +53,16 @@ export class RegionAllocator {
   /** Bytes held by live regions. */
   get bytesInUse(): number {
     return this.inUse;
+  }
+
+  /** Largest bytesInUse since the last resetPeak(). */
+  get peakBytesInUse(): number {
+    return this.peak;
+  }
+
+  /** Starts a new peak from what is in use now (a task starts). */
+  resetPeak(): void {
+    this.peak = this.inUse;
   }
 
   /** Size of the span (Infinity when the allocator may grow the memory). */
@@ -105,6 +117,7 @@ export class RegionAllocator {
     }
     this.live.set(ptr, want);
     this.inUse += want;
+    if (this.inUse > this.peak) this.peak = this.inUse;
     return { ptr, size: want };
   }
 

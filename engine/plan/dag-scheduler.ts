@@ -14,10 +14,15 @@ import type { MapOutputTracker } from '../shuffle/map-output-tracker.js';
 import { inputSplits, partitionCount, taskNode, type LineageNode, type ShuffleDependency } from './lineage.js';
 import { StagePlanner, stageOperators, type Stage } from './stage.js';
 
-/** Listener of job progress: the task listener plus stage events. */
+/** Listener of job progress: the task listener plus job and stage events. */
 export interface JobListener extends TaskListener {
-  onStageSubmitted?(stage: Stage, tasks: number): void;
-  onStageCompleted?(stage: Stage): void;
+  /** A job starts: its result stage (its ancestors hang off `parents`), the action that runs it (the sink kind) and where it was called. */
+  onJobStart?(jobId: number, result: Stage, action: string, callSite?: string): void;
+  /** A job ended; `error` when it failed. */
+  onJobEnd?(jobId: number, error?: Error): void;
+  onStageSubmitted?(stage: Stage, tasks: number, jobId?: number): void;
+  /** A stage finished; `error` when its task set failed. */
+  onStageCompleted?(stage: Stage, error?: Error): void;
 }
 
 /** Metrics of a finished job. */
@@ -33,6 +38,8 @@ export interface JobOptions {
   /** Partitions of the final dataset to compute (default all). */
   partitions?: readonly number[];
   listener?: JobListener | undefined;
+  /** Where the action was called ("collect at app.mjs:12"), for the job's name in monitoring. */
+  callSite?: string;
 }
 
 /** Settings the scheduler needs from the context. */
@@ -65,12 +72,19 @@ export class DagScheduler {
     const started = performance.now();
     const metrics: JobMetrics = { jobId, wallMs: 0, stages: [] };
     const result = this.planner.resultStage(node);
-    for (const parent of result.parents) await this.submitMapStage(jobId, parent, options, metrics);
-    const partitions = options.partitions ?? range(partitionCount(node));
-    const outcomes = await this.runStage(jobId, result, partitions, () => sink, options, metrics);
-    (metrics as { wallMs: number }).wallMs = performance.now() - started;
-    this.lastJob = metrics;
-    return outcomes.map((o) => o.value);
+    options.listener?.onJobStart?.(jobId, result, sink.t, options.callSite);
+    try {
+      for (const parent of result.parents) await this.submitMapStage(jobId, parent, options, metrics);
+      const partitions = options.partitions ?? range(partitionCount(node));
+      const outcomes = await this.runStage(jobId, result, partitions, () => sink, options, metrics);
+      (metrics as { wallMs: number }).wallMs = performance.now() - started;
+      this.lastJob = metrics;
+      options.listener?.onJobEnd?.(jobId);
+      return outcomes.map((o) => o.value);
+    } catch (e) {
+      options.listener?.onJobEnd?.(jobId, e instanceof Error ? e : new Error(String(e)));
+      throw e;
+    }
   }
 
   /** The stages a job over `node` would run (nothing runs). */
@@ -106,7 +120,7 @@ export class DagScheduler {
   }
 
   private async runStage(jobId: number, stage: Stage, partitions: readonly number[], sinkFor: (p: number) => SinkSpec, options: JobOptions, metrics: JobMetrics) {
-    options.listener?.onStageSubmitted?.(stage, partitions.length);
+    options.listener?.onStageSubmitted?.(stage, partitions.length, jobId);
     const broadcasts = this.broadcasts.snapshot();
     const templates: TaskTemplate[] = partitions.map((p) => ({
       jobId,
@@ -119,7 +133,13 @@ export class DagScheduler {
       broadcasts,
     }));
     const context = (p: number): ErrorContext => splitContext(stage.node, p);
-    const outcomes = await this.tasks.runTaskSet(templates, { signal: options.signal, maxAttempts: this.settings.maxAttempts, context, listener: options.listener });
+    let outcomes;
+    try {
+      outcomes = await this.tasks.runTaskSet(templates, { signal: options.signal, maxAttempts: this.settings.maxAttempts, context, listener: options.listener });
+    } catch (e) {
+      options.listener?.onStageCompleted?.(stage, e instanceof Error ? e : new Error(String(e)));
+      throw e;
+    }
     metrics.stages.push({ id: stage.id, kind: stage.kind, tasks: partitions.length, skipped: false, metrics: outcomes.map((o) => o.metrics) });
     options.listener?.onStageCompleted?.(stage);
     return outcomes;
