@@ -49,8 +49,8 @@ function sortPartition(
     // sorts in the small 'range' region instead.
     const output = scratch.region('input', Math.max(total, 1));
     const sorter = new LineSort(scratch, agg);
-    // Count mode's output (its lines are longer) lives in the 'counted' region.
-    let countedPtr = agg.count ? scratch.region('counted', 64).ptr : 0;
+    // Count mode's lines are longer: the same region, grown (keeping what it holds) as needed.
+    let countedPtr = output.ptr;
     const u8 = ctx.rt.u8;
     let bytes = 0;
     let lines = 0;
@@ -99,14 +99,14 @@ function prefixBytes(count: number): number {
 
 /**
  * Appends `lines` gathered lines (at `src`, offsets `srcOffsets`) with their uniq -c
- * count prefixes to the 'counted' region after its first `at` bytes, growing it
+ * count prefixes to the 'input' region (the partition's output) after its first `at` bytes, growing it
  * (keeping those bytes) when needed. Returns the region's pointer and the appended
  * lines' offsets relative to ptr + at.
  */
 function appendCounted(ctx: TaskContext, scratch: LineSortScratch, at: number, src: number, lines: number, srcOffsets: Uint32Array, counts: Uint32Array): { ptr: number; offsets: Uint32Array } {
   let need = srcOffsets[lines]!;
   for (let i = 0; i < lines; i++) need += prefixBytes(counts[i]!);
-  const ptr = scratch.grow('counted', at + need, at).ptr;
+  const ptr = scratch.grow('input', at + need, at).ptr;
   const u8 = ctx.rt.u8;
   const offsets = new Uint32Array(lines + 1);
   let out = ptr + at;

@@ -41,7 +41,7 @@ import type { Region } from '../memory/region.js';
 const NEWLINE = 0x0a;
 
 /** Names of the scratch regions a thread keeps for line sorting. */
-type ScratchName = 'input' | 'gathered' | 'counted' | 'offsets' | 'keys' | 'keyOffsets' | 'entries' | 'dstOffsets' | 'groups' | 'zeros' | 'tmp' | 'ctl' | 'range';
+type ScratchName = 'input' | 'gathered' | 'offsets' | 'keys' | 'keyOffsets' | 'entries' | 'dstOffsets' | 'groups' | 'zeros' | 'tmp' | 'ctl' | 'range';
 
 /** Per-thread working memory of the line sort (kept between tasks, grown on demand). */
 export class LineSortScratch {
