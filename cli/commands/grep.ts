@@ -7,11 +7,19 @@
 // A file holding a NUL byte is binary, as in GNU grep 3.5+: its matching lines are
 // not printed; "kiln: NAME: binary file matches" goes to stderr instead (GNU grep also
 // treats NUL as a line end in such files, which changes -c; kiln does the same).
+// Search paths (engine/exec/grep-source.ts), all selecting exactly the lines the
+// plain string path would: -c -F is counted by the grep kernel with no JS string;
+// otherwise the kernel finds the lines holding the -F string or the literal every
+// -E match holds (cli/grep-literal.ts), and the RegExp runs on those lines only; a
+// pattern with no such literal runs the RegExp over whole chunks first, then on the
+// lines it hit.
 import { relative, resolve } from 'node:path';
-import type { Dataset, Kiln } from '../../engine/index.js';
+import type { Dataset, Kiln, TextDataset } from '../../engine/index.js';
+import { literalUnsupported } from '../../engine/kernels/grep.js';
 import { listInputFilesSync } from '../../engine/io/files.js';
 import type { CommandSpec } from '../args.js';
 import type { Notice, Table } from '../output.js';
+import { requiredLiteral } from '../grep-literal.js';
 import { grepRegExp } from '../regex.js';
 import type { Command, CommandContext, Plan } from './command.js';
 
@@ -79,13 +87,38 @@ function plan({ kiln, operands, flags, signal }: CommandContext): Plan {
   const workers = kiln.options.workers;
   // Each file's share of the workers (at least one split), so a union of many small
   // files does not make files x workers tiny partitions.
-  const source = (i: number): Dataset<string> => kiln.textFile(inputs[i]!.path, { minPartitions: Math.max(1, Math.round((workers * inputs[i]!.size) / Math.max(1, total))) });
+  const source = (i: number): TextDataset => kiln.textFile(inputs[i]!.path, { minPartitions: Math.max(1, Math.round((workers * inputs[i]!.size) / Math.max(1, total))) });
+  // The grep kernel's prefilter: the -F string itself, or a literal every match of the
+  // -E pattern holds (cli/grep-literal.ts); undefined when the kernel cannot search it.
+  const fixed = flags['fixed-strings'] === true;
+  const ignoreCase = flags['ignore-case'] === true;
+  const found = fixed ? (pattern.includes('\n') ? undefined : pattern) : requiredLiteral(pattern);
+  const literal = found !== undefined && literalUnsupported(found, ignoreCase) === undefined ? found : undefined;
+  // Candidate lines: those holding the literal (and every line of a binary chunk).
+  // Without a literal, the RegExp itself finds them, over whole chunks.
+  const candidates = (i: number): Dataset<string> => (literal === undefined ? source(i).linesMatching(re) : source(i).linesContaining(literal, { ignoreCase }));
+
+  if (flags.count === true && fixed && literal !== undefined) {
+    // -F: the kernel's count is exact (NUL-ended pieces in binary files included).
+    const counts = union(
+      kiln,
+      inputs.map((_, i) => source(i).countLinesContaining(literal, { ignoreCase }).map((n) => [i, n] as [number, number], { i })),
+    );
+    return {
+      explain: () => counts.explain(),
+      async run() {
+        const perFile = new Array<number>(inputs.length).fill(0);
+        for (const [i, n] of await counts.collect({ signal })) perFile[i]! += n;
+        return { table: countTable, rows: inputs.map((f, i): CountRow => [f.name, perFile[i]!]) };
+      },
+    };
+  }
 
   if (flags.count === true) {
     const counts = union(
       kiln,
       inputs.map((_, i) =>
-        source(i).mapPartitions(
+        candidates(i).mapPartitions(
           (lines) => {
             let n = 0;
             for (let r = lines.next(); !r.done; r = lines.next()) {
@@ -113,7 +146,7 @@ function plan({ kiln, operands, flags, signal }: CommandContext): Plan {
 
   const matches = union(
     kiln,
-    inputs.map((_, i) => source(i).filter((line) => line.includes('\0') || re.test(line), { re }).map((line) => [i, line] as [number, string], { i })),
+    inputs.map((_, i) => candidates(i).filter((line) => line.includes('\0') || re.test(line), { re }).map((line) => [i, line] as [number, string], { i })),
   );
   return {
     explain: () => matches.explain(),

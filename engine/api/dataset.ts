@@ -7,12 +7,13 @@ import { KilnError } from '../errors.js';
 import { compareKeys, encodeKey } from '../codec/index.js';
 import { shipFunction, type ShippedFunction } from '../functions/index.js';
 import { OutputCommitter } from '../io/index.js';
-import type { AggregatorSpec, BuiltinAgg, OpSpec, SinkSpec } from '../exec/protocol.js';
+import type { AggregatorSpec, BuiltinAgg, LineSearch, OpSpec, SinkSpec } from '../exec/protocol.js';
 import { explainStages } from '../plan/dag-scheduler.js';
 import { partitionCount, partitionerOf, type Lineage, type LineageNode, type ShuffleDependency } from '../plan/lineage.js';
 import { checkPartitions, hashPartitioner, samePartitioner, type KeyFormat, type PartitionerSpec } from '../shuffle/partitioner.js';
 import type { Kiln } from './kiln.js';
 import { SortedLines, type SortLinesOptions } from './sorted-lines.js';
+import { literalUnsupported } from '../kernels/grep.js';
 import { expandTableBatch, isTableBatch } from '../shuffle/reader.js';
 
 /** Options every action accepts. */
@@ -461,6 +462,48 @@ export class TextDataset extends Dataset<string> {
    */
   sortLines(options: SortLinesOptions = {}): SortedLines {
     return SortedLines.of(this, options);
+  }
+
+  /**
+   * The lines that hold `literal` as bytes (ASCII case ignored with `ignoreCase`),
+   * found by the grep kernel without a JS string per other line; in a file holding a
+   * NUL byte, every line of the chunk around it. A prefilter for a full match: see
+   * engine/exec/grep-source.ts. Throws a usage error for a literal the kernel cannot
+   * search (engine/kernels/grep.ts, `literalUnsupported`).
+   */
+  linesContaining(literal: string, options: { ignoreCase?: boolean } = {}): Dataset<string> {
+    return this.grep({ t: 'literal', literal, ignoreCase: options.ignoreCase ?? false }, false);
+  }
+
+  /**
+   * One number per partition: how many of its lines hold `literal` (in a file holding
+   * NUL bytes, how many NUL- or newline-ended pieces: GNU grep -c), counted in the
+   * grep kernel with no JS string at all. Sum them for the total.
+   */
+  countLinesContaining(literal: string, options: { ignoreCase?: boolean } = {}): Dataset<number> {
+    return this.grep({ t: 'literal', literal, ignoreCase: options.ignoreCase ?? false }, true);
+  }
+
+  /**
+   * A superset of the lines `re` matches (each line tested alone, as `filter((l) =>
+   * re.test(l))` would), found by running `re` over whole decoded chunks with the 'm'
+   * flag, so a chunk without a match costs one RegExp scan and no string per line; in
+   * a file holding a NUL byte, every line of the chunk around it. Run the full match
+   * after it: a match found across a line break only makes a line a candidate.
+   */
+  linesMatching(re: RegExp): Dataset<string> {
+    if (re.sticky || re.flags.includes('v')) throw new KilnError('usage', `linesMatching needs a RegExp without the y or v flag (got /${re.source}/${re.flags})`);
+    return this.grep({ t: 'regex', source: re.source, flags: re.flags.replace(/[gm]/g, '') }, false);
+  }
+
+  private grep(find: LineSearch, count: boolean): Dataset<never> {
+    const l = this.lineage;
+    if (l.kind !== 'text') throw new KilnError('internal', 'a line search on a non-text dataset');
+    if (find.t === 'literal') {
+      const why = literalUnsupported(find.literal, find.ignoreCase);
+      if (why !== undefined) throw new KilnError('usage', `the grep kernel cannot search for ${JSON.stringify(find.literal)}: ${why}; filter the lines with a function instead`);
+    }
+    return new Dataset<never>(this.kiln, { kind: 'grep', partitions: l.partitions, find, count, label: l.label });
   }
 }
 

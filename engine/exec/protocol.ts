@@ -62,11 +62,22 @@ export type NodeSpec =
       readonly nonAlnum: boolean;
       readonly encoding: TextEncoding;
     }
+  /** Candidate lines of a search (engine/exec/grep-source.ts); with `count` (literals only), their number. */
+  | { readonly t: 'grep'; readonly splits: readonly FileSplit[]; readonly find: LineSearch; readonly count: boolean }
   | { readonly t: 'slice'; readonly data: readonly unknown[] }
   | { readonly t: 'empty' }
   | { readonly t: 'shuffle'; readonly read: ShuffleReadSpec }
   | { readonly t: 'concat'; readonly parts: readonly NodeSpec[] }
   | { readonly t: 'op'; readonly op: OpSpec; readonly parent: NodeSpec };
+
+/**
+ * What a grep source looks for: a literal, found by the grep kernel (ASCII case
+ * folded with ignoreCase), or a RegExp run over whole decoded chunks (its source and
+ * flags; the source adds 'g' and 'm').
+ */
+export type LineSearch =
+  | { readonly t: 'literal'; readonly literal: string; readonly ignoreCase: boolean }
+  | { readonly t: 'regex'; readonly source: string; readonly flags: string };
 
 /** A narrow, element-wise or per-partition operator. */
 export type OpSpec =
