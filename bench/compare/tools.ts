@@ -85,11 +85,12 @@ export function toolsFor(task: TaskName, ctx: ToolContext): Tool[] {
     case 'sort':
       return [kiln('sort', 2, [], true), shell('sort', `LC_ALL=C sort --parallel=${ctx.threads} -S 4G`, ['sort'], `sort --parallel=${ctx.threads} -S 4G "$1"`), duckdb('sort', ctx.threads)];
     case 'grep':
-      return [kiln('grep', 2, ['--count', '--fixed-strings', ctx.pattern], true), shell('grep', 'grep -c -F', ['grep'], `grep -c -F -e "$2" "$1"`, [ctx.pattern])];
+      // grep exits 1 when it counted 0 lines: still a result, not a failure.
+      return [kiln('grep', 2, ['--count', '--fixed-strings', ctx.pattern], true), shell('grep', 'grep -c -F', ['grep'], `grep -c -F -e "$2" "$1"; [ $? -le 1 ]`, [ctx.pattern])];
     case 'grep-e':
     case 'grep-e-noliteral': {
       const pattern = task === 'grep-e' ? E_PATTERN : E_NOLITERAL_PATTERN;
-      return [kiln('grep', 2, ['--count', '--extended-regexp', pattern], true), shell('grep', 'grep -c -E', ['grep'], `grep -c -E -e "$2" "$1"`, [pattern])];
+      return [kiln('grep', 2, ['--count', '--extended-regexp', pattern], true), shell('grep', 'grep -c -E', ['grep'], `grep -c -E -e "$2" "$1"; [ $? -le 1 ]`, [pattern])];
     }
     default:
       return task satisfies never;
