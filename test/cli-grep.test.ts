@@ -130,6 +130,24 @@ for (const workers of [0, 1, 2]) {
   });
 }
 
+test('the engine API refuses what it cannot search, saying why', async () => {
+  const kiln = await Kiln.start({ workers: 0 });
+  try {
+    const lines = kiln.textFile(files[0]!.path);
+    assert.throws(() => lines.linesMatching(/the/y), /without the y or v flag/);
+    assert.throws(() => lines.linesMatching(/a\nb/, { literal: 'a\nb' }), /cannot search for .*line break/);
+    assert.throws(() => lines.countLinesContaining(''), /empty string/);
+    assert.throws(() => lines.countLinesMatching(/é/i, { literal: 'é', ignoreCase: true }), /non-ASCII/);
+    // A g or m flag is dropped: each line is tested alone, from its start.
+    const plain = await lines.countLinesMatching(/^the/).collect();
+    assert.equal(await lines.countLinesMatching(/^the/gm).collect(), plain);
+    const expected = files[0]!.bytes.toString('utf8').split('\n').filter((l) => /^the/.test(l)).length;
+    assert.is(plain.reduce((a, b) => a + b, 0), expected);
+  } finally {
+    await kiln.stop();
+  }
+});
+
 test('the required literal of an -E pattern', () => {
   const cases: [string, string | undefined][] = [
     ['the', 'the'],

@@ -94,45 +94,16 @@ function plan({ kiln, operands, flags, signal }: CommandContext): Plan {
   const ignoreCase = flags['ignore-case'] === true;
   const found = fixed ? (pattern.includes('\n') ? undefined : pattern) : requiredLiteral(pattern);
   const literal = found !== undefined && literalUnsupported(found, ignoreCase) === undefined ? found : undefined;
-  // Candidate lines: those holding the literal (and every line of a binary chunk).
-  // Without a literal, the RegExp itself finds them, over whole chunks.
-  const candidates = (i: number): Dataset<string> => (literal === undefined ? source(i).linesMatching(re) : source(i).linesContaining(literal, { ignoreCase }));
-
-  if (flags.count === true && fixed && literal !== undefined) {
-    // -F: the kernel's count is exact (NUL-ended pieces in binary files included).
-    const counts = union(
-      kiln,
-      inputs.map((_, i) => source(i).countLinesContaining(literal, { ignoreCase }).map((n) => [i, n] as [number, number], { i })),
-    );
-    return {
-      explain: () => counts.explain(),
-      async run() {
-        const perFile = new Array<number>(inputs.length).fill(0);
-        for (const [i, n] of await counts.collect({ signal })) perFile[i]! += n;
-        return { table: countTable, rows: inputs.map((f, i): CountRow => [f.name, perFile[i]!]) };
-      },
-    };
-  }
+  const options = literal === undefined ? {} : { literal, ignoreCase };
 
   if (flags.count === true) {
+    // -F: the kernel's count is the answer; else the RegExp on the candidate lines.
+    // Both count a binary file's NUL-separated pieces, as GNU grep -c does.
+    const count = (i: number): Dataset<number> =>
+      fixed && literal !== undefined ? source(i).countLinesContaining(literal, { ignoreCase }) : source(i).countLinesMatching(re, options);
     const counts = union(
       kiln,
-      inputs.map((_, i) =>
-        candidates(i).mapPartitions(
-          (lines) => {
-            let n = 0;
-            for (let r = lines.next(); !r.done; r = lines.next()) {
-              const line = r.value;
-              // In a binary file GNU grep ends lines at NUL bytes too.
-              if (line.includes('\0')) {
-                for (const piece of line.split('\0')) if (re.test(piece)) n++;
-              } else if (re.test(line)) n++;
-            }
-            return [[i, n] as [number, number]];
-          },
-          { re, i },
-        ),
-      ),
+      inputs.map((_, i) => count(i).map((n) => [i, n] as [number, number], { i })),
     );
     return {
       explain: () => counts.explain(),
@@ -144,9 +115,10 @@ function plan({ kiln, operands, flags, signal }: CommandContext): Plan {
     };
   }
 
+  // Lines holding NUL are kept: they make their file binary (grepRows).
   const matches = union(
     kiln,
-    inputs.map((_, i) => candidates(i).filter((line) => line.includes('\0') || re.test(line), { re }).map((line) => [i, line] as [number, string], { i })),
+    inputs.map((_, i) => source(i).linesMatching(re, { ...options, keepNulLines: true }).map((line) => [i, line] as [number, string], { i })),
   );
   return {
     explain: () => matches.explain(),

@@ -465,46 +465,63 @@ export class TextDataset extends Dataset<string> {
   }
 
   /**
-   * The lines that hold `literal` as bytes (ASCII case ignored with `ignoreCase`),
-   * found by the grep kernel without a JS string per other line; in a file holding a
-   * NUL byte, every line of the chunk around it. A prefilter for a full match: see
-   * engine/exec/grep-source.ts. Throws a usage error for a literal the kernel cannot
-   * search (engine/kernels/grep.ts, `literalUnsupported`).
+   * The lines `re` matches, each line tested alone (as `filter((l) => re.test(l))`),
+   * found without a JS string per line that cannot match: with `literal` (a string
+   * every match holds, byte for byte; ASCII case folded with `ignoreCase`) the grep
+   * kernel's SIMD search skips the other lines; without it `re` runs over whole
+   * decoded chunks first. `keepNulLines`: lines holding a NUL byte are kept whether
+   * they match or not (how kiln grep tells a binary file). See engine/exec/grep-source.ts.
    */
-  linesContaining(literal: string, options: { ignoreCase?: boolean } = {}): Dataset<string> {
-    return this.grep({ t: 'literal', literal, ignoreCase: options.ignoreCase ?? false }, false);
+  linesMatching(re: RegExp, options: MatchOptions & { keepNulLines?: boolean } = {}): Dataset<string> {
+    return this.grep(lineSearch(re, options, options.keepNulLines ?? false), false);
   }
 
   /**
-   * One number per partition: how many of its lines hold `literal` (in a file holding
-   * NUL bytes, how many NUL- or newline-ended pieces: GNU grep -c), counted in the
-   * grep kernel with no JS string at all. Sum them for the total.
+   * One number per partition: how many of its lines `re` matches, a line holding NUL
+   * bytes counting its matching NUL-separated pieces (GNU grep -c in a binary file);
+   * found as {@link linesMatching} finds them, with no string kept. Sum them.
+   */
+  countLinesMatching(re: RegExp, options: MatchOptions = {}): Dataset<number> {
+    return this.grep(lineSearch(re, options, false), true);
+  }
+
+  /**
+   * One number per partition: how many of its lines hold `literal` as bytes (ASCII case
+   * ignored with `ignoreCase`; NUL-separated pieces as in countLinesMatching), counted
+   * in the grep kernel with no JS string at all. Sum them.
    */
   countLinesContaining(literal: string, options: { ignoreCase?: boolean } = {}): Dataset<number> {
-    return this.grep({ t: 'literal', literal, ignoreCase: options.ignoreCase ?? false }, true);
-  }
-
-  /**
-   * A superset of the lines `re` matches (each line tested alone, as `filter((l) =>
-   * re.test(l))` would), found by running `re` over whole decoded chunks with the 'm'
-   * flag, so a chunk without a match costs one RegExp scan and no string per line; in
-   * a file holding a NUL byte, every line of the chunk around it. Run the full match
-   * after it: a match found across a line break only makes a line a candidate.
-   */
-  linesMatching(re: RegExp): Dataset<string> {
-    if (re.sticky || re.flags.includes('v')) throw new KilnError('usage', `linesMatching needs a RegExp without the y or v flag (got /${re.source}/${re.flags})`);
-    return this.grep({ t: 'regex', source: re.source, flags: re.flags.replace(/[gm]/g, '') }, false);
+    return this.grep({ literal: checkedLiteral(literal, options.ignoreCase ?? false), keepNul: false }, true);
   }
 
   private grep(find: LineSearch, count: boolean): Dataset<never> {
     const l = this.lineage;
     if (l.kind !== 'text') throw new KilnError('internal', 'a line search on a non-text dataset');
-    if (find.t === 'literal') {
-      const why = literalUnsupported(find.literal, find.ignoreCase);
-      if (why !== undefined) throw new KilnError('usage', `the grep kernel cannot search for ${JSON.stringify(find.literal)}: ${why}; filter the lines with a function instead`);
-    }
     return new Dataset<never>(this.kiln, { kind: 'grep', partitions: l.partitions, find, count, label: l.label });
   }
+
+}
+
+/** Options of linesMatching and countLinesMatching. */
+export interface MatchOptions {
+  /** A string every match holds, byte for byte (ASCII case folded with ignoreCase): the grep kernel's prefilter. */
+  literal?: string;
+  /** The literal's ASCII letters match either case (give the RegExp the i flag too). */
+  ignoreCase?: boolean;
+}
+
+function lineSearch(re: RegExp, options: MatchOptions, keepNul: boolean): LineSearch {
+  if (!(re instanceof RegExp)) throw new KilnError('usage', `a line search needs a RegExp, got ${typeof re}`);
+  if (re.sticky || re.flags.includes('v')) throw new KilnError('usage', `a line search needs a RegExp without the y or v flag (got /${re.source}/${re.flags})`);
+  const match = { source: re.source, flags: re.flags.replace(/[gm]/g, '') };
+  if (options.literal === undefined) return { match, keepNul };
+  return { literal: checkedLiteral(options.literal, options.ignoreCase ?? false), match, keepNul };
+}
+
+function checkedLiteral(text: string, ignoreCase: boolean): { text: string; ignoreCase: boolean } {
+  const why = literalUnsupported(text, ignoreCase);
+  if (why !== undefined) throw new KilnError('usage', `the grep kernel cannot search for ${JSON.stringify(text)}: ${why}; filter the lines with a function instead`);
+  return { text, ignoreCase };
 }
 
 function ship(fn: unknown, operator: string, captures?: Captures): ShippedFunction {

@@ -1,24 +1,26 @@
-// The grep source: candidate lines of a search, so that a line that cannot match never
-// becomes a JS string. Two ways to look:
-// - a literal, found by the grepScan kernel in kernel memory (the -F string, or a
-//   literal every match of an -E pattern holds: cli/grep-literal.ts);
-// - a RegExp run over a whole decoded chunk with the 'm' flag, from line to line: one
-//   scan per chunk instead of a string and a match per line (patterns with no literal).
-// Policy: this source is a prefilter that the caller's full match runs after
-// (cli/commands/grep.ts), and it selects a superset of what the string path ('text'
-// source, then the match) would, line for line:
-// - a line is decoded exactly as the text source decodes it (UTF-8, without its "\n"
-//   or "\r\n"); per-line decoding equals slicing the decoded chunk because every line
-//   ends in an ASCII '\n', where a UTF-8 decoder starts afresh;
+// The grep source: the lines of a task's splits that a RegExp matches (or how many),
+// without a JS string for a line that cannot match. Candidates come from:
+// - a literal every match holds, found by the grepScan kernel in kernel memory (the
+//   -F string, or cli/grep-literal.ts's literal of an -E pattern);
+// - else the RegExp itself, run over a whole decoded chunk with the 'm' flag, from
+//   line to line: one scan per chunk instead of a string and a match per line.
+// The full match then runs on each candidate line alone; only -c -F (a literal and no
+// RegExp) is answered by the kernel's count. Policy: the candidates are a superset of
+// the matching lines, and each is decoded exactly as the text source decodes lines, so
+// the result is the string path's ('text' source, then the test), line for line:
+// - per-line decoding (UTF-8, without "\n" or "\r\n") equals slicing the decoded
+//   chunk, because every line ends in an ASCII '\n', where a UTF-8 decoder starts afresh
+//   (measured: one decode call per candidate line, ~0.5 us, beat decoding the chunk to
+//   one Latin-1 string and slicing lines from it, whose slices the GC then copies);
 // - a line the RegExp matches alone, it matches inside the chunk at the same place:
 //   its characters are the same, '^' and '$' match at line ends under 'm', and \b sees
 //   a '\n' or '\r' beyond the line where the line alone has its end, both non-word; a
 //   match that crosses a line break just makes its first line a candidate;
-// - a chunk holding a NUL byte (a binary file) goes the string path's way whole: every
-//   line is emitted, since the caller tells binary files by the NUL in their lines;
-// - in count mode (literals) the kernel's count is the answer (for -F), with NUL
-//   ending segments as GNU grep does in binary files; one number per partition.
-// inputRecords counts the lines emitted (candidates), not the lines read.
+// - a chunk holding a NUL byte (a binary file) has all its lines tested; with
+//   keepNul, a line holding NUL is emitted whatever it holds (the CLI tells binary
+//   files by it); counting, a line holding NUL counts its matching NUL-separated
+//   pieces, and the kernel's count ends segments at NUL too (GNU grep's rule).
+// inputRecords counts the candidate lines, not the lines read.
 import { Buffer } from 'node:buffer';
 import { LiteralSearch } from '../kernels/grep.js';
 import type { NodeSpec } from './protocol.js';
@@ -27,62 +29,65 @@ import { decodeChunk, emitLines, type Emit } from './compute.js';
 
 type GrepNode = Extract<NodeSpec, { t: 'grep' }>;
 
-/** Pushes the candidate lines of the node's splits (or their count) to `emit`. */
+/** Pushes the matching lines of the node's splits (or their count, once) to `emit`. */
 export function readGrep(node: GrepNode, ctx: TaskContext, emit: Emit): void {
-  if (node.find.t === 'regex') {
-    readRegexCandidates(node, new RegExp(node.find.source, `${node.find.flags}gm`), ctx, emit);
-    return;
-  }
+  const { literal, match, keepNul } = node.find;
+  const re = match ? new RegExp(match.source, match.flags) : undefined;
+  let total = 0;
+  // What happens to a candidate line.
+  let take: Emit;
+  if (!re) take = () => undefined;
+  else if (node.count) take = (line) => (total += matchesIn(line as string, re));
+  else if (keepNul) take = (line) => ((line as string).includes('\0') || re.test(line as string)) && emit(line);
+  else take = (line) => re.test(line as string) && emit(line);
+
   const rt = ctx.rt;
-  const search = new LiteralSearch(rt, node.find.literal, node.find.ignoreCase);
+  const search = literal ? new LiteralSearch(rt, literal.text, literal.ignoreCase) : undefined;
+  const scan = match ? new RegExp(match.source, `${match.flags}gm`) : undefined;
   try {
-    let total = 0;
     for (const split of node.splits) {
       const { bytesRead } = ctx.reader.read(split, (ptr, len) => {
         ctx.checkCancelled();
-        if (node.count) {
+        if (search && !re) {
           total += search.count(ptr, len);
           return;
         }
-        if (search.hasByte(ptr, len, 0)) {
-          ctx.metrics.inputRecords += emitLines(decodeChunk(Buffer.from(rt.memory.buffer, ptr, len)), emit);
+        if (search && !search.hasByte(ptr, len, 0)) {
+          const buf = Buffer.from(rt.memory.buffer);
+          search.lines(ptr, len, (count, offset) => {
+            const pairs = search.pairs;
+            const base = ptr + offset;
+            for (let i = 0; i < count; i++) take(buf.toString('utf8', base + pairs[2 * i]!, base + pairs[2 * i + 1]!));
+            ctx.metrics.inputRecords += count;
+          });
           return;
         }
-        const buf = Buffer.from(rt.memory.buffer);
-        search.lines(ptr, len, (count, offset) => {
-          const pairs = search.pairs;
-          const base = ptr + offset;
-          for (let i = 0; i < count; i++) emit(buf.toString('utf8', base + pairs[2 * i]!, base + pairs[2 * i + 1]!));
-          ctx.metrics.inputRecords += count;
-        });
+        const text = decodeChunk(Buffer.from(rt.memory.buffer, ptr, len));
+        ctx.metrics.inputRecords += search || text.includes('\0') ? emitLines(text, take) : emitCandidates(text, scan!, take);
       });
       ctx.metrics.inputBytes += bytesRead;
     }
-    if (node.count) emit(total);
   } finally {
-    search.release();
+    search?.release();
   }
+  if (node.count) emit(total);
 }
 
-function readRegexCandidates(node: GrepNode, re: RegExp, ctx: TaskContext, emit: Emit): void {
-  const rt = ctx.rt;
-  for (const split of node.splits) {
-    const { bytesRead } = ctx.reader.read(split, (ptr, len) => {
-      ctx.checkCancelled();
-      const text = decodeChunk(Buffer.from(rt.memory.buffer, ptr, len));
-      ctx.metrics.inputRecords += text.includes('\0') ? emitLines(text, emit) : emitCandidates(text, re, emit);
-    });
-    ctx.metrics.inputBytes += bytesRead;
-  }
+/** 1 if `re` matches the line, 0 if not; for a line holding NUL, its matching NUL-separated pieces. */
+function matchesIn(line: string, re: RegExp): number {
+  if (!line.includes('\0')) return re.test(line) ? 1 : 0;
+  let n = 0;
+  for (const piece of line.split('\0')) if (re.test(piece)) n++;
+  return n;
 }
 
 /**
- * Emits each line of a chunk's text in which a match of `re` ('g' and 'm') starts,
- * without its "\n" or "\r\n", and returns how many. After a candidate the search goes
- * on at the next line, so a line is emitted once. A function of its own for the reason
- * emitLines is (compute.ts): V8 compiles its loop on-stack.
+ * Hands each line of a chunk's text in which a match of `re` ('g' and 'm') starts to
+ * `take`, without its "\n" or "\r\n", and returns how many. After a candidate the
+ * search goes on at the next line, so a line is taken once. A function of its own
+ * for the reason emitLines is (compute.ts): V8 compiles its loop on-stack.
  */
-function emitCandidates(text: string, re: RegExp, emit: Emit): number {
+function emitCandidates(text: string, re: RegExp, take: Emit): number {
   const end = text.length;
   let n = 0;
   re.lastIndex = 0;
@@ -94,7 +99,7 @@ function emitCandidates(text: string, re: RegExp, emit: Emit): number {
     let nl = text.indexOf('\n', at);
     if (nl < 0) nl = end;
     const stop = nl > from && text.charCodeAt(nl - 1) === 13 ? nl - 1 : nl;
-    emit(text.slice(from, stop));
+    take(text.slice(from, stop));
     n++;
     if (nl >= end) break;
     re.lastIndex = nl + 1;

@@ -71,13 +71,18 @@ export type NodeSpec =
   | { readonly t: 'op'; readonly op: OpSpec; readonly parent: NodeSpec };
 
 /**
- * What a grep source looks for: a literal, found by the grep kernel (ASCII case
- * folded with ignoreCase), or a RegExp run over whole decoded chunks (its source and
- * flags; the source adds 'g' and 'm').
+ * What a grep source looks for (engine/exec/grep-source.ts). `literal`: a string every
+ * match holds, found by the grep kernel (ASCII case folded with ignoreCase); without
+ * it the `match` RegExp runs over whole decoded chunks first. `match` (a RegExp's
+ * source and flags, without g, m or y) is the full match, run on candidate lines; with
+ * no `match` and `count`, the kernel's count of lines holding the literal is the answer.
+ * `keepNul`: lines holding a NUL byte are emitted whether they match or not.
  */
-export type LineSearch =
-  | { readonly t: 'literal'; readonly literal: string; readonly ignoreCase: boolean }
-  | { readonly t: 'regex'; readonly source: string; readonly flags: string };
+export interface LineSearch {
+  readonly literal?: { readonly text: string; readonly ignoreCase: boolean };
+  readonly match?: { readonly source: string; readonly flags: string };
+  readonly keepNul: boolean;
+}
 
 /** A narrow, element-wise or per-partition operator. */
 export type OpSpec =

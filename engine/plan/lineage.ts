@@ -168,8 +168,12 @@ export function describe(node: LineageNode): { label: string; kernels: string[] 
     case 'words':
       return { label: `textFile(${l.label}).words(${l.lowercase ? 'lowercase' : ''}${l.nonAlnum ? ' nonalnum' : ''})`, kernels: ['tokenize'] };
     case 'grep':
-      if (l.find.t === 'regex') return { label: `textFile(${l.label}).linesMatching(/${l.find.source}/${l.find.flags})`, kernels: [] };
-      return { label: `textFile(${l.label}).${l.count ? 'countLinesContaining' : 'linesContaining'}(${JSON.stringify(l.find.literal)}${l.find.ignoreCase ? ', ignoreCase' : ''})`, kernels: ['grep literal search'] };
+    {
+      const { literal, match } = l.find;
+      const what = [match ? `/${match.source}/${match.flags}` : '', literal ? `literal ${JSON.stringify(literal.text)}${literal.ignoreCase ? ' (ignore case)' : ''}` : ''].filter(Boolean).join(', ');
+      const name = match ? (l.count ? 'countLinesMatching' : 'linesMatching') : 'countLinesContaining';
+      return { label: `textFile(${l.label}).${name}(${what})`, kernels: literal ? ['grep literal search'] : [] };
+    }
     case 'slices':
       return { label: 'parallelize', kernels: [] };
     case 'op':
