@@ -143,6 +143,16 @@ test('the engine API refuses what it cannot search, saying why', async () => {
     assert.equal(await lines.countLinesMatching(/^the/gm).collect(), plain);
     const expected = files[0]!.bytes.toString('utf8').split('\n').filter((l) => /^the/.test(l)).length;
     assert.is(plain.reduce((a, b) => a + b, 0), expected);
+    // latin1 text: the literal is searched as Latin-1 bytes, lines decode as Latin-1.
+    const bytes = join(dir, 'latin1.txt');
+    writeFileSync(bytes, Buffer.concat([Buffer.from('caf\xe9 one\n', 'latin1'), Buffer.from('café two\nno\n', 'utf8')]));
+    {
+      const text = kiln.textFile(bytes, { encoding: 'latin1' });
+      assert.equal(await text.linesMatching(/caf\xe9/, { literal: 'caf\xe9' }).collect(), ['caf\xe9 one']);
+      assert.equal(await text.linesMatching(/caf\xc3\xa9/, { literal: 'caf\xc3\xa9' }).collect(), ['caf\xc3\xa9 two']);
+      assert.throws(() => text.countLinesContaining('caf\u0100'), /U\+00FF/);
+      assert.equal(await kiln.textFile(bytes).linesMatching(/café/, { literal: 'café' }).collect(), ['café two']);
+    }
   } finally {
     await kiln.stop();
   }

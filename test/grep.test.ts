@@ -14,7 +14,7 @@ const input = rt.allocator.alloc(1 << 20);
 
 /** Runs the kernel over `bytes` in both modes. */
 function search(bytes: Uint8Array, literal: string, ignoreCase: boolean, capacity = 64): { lines: Array<[number, number]>; count: number } {
-  const s = new LiteralSearch(rt, literal, ignoreCase, capacity);
+  const s = new LiteralSearch(rt, literal, ignoreCase, 'utf8', capacity);
   try {
     rt.u8.set(bytes, input.ptr);
     const lines: Array<[number, number]> = [];
@@ -117,6 +117,8 @@ test('needles the kernel cannot search exactly are refused, with the reason', ()
   }
   assert.is(literalUnsupported('é', false), undefined);
   assert.is(literalUnsupported('The', true), undefined);
+  assert.type(literalUnsupported('\u0100', false, 'latin1'), 'string', 'latin1 text has no char above U+00FF');
+  assert.is(literalUnsupported('caf\u00e9', false, 'latin1'), undefined);
 });
 
 test('the flag numbers agree with the kernel module', () => {

@@ -14,6 +14,7 @@ import { checkPartitions, hashPartitioner, samePartitioner, type KeyFormat, type
 import type { Kiln } from './kiln.js';
 import { SortedLines, type SortLinesOptions } from './sorted-lines.js';
 import { literalUnsupported } from '../kernels/grep.js';
+import type { TextEncoding } from '../io/text-encoding.js';
 import { expandTableBatch, isTableBatch } from '../shuffle/reader.js';
 
 /** Options every action accepts. */
@@ -473,7 +474,7 @@ export class TextDataset extends Dataset<string> {
    * they match or not (how kiln grep tells a binary file). See engine/exec/grep-source.ts.
    */
   linesMatching(re: RegExp, options: MatchOptions & { keepNulLines?: boolean } = {}): Dataset<string> {
-    return this.grep(lineSearch(re, options, options.keepNulLines ?? false), false);
+    return this.grep(lineSearch(re, options, options.keepNulLines ?? false, this.encoding()), false);
   }
 
   /**
@@ -482,7 +483,7 @@ export class TextDataset extends Dataset<string> {
    * found as {@link linesMatching} finds them, with no string kept. Sum them.
    */
   countLinesMatching(re: RegExp, options: MatchOptions = {}): Dataset<number> {
-    return this.grep(lineSearch(re, options, false), true);
+    return this.grep(lineSearch(re, options, false, this.encoding()), true);
   }
 
   /**
@@ -491,13 +492,19 @@ export class TextDataset extends Dataset<string> {
    * in the grep kernel with no JS string at all. Sum them.
    */
   countLinesContaining(literal: string, options: { ignoreCase?: boolean } = {}): Dataset<number> {
-    return this.grep({ literal: checkedLiteral(literal, options.ignoreCase ?? false), keepNul: false }, true);
+    return this.grep({ literal: checkedLiteral(literal, options.ignoreCase ?? false, this.encoding()), keepNul: false }, true);
   }
 
   private grep(find: LineSearch, count: boolean): Dataset<never> {
     const l = this.lineage;
     if (l.kind !== 'text') throw new KilnError('internal', 'a line search on a non-text dataset');
-    return new Dataset<never>(this.kiln, { kind: 'grep', partitions: l.partitions, find, count, label: l.label });
+    return new Dataset<never>(this.kiln, { kind: 'grep', partitions: l.partitions, find, count, label: l.label, encoding: l.encoding });
+  }
+
+  private encoding(): TextEncoding {
+    const l = this.lineage;
+    if (l.kind !== 'text') throw new KilnError('internal', 'a line search on a non-text dataset');
+    return l.encoding;
   }
 
 }
@@ -510,16 +517,16 @@ export interface MatchOptions {
   ignoreCase?: boolean;
 }
 
-function lineSearch(re: RegExp, options: MatchOptions, keepNul: boolean): LineSearch {
+function lineSearch(re: RegExp, options: MatchOptions, keepNul: boolean, encoding: TextEncoding): LineSearch {
   if (!(re instanceof RegExp)) throw new KilnError('usage', `a line search needs a RegExp, got ${typeof re}`);
   if (re.sticky || re.flags.includes('v')) throw new KilnError('usage', `a line search needs a RegExp without the y or v flag (got /${re.source}/${re.flags})`);
   const match = { source: re.source, flags: re.flags.replace(/[gm]/g, '') };
   if (options.literal === undefined) return { match, keepNul };
-  return { literal: checkedLiteral(options.literal, options.ignoreCase ?? false), match, keepNul };
+  return { literal: checkedLiteral(options.literal, options.ignoreCase ?? false, encoding), match, keepNul };
 }
 
-function checkedLiteral(text: string, ignoreCase: boolean): { text: string; ignoreCase: boolean } {
-  const why = literalUnsupported(text, ignoreCase);
+function checkedLiteral(text: string, ignoreCase: boolean, encoding: TextEncoding): { text: string; ignoreCase: boolean } {
+  const why = literalUnsupported(text, ignoreCase, encoding);
   if (why !== undefined) throw new KilnError('usage', `the grep kernel cannot search for ${JSON.stringify(text)}: ${why}; filter the lines with a function instead`);
   return { text, ignoreCase };
 }

@@ -8,8 +8,8 @@
 // RegExp) is answered by the kernel's count. Policy: the candidates are a superset of
 // the matching lines, and each is decoded exactly as the text source decodes lines, so
 // the result is the string path's ('text' source, then the test), line for line:
-// - per-line decoding (UTF-8, without "\n" or "\r\n") equals slicing the decoded
-//   chunk, because every line ends in an ASCII '\n', where a UTF-8 decoder starts afresh
+// - per-line decoding (the text's encoding, UTF-8 or Latin-1, without "\n" or "\r\n")
+//   equals slicing the decoded chunk, because every line ends in an ASCII '\n', where a UTF-8 decoder starts afresh
 //   (measured: one decode call per candidate line, ~0.5 us, beat decoding the chunk to
 //   one Latin-1 string and slicing lines from it, whose slices the GC then copies);
 // - a line the RegExp matches alone, it matches inside the chunk at the same place:
@@ -42,7 +42,8 @@ export function readGrep(node: GrepNode, ctx: TaskContext, emit: Emit): void {
   else take = (line) => re.test(line as string) && emit(line);
 
   const rt = ctx.rt;
-  const search = literal ? new LiteralSearch(rt, literal.text, literal.ignoreCase) : undefined;
+  const encoding = node.encoding;
+  const search = literal ? new LiteralSearch(rt, literal.text, literal.ignoreCase, encoding) : undefined;
   const scan = match ? new RegExp(match.source, `${match.flags}gm`) : undefined;
   try {
     for (const split of node.splits) {
@@ -57,12 +58,12 @@ export function readGrep(node: GrepNode, ctx: TaskContext, emit: Emit): void {
           search.lines(ptr, len, (count, offset) => {
             const pairs = search.pairs;
             const base = ptr + offset;
-            for (let i = 0; i < count; i++) take(buf.toString('utf8', base + pairs[2 * i]!, base + pairs[2 * i + 1]!));
+            for (let i = 0; i < count; i++) take(buf.toString(encoding, base + pairs[2 * i]!, base + pairs[2 * i + 1]!));
             ctx.metrics.inputRecords += count;
           });
           return;
         }
-        const text = decodeChunk(Buffer.from(rt.memory.buffer, ptr, len));
+        const text = decodeChunk(Buffer.from(rt.memory.buffer, ptr, len), encoding);
         ctx.metrics.inputRecords += search || text.includes('\0') ? emitLines(text, take) : emitCandidates(text, scan!, take);
       });
       ctx.metrics.inputBytes += bytesRead;

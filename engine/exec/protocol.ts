@@ -63,7 +63,7 @@ export type NodeSpec =
       readonly encoding: TextEncoding;
     }
   /** Candidate lines of a search (engine/exec/grep-source.ts); with `count` (literals only), their number. */
-  | { readonly t: 'grep'; readonly splits: readonly FileSplit[]; readonly find: LineSearch; readonly count: boolean }
+  | { readonly t: 'grep'; readonly splits: readonly FileSplit[]; readonly find: LineSearch; readonly count: boolean; readonly encoding: TextEncoding }
   | { readonly t: 'slice'; readonly data: readonly unknown[] }
   | { readonly t: 'empty' }
   | { readonly t: 'shuffle'; readonly read: ShuffleReadSpec }

@@ -29,8 +29,10 @@ export type MatchSink = (count: number, offset: number) => void;
  * Why a needle cannot be searched by the kernel, or undefined when it can. The caller
  * then runs the string path instead.
  */
-export function literalUnsupported(literal: string, ignoreCase: boolean): string | undefined {
+export function literalUnsupported(literal: string, ignoreCase: boolean, encoding: 'utf8' | 'latin1' = 'utf8'): string | undefined {
   if (literal === '') return 'the empty string matches every line';
+  // eslint-disable-next-line no-control-regex
+  if (encoding === 'latin1' && /[^\x00-\xff]/.test(literal)) return 'latin1 text holds only chars U+0000-U+00FF';
   if (/[\n\r\0]/.test(literal)) return 'it holds a line break or NUL';
   if (/\p{Cs}/u.test(literal)) return 'it holds a lone surrogate (not UTF-8)';
   if (literal.includes('\ufffd')) return 'it holds U+FFFD, which the string path also matches for invalid UTF-8';
@@ -51,16 +53,21 @@ export class LiteralSearch {
   /**
    * @param literal the string to find (UTF-8 encoded; see {@link literalUnsupported})
    * @param ignoreCase ASCII letters match either case
+   * @param encoding how the searched text is decoded (engine/io/text-encoding.ts)
+   * @param capacity lines per output batch
    */
   constructor(
     private readonly rt: KernelRuntime,
     literal: string,
     ignoreCase: boolean,
+    encoding: 'utf8' | 'latin1' = 'utf8',
     readonly capacity = DEFAULT_MATCH_CAPACITY,
   ) {
-    const why = literalUnsupported(literal, ignoreCase);
+    const why = literalUnsupported(literal, ignoreCase, encoding);
     if (why !== undefined) throw new KernelError('grepScan', `cannot search for ${JSON.stringify(literal)}: ${why}`);
-    const bytes = Buffer.from(ignoreCase ? literal.toLowerCase() : literal, 'utf8');
+    // The needle is the literal's bytes in the text's encoding (ASCII lowercased: the
+    // kernel folds input letters to lowercase before comparing).
+    const bytes = Buffer.from(ignoreCase ? literal.toLowerCase() : literal, encoding);
     this.needleBytes = bytes.length;
     this.needle = rt.allocator.alloc(Math.max(8, bytes.length), 8);
     rt.u8.set(bytes, this.needle.ptr);
