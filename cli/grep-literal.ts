@@ -23,18 +23,36 @@ function minRepeat(ere: string, i: number): { min: number; end: number } | undef
 /** Characters a backslash makes special in GNU ERE (cli/regex.ts, escapeSequence). */
 const SPECIAL_ESCAPES = new Set(['<', '>', '`', "'", 'w', 'W', 'b', 'B', 's', 'S', '1', '2', '3', '4', '5', '6', '7', '8', '9']);
 
-/**
- * The longest literal every match of the POSIX ERE `ere` contains (as cli/regex.ts
- * reads it), or undefined when none of at least `minLength` characters is found.
- */
-export function requiredLiteral(ere: string, minLength = 2): string | undefined {
+/** One item of a pattern's top level (see topLevelItems). */
+interface Item {
+  ch: string | null;
+  range: [number, number] | undefined;
+  min: number;
+  repeated: boolean;
+}
+
+/** The ASCII byte range a bracket expression's content stands for, if it is one range. */
+function bracketRange(content: string): [number, number] | undefined {
+  const named: Record<string, [number, number]> = { '[:digit:]': [0x30, 0x39], '[:lower:]': [0x61, 0x7a], '[:upper:]': [0x41, 0x5a] };
+  if (named[content]) return named[content];
+  const m = /^([\x20-\x7e])-([\x20-\x7e])$/.exec(content) ?? /^([\x20-\x7e])()$/.exec(content);
+  if (!m || m[1] === '^' || m[1] === '[') return undefined;
+  const lo = m[1]!.charCodeAt(0);
+  const hi = m[2] === '' ? lo : m[2]!.charCodeAt(0);
+  return lo <= hi ? [lo, hi] : undefined;
+}
+
+/** The top-level items of `ere`, or undefined when the pattern has no single spine (a top-level "|", a newline). */
+function topLevelItems(ere: string): Item[] | undefined {
   if (ere.includes('\n')) return undefined;
-  // Items of the top level: a literal ASCII character, or null for anything else.
-  const items: { ch: string | null; min: number; repeated: boolean }[] = [];
+  // Items of the top level: a literal ASCII character, or null for anything else
+  // (a bracket expression of one ASCII range keeps it in `range`).
+  const items: Item[] = [];
   let depth = 0;
   for (let i = 0; i < ere.length; ) {
     const c = ere[i]!;
     let ch: string | null = null;
+    let range: [number, number] | undefined;
     let next = i + 1;
     if (c === '\\') {
       const e = ere[i + 1];
@@ -54,6 +72,7 @@ export function requiredLiteral(ere: string, minLength = 2): string | undefined 
         } else j++;
       }
       if (j >= ere.length) return undefined;
+      range = bracketRange(ere.slice(i + 1, j));
       next = j + 1;
     } else if (c === '(') {
       depth++;
@@ -77,11 +96,24 @@ export function requiredLiteral(ere: string, minLength = 2): string | undefined 
       ch = c;
     }
     // Inside a group everything is "something else": the group ends the run.
-    if (depth > 0 || c === ')') ch = null;
+    if (depth > 0 || c === ')') {
+      ch = null;
+      range = undefined;
+    }
     if (ch !== null && ch.charCodeAt(0) > 0x7f) ch = null;
-    items.push({ ch, min: 1, repeated: false });
+    items.push({ ch, range, min: 1, repeated: false });
     i = next;
   }
+  return items;
+}
+
+/**
+ * The longest literal every match of the POSIX ERE `ere` contains (as cli/regex.ts
+ * reads it), or undefined when none of at least `minLength` characters is found.
+ */
+export function requiredLiteral(ere: string, minLength = 2): string | undefined {
+  const items = topLevelItems(ere);
+  if (!items) return undefined;
   let best = '';
   let run = '';
   const close = (): void => {
@@ -99,4 +131,24 @@ export function requiredLiteral(ere: string, minLength = 2): string | undefined 
   }
   close();
   return best.length >= minLength ? best : undefined;
+}
+
+/**
+ * For a pattern with no required literal: ASCII bytes [lo, hi] of which every match
+ * holds one — a top-level character or one-range bracket expression that must occur
+ * ("[0-9]{5}": a digit) — the narrowest there is. With ignoreCase a range holding a
+ * letter is not taken (the RegExp also matches the other case).
+ */
+export function requiredRange(ere: string, ignoreCase: boolean): [number, number] | undefined {
+  const items = topLevelItems(ere);
+  if (!items) return undefined;
+  let best: [number, number] | undefined;
+  for (const item of items) {
+    if (item.min === 0) continue;
+    const r: [number, number] | undefined = item.ch !== null ? [item.ch.charCodeAt(0), item.ch.charCodeAt(0)] : item.range;
+    if (!r || (r[0] <= 0x0a && r[1] >= 0x0a)) continue;
+    if (ignoreCase && r[0] <= 0x7a && r[1] >= 0x41) continue;
+    if (!best || r[1] - r[0] < best[1] - best[0]) best = r;
+  }
+  return best;
 }

@@ -12,6 +12,8 @@
 //   Count mode (GREP_COUNT): '\n' and NUL both end a segment (GNU grep's rule for a
 //     binary file) and ctl[0] gets the number of segments holding the needle; out and
 //     cap are unused. Always STATUS_OK, ctl[1] = len.
+//   grepRange(src, len, lo, hi, out, cap, ctl) -> status: lines mode as grepScan, for
+//     the lines holding a byte in [lo, hi] (an -E pattern's required class, [0-9]).
 //   hasByte(src, len, b) -> 1 if byte b occurs in the region, else 0.
 //
 // Algorithm: the "generic SIMD" substring search of Wojciech Muła ("SIMD-friendly
@@ -129,6 +131,51 @@ export function grepScan(src: usize, len: u32, needle: usize, nlen: u32, flags: 
       return STATUS_FULL;
     }
     const nl = findEnd(src, len, <u32>j + nlen, false);
+    let end = nl;
+    if (end > start && load<u8>(src + end - 1) == 0x0d) end--;
+    const slot = out + (<usize>found << 3);
+    store<u32>(slot, start);
+    store<u32>(slot, end, 4);
+    found++;
+    pos = nl + 1;
+  }
+  store<u32>(ctl, found);
+  store<u32>(ctl, len, 4);
+  return STATUS_OK;
+}
+
+/** First position >= pos holding a byte in [lo, hi], or -1 (one unsigned compare a lane). */
+function findRange(src: usize, len: u32, pos: u32, lo: u32, hi: u32): i32 {
+  const l = i8x16.splat(<i8>lo);
+  const w = i8x16.splat(<i8>(hi - lo));
+  let i = pos;
+  while (i + 32 <= len) {
+    const a = i8x16.bitmask(i8x16.le_u(i8x16.sub(v128.load(src + i), l), w));
+    const b = i8x16.bitmask(i8x16.le_u(i8x16.sub(v128.load(src + i, 16), l), w));
+    const bits = <u32>a | (<u32>b << 16);
+    if (bits != 0) return <i32>(i + ctz(bits));
+    i += 32;
+  }
+  for (; i < len; i++) if (<u32>load<u8>(src + i) - lo <= hi - lo) return <i32>i;
+  return -1;
+}
+
+export function grepRange(src: usize, len: u32, lo: u32, hi: u32, out: usize, cap: u32, ctl: usize): i32 {
+  let found: u32 = 0;
+  let pos: u32 = 0;
+  while (pos < len) {
+    const j = findRange(src, len, pos, lo, hi);
+    if (j < 0) break;
+    let start = <u32>j;
+    while (start > pos && load<u8>(src + start - 1) != 0x0a) start--;
+    if (found == cap) {
+      store<u32>(ctl, found);
+      store<u32>(ctl, start, 4);
+      return STATUS_FULL;
+    }
+    // The byte at j may be the '\n' itself only if the range holds it: the caller's
+    // ranges never do, so the line goes on after j.
+    const nl = findEnd(src, len, <u32>j + 1, false);
     let end = nl;
     if (end > start && load<u8>(src + end - 1) == 0x0d) end--;
     const slot = out + (<usize>found << 3);

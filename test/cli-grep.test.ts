@@ -11,7 +11,7 @@ import * as assert from 'uvu/assert';
 import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { grep } from '../cli/commands/index.js';
-import { requiredLiteral } from '../cli/grep-literal.js';
+import { requiredLiteral, requiredRange } from '../cli/grep-literal.js';
 import { grepRegExp } from '../cli/regex.js';
 import { Kiln } from '../engine/index.js';
 import { tempDir } from './support/cli.js';
@@ -102,6 +102,11 @@ const CASES: [string, Flags][] = [
   ['the+ ', {}],
   ['a\\.b', {}],
   ['[0-9]{5}', {}],
+  ['[[:digit:]]+x', {}],
+  ['[0-9]{5}', { 'ignore-case': true }],
+  ['[a-c]t', { 'ignore-case': true }],
+  ['(zz|qq)x?[.]', {}],
+  ['[0-9]?z', {}],
   ['zz|qq', {}],
   ['^$', {}],
   ['x*', {}],
@@ -183,22 +188,44 @@ test('the required literal of an -E pattern', () => {
   for (const [ere, expected] of cases) assert.is(requiredLiteral(ere), expected, ere);
 });
 
-test('a required literal is in every line the pattern matches (random patterns)', () => {
-  const atoms = ['a', 'b', 'c', 'ab', '.', '[ab]', '(a|b)', '(ab)', '\\.', '^', '$', '\\<', '\\>', '{', '}'];
+test('the required byte range of an -E pattern with no literal', () => {
+  const cases: [string, boolean, [number, number] | undefined][] = [
+    ['[0-9]{5}', false, [0x30, 0x39]],
+    ['[[:digit:]]', false, [0x30, 0x39]],
+    ['[a-z]+[0-9]', false, [0x30, 0x39]],
+    ['[a-z]+', true, undefined],
+    ['[0-9]', true, [0x30, 0x39]],
+    ['(zz|qq)x', false, [0x78, 0x78]],
+    ['[0-9]?', false, undefined],
+    ['[^0-9]', false, undefined],
+    ['a|[0-9]', false, undefined],
+    ['[+--]', false, [0x2b, 0x2d]],
+    ['[]]', false, [0x5d, 0x5d]],
+  ];
+  for (const [ere, icase, expected] of cases) assert.equal(requiredRange(ere, icase), expected, ere);
+});
+
+test('a required literal or byte range is in every line the pattern matches (random patterns)', () => {
+  const atoms = ['a', 'b', 'c', 'ab', '.', '[ab]', '[a-b]', '[b]', '(a|b)', '(ab)', '\\.', '^', '$', '\\<', '\\>', '{', '}'];
   const quants = ['', '', '', '*', '+', '?', '{0,2}', '{2}', '{1,}', '+*'];
   const lines = Array.from({ length: 400 }, () => Array.from({ length: randInt(r, 12) }, () => 'abc. {}'[randInt(r, 7)]).join(''));
   for (let round = 0; round < 500; round++) {
     let ere = '';
     for (let k = 0; k < 1 + randInt(r, 6); k++) ere += atoms[randInt(r, atoms.length)]! + quants[randInt(r, quants.length)]!;
     const literal = requiredLiteral(ere, 1);
-    if (literal === undefined) continue;
+    const range = requiredRange(ere, false);
+    if (literal === undefined && range === undefined) continue;
     let re: RegExp;
     try {
       re = grepRegExp(ere, { fixed: false, ignoreCase: false });
     } catch {
       continue;
     }
-    for (const line of lines) if (re.test(line)) assert.ok(line.includes(literal), `${JSON.stringify(ere)} matched ${JSON.stringify(line)} without ${JSON.stringify(literal)}`);
+    for (const line of lines) {
+      if (!re.test(line)) continue;
+      if (literal !== undefined) assert.ok(line.includes(literal), `${JSON.stringify(ere)} matched ${JSON.stringify(line)} without ${JSON.stringify(literal)}`);
+      if (range !== undefined) assert.ok([...line].some((c) => c.charCodeAt(0) >= range[0] && c.charCodeAt(0) <= range[1]), `${JSON.stringify(ere)} matched ${JSON.stringify(line)} without a byte in ${range}`);
+    }
   }
 });
 

@@ -5,8 +5,8 @@
 // the STATUS_FULL resume loop, and the needles the kernel must refuse.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { KernelRuntime, LiteralSearch, literalUnsupported } from '../engine/kernels/index.js';
-import { grepCountReference, grepLinesReference } from './reference/grep.js';
+import { ByteRangeSearch, KernelRuntime, LiteralSearch, literalUnsupported, rangeUnsupported } from '../engine/kernels/index.js';
+import { grepCountReference, grepLinesReference, grepRangeReference } from './reference/grep.js';
 import { ascii, randBytes, randInt, rng } from './support/random.js';
 
 const rt = KernelRuntime.create();
@@ -119,6 +119,29 @@ test('needles the kernel cannot search exactly are refused, with the reason', ()
   assert.is(literalUnsupported('The', true), undefined);
   assert.type(literalUnsupported('\u0100', false, 'latin1'), 'string', 'latin1 text has no char above U+00FF');
   assert.is(literalUnsupported('caf\u00e9', false, 'latin1'), undefined);
+});
+
+test('grepRange: the lines holding a byte of a range, against the reference, every capacity', () => {
+  const r = rng(31337);
+  const alphabets = [ascii('ab01\n'), ascii('xyz \r\n9'), ascii('abc\n')];
+  for (let round = 0; round < 400; round++) {
+    const bytes = randBytes(r, randInt(r, 300), alphabets[round % alphabets.length]);
+    const [lo, hi] = [[0x30, 0x39], [0x61, 0x62], [0x7a, 0x7a], [0x20, 0x20]][round % 4]!;
+    const s = new ByteRangeSearch(rt, lo!, hi!, 1 + randInt(r, 4));
+    try {
+      rt.u8.set(bytes, input.ptr);
+      const lines: Array<[number, number]> = [];
+      s.lines(input.ptr, bytes.length, (count, offset) => {
+        for (let i = 0; i < count; i++) lines.push([offset + s.pairs[2 * i]!, offset + s.pairs[2 * i + 1]!]);
+      });
+      assert.equal(lines, grepRangeReference(bytes, lo!, hi!), `round ${round} range ${lo}-${hi}`);
+    } finally {
+      s.release();
+    }
+  }
+  assert.type(rangeUnsupported(0, 0x20), 'string', 'a range holding the line break');
+  assert.type(rangeUnsupported(0x30, 0x80), 'string', 'a range beyond ASCII');
+  assert.throws(() => new ByteRangeSearch(rt, 9, 11), /line break/);
 });
 
 test('the flag numbers agree with the kernel module', () => {

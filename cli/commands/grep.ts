@@ -10,16 +10,17 @@
 // Search paths (engine/exec/grep-source.ts), all selecting exactly the lines the
 // plain string path would: -c -F is counted by the grep kernel with no JS string;
 // otherwise the kernel finds the lines holding the -F string or the literal every
-// -E match holds (cli/grep-literal.ts), and the RegExp runs on those lines only; a
-// pattern with no such literal runs the RegExp over whole chunks first, then on the
-// lines it hit.
+// -E match holds (cli/grep-literal.ts), or else the lines holding a byte of a class
+// every match needs ([0-9]{5}: a digit), and the RegExp runs on those lines only; a
+// pattern with neither runs the RegExp over whole chunks first, then on the lines it
+// hit.
 import { relative, resolve } from 'node:path';
 import type { Dataset, Kiln, TextDataset } from '../../engine/index.js';
 import { literalUnsupported } from '../../engine/kernels/grep.js';
 import { listInputFilesSync } from '../../engine/io/files.js';
 import type { CommandSpec } from '../args.js';
 import type { Notice, Table } from '../output.js';
-import { requiredLiteral } from '../grep-literal.js';
+import { requiredLiteral, requiredRange } from '../grep-literal.js';
 import { grepRegExp } from '../regex.js';
 import type { Command, CommandContext, Plan } from './command.js';
 
@@ -94,7 +95,9 @@ function plan({ kiln, operands, flags, signal }: CommandContext): Plan {
   const ignoreCase = flags['ignore-case'] === true;
   const found = fixed ? (pattern.includes('\n') ? undefined : pattern) : requiredLiteral(pattern);
   const literal = found !== undefined && literalUnsupported(found, ignoreCase) === undefined ? found : undefined;
-  const options = literal === undefined ? {} : { literal, ignoreCase };
+  // Without a literal, an -E pattern may still need one byte of a range ([0-9]{5}).
+  const byteRange = literal === undefined && !fixed ? requiredRange(pattern, ignoreCase) : undefined;
+  const options = literal !== undefined ? { literal, ignoreCase } : byteRange !== undefined ? { byteRange } : {};
 
   if (flags.count === true) {
     // -F: the kernel's count is the answer; else the RegExp on the candidate lines.

@@ -13,7 +13,7 @@ import { partitionCount, partitionerOf, type Lineage, type LineageNode, type Shu
 import { checkPartitions, hashPartitioner, samePartitioner, type KeyFormat, type PartitionerSpec } from '../shuffle/partitioner.js';
 import type { Kiln } from './kiln.js';
 import { SortedLines, type SortLinesOptions } from './sorted-lines.js';
-import { literalUnsupported } from '../kernels/grep.js';
+import { literalUnsupported, rangeUnsupported } from '../kernels/grep.js';
 import type { TextEncoding } from '../io/text-encoding.js';
 import { expandTableBatch, isTableBatch } from '../shuffle/reader.js';
 
@@ -515,13 +515,24 @@ export interface MatchOptions {
   literal?: string;
   /** The literal's ASCII letters match either case (give the RegExp the i flag too). */
   ignoreCase?: boolean;
+  /**
+   * Without a literal: ASCII bytes [lo, hi] (no '\n') of which every match holds one,
+   * as [0-9] in /[0-9]{5}/: the grep kernel's prefilter then.
+   */
+  byteRange?: readonly [number, number];
 }
 
 function lineSearch(re: RegExp, options: MatchOptions, keepNul: boolean, encoding: TextEncoding): LineSearch {
   if (!(re instanceof RegExp)) throw new KilnError('usage', `a line search needs a RegExp, got ${typeof re}`);
   if (re.sticky || re.flags.includes('v')) throw new KilnError('usage', `a line search needs a RegExp without the y or v flag (got /${re.source}/${re.flags})`);
   const match = { source: re.source, flags: re.flags.replace(/[gm]/g, '') };
-  if (options.literal === undefined) return { match, keepNul };
+  if (options.literal === undefined) {
+    if (options.byteRange === undefined) return { match, keepNul };
+    const [lo, hi] = options.byteRange;
+    const why = rangeUnsupported(lo, hi);
+    if (why !== undefined) throw new KilnError('usage', `the grep kernel cannot search for the byte range ${lo}-${hi}: ${why}`);
+    return { range: { lo, hi }, match, keepNul };
+  }
   return { literal: checkedLiteral(options.literal, options.ignoreCase ?? false, encoding), match, keepNul };
 }
 

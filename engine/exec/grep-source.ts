@@ -2,6 +2,8 @@
 // without a JS string for a line that cannot match. Candidates come from:
 // - a literal every match holds, found by the grepScan kernel in kernel memory (the
 //   -F string, or cli/grep-literal.ts's literal of an -E pattern);
+// - else a byte range every match holds one of ([0-9]{5}: a digit), found by the
+//   grepRange kernel the same way;
 // - else the RegExp itself, run over a whole decoded chunk with the 'm' flag, from
 //   line to line: one scan per chunk instead of a string and a match per line.
 // The full match then runs on each candidate line alone; only -c -F (a literal and no
@@ -22,7 +24,7 @@
 //   pieces, and the kernel's count ends segments at NUL too (GNU grep's rule).
 // inputRecords counts the candidate lines, not the lines read.
 import { Buffer } from 'node:buffer';
-import { LiteralSearch } from '../kernels/grep.js';
+import { ByteRangeSearch, LiteralSearch } from '../kernels/grep.js';
 import type { NodeSpec } from './protocol.js';
 import type { TaskContext } from './task-context.js';
 import { decodeChunk, emitLines, type Emit } from './compute.js';
@@ -31,7 +33,7 @@ type GrepNode = Extract<NodeSpec, { t: 'grep' }>;
 
 /** Pushes the matching lines of the node's splits (or their count, once) to `emit`. */
 export function readGrep(node: GrepNode, ctx: TaskContext, emit: Emit): void {
-  const { literal, match, keepNul } = node.find;
+  const { literal, range, match, keepNul } = node.find;
   const re = match ? new RegExp(match.source, match.flags) : undefined;
   let total = 0;
   // What happens to a candidate line.
@@ -43,17 +45,17 @@ export function readGrep(node: GrepNode, ctx: TaskContext, emit: Emit): void {
 
   const rt = ctx.rt;
   const encoding = node.encoding;
-  const search = literal ? new LiteralSearch(rt, literal.text, literal.ignoreCase, encoding) : undefined;
+  const search = literal ? new LiteralSearch(rt, literal.text, literal.ignoreCase, encoding) : range ? new ByteRangeSearch(rt, range.lo, range.hi) : undefined;
   const scan = match ? new RegExp(match.source, `${match.flags}gm`) : undefined;
   try {
     for (const split of node.splits) {
       const { bytesRead } = ctx.reader.read(split, (ptr, len) => {
         ctx.checkCancelled();
-        if (search && !re) {
+        if (search instanceof LiteralSearch && !re) {
           total += search.count(ptr, len);
           return;
         }
-        if (search && !search.hasByte(ptr, len, 0)) {
+        if (search && rt.exports.hasByte(ptr, len, 0) === 0) {
           const buf = Buffer.from(rt.memory.buffer);
           search.lines(ptr, len, (count, offset) => {
             const pairs = search.pairs;

@@ -80,6 +80,8 @@ export type NodeSpec =
  */
 export interface LineSearch {
   readonly literal?: { readonly text: string; readonly ignoreCase: boolean };
+  /** Without a literal: ASCII bytes [lo, hi] of which every match holds one (grepRange). */
+  readonly range?: { readonly lo: number; readonly hi: number };
   readonly match?: { readonly source: string; readonly flags: string };
   readonly keepNul: boolean;
 }

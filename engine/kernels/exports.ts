@@ -57,6 +57,7 @@ export interface KernelExports {
   readonly GREP_ICASE: WebAssembly.Global;
   readonly GREP_COUNT: WebAssembly.Global;
   grepScan(src: number, len: number, needle: number, nlen: number, flags: number, out: number, cap: number, ctl: number): number;
+  grepRange(src: number, len: number, lo: number, hi: number, out: number, cap: number, ctl: number): number;
   hasByte(src: number, len: number, b: number): number;
 }
 

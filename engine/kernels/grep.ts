@@ -86,27 +86,7 @@ export class LiteralSearch {
   /** Hands every line of `[ptr, ptr + len)` (whole lines) that holds the needle to `sink`, in batches. */
   lines(ptr: number, len: number, sink: MatchSink): void {
     const ex = this.rt.exports;
-    let done = 0;
-    for (;;) {
-      const rest = len - done;
-      const code = ex.grepScan(ptr + done, rest, this.needle.ptr, this.needleBytes, this.flags, this.out.ptr, this.capacity, this.ctl.ptr);
-      const status = decodeStatus('grepScan', code, { len: rest, cap: this.capacity });
-      const dv = this.rt.dv;
-      const count = dv.getUint32(this.ctl.ptr, true);
-      const consumed = dv.getUint32(this.ctl.ptr + 4, true);
-      if (count > 0) sink(count, done);
-      switch (status) {
-        case 'ok':
-          return;
-        case 'full':
-          done += consumed;
-          break;
-        case 'grow':
-          throw new KernelError('grepScan', "returned 'grow', which it never does: a kernel bug", { len: rest });
-        default:
-          return unreachable(status, 'grepScan');
-      }
-    }
+    drainLines(this.rt, this.ctl.ptr, this.capacity, ptr, len, (at, rest) => ex.grepScan(at, rest, this.needle.ptr, this.needleBytes, this.flags, this.out.ptr, this.capacity, this.ctl.ptr), sink);
   }
 
   /**
@@ -128,6 +108,82 @@ export class LiteralSearch {
   /** Frees the regions. */
   release(): void {
     this.rt.allocator.release(this.needle);
+    this.rt.allocator.release(this.out);
+    this.rt.allocator.release(this.ctl);
+  }
+}
+
+/**
+ * Runs a lines-mode kernel call over `[ptr, ptr + len)` until it reports the range
+ * consumed, handing each batch to `sink`; `call(at, rest)` scans from `at`.
+ */
+function drainLines(rt: KernelRuntime, ctl: number, capacity: number, ptr: number, len: number, call: (at: number, rest: number) => number, sink: MatchSink): void {
+  let done = 0;
+  for (;;) {
+    const rest = len - done;
+    const status = decodeStatus('grepScan', call(ptr + done, rest), { len: rest, cap: capacity });
+    const dv = rt.dv;
+    const count = dv.getUint32(ctl, true);
+    const consumed = dv.getUint32(ctl + 4, true);
+    if (count > 0) sink(count, done);
+    switch (status) {
+      case 'ok':
+        return;
+      case 'full':
+        done += consumed;
+        break;
+      case 'grow':
+        throw new KernelError('grepScan', "returned 'grow', which it never does: a kernel bug", { len: rest });
+      default:
+        return unreachable(status, 'grepScan');
+    }
+  }
+}
+
+/**
+ * Why the byte range [lo, hi] cannot be searched, or undefined: it must be ASCII (a
+ * byte < 0x80 is always its own char in UTF-8 and Latin-1 text) and must not hold
+ * '\n', which ends lines.
+ */
+export function rangeUnsupported(lo: number, hi: number): string | undefined {
+  if (!Number.isInteger(lo) || !Number.isInteger(hi) || lo < 0 || hi > 0x7f || lo > hi) return `[${lo}, ${hi}] is not a range of ASCII bytes`;
+  if (lo <= 0x0a && hi >= 0x0a) return 'it holds the line break';
+  return undefined;
+}
+
+/** Finds the lines of regions of whole lines that hold a byte in [lo, hi] (kernels/grep.ts, grepRange). */
+export class ByteRangeSearch {
+  private readonly out: Region;
+  private readonly ctl: Region;
+  private pairView: Uint32Array;
+
+  constructor(
+    private readonly rt: KernelRuntime,
+    readonly lo: number,
+    readonly hi: number,
+    readonly capacity = DEFAULT_MATCH_CAPACITY,
+  ) {
+    const why = rangeUnsupported(lo, hi);
+    if (why !== undefined) throw new KernelError('grepRange', `cannot search for bytes ${lo}-${hi}: ${why}`);
+    this.out = rt.allocator.alloc(8 * capacity, 8);
+    this.ctl = rt.allocator.alloc(8, 8);
+    this.pairView = rt.u32(this.out.ptr, 2 * capacity);
+  }
+
+  /** (start, end) pairs of the current batch, relative to the batch's offset. */
+  get pairs(): Uint32Array {
+    if (this.pairView.buffer !== this.rt.memory.buffer) this.pairView = this.rt.u32(this.out.ptr, 2 * this.capacity);
+    return this.pairView;
+  }
+
+  /** Hands every line of `[ptr, ptr + len)` holding a byte of the range to `sink`, in batches. */
+  lines(ptr: number, len: number, sink: MatchSink): void {
+    const ex = this.rt.exports;
+    drainLines(this.rt, this.ctl.ptr, this.capacity, ptr, len, (at, rest) => ex.grepRange(at, rest, this.lo, this.hi, this.out.ptr, this.capacity, this.ctl.ptr), sink);
+  }
+
+  /** Frees the regions. */
+  release(): void {
     this.rt.allocator.release(this.out);
     this.rt.allocator.release(this.ctl);
   }

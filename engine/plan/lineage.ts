@@ -169,10 +169,14 @@ export function describe(node: LineageNode): { label: string; kernels: string[] 
       return { label: `textFile(${l.label}).words(${l.lowercase ? 'lowercase' : ''}${l.nonAlnum ? ' nonalnum' : ''})`, kernels: ['tokenize'] };
     case 'grep':
     {
-      const { literal, match } = l.find;
-      const what = [match ? `/${match.source}/${match.flags}` : '', literal ? `literal ${JSON.stringify(literal.text)}${literal.ignoreCase ? ' (ignore case)' : ''}` : ''].filter(Boolean).join(', ');
+      const { literal, range, match } = l.find;
+      const what = [
+        match ? `/${match.source}/${match.flags}` : '',
+        literal ? `literal ${JSON.stringify(literal.text)}${literal.ignoreCase ? ' (ignore case)' : ''}` : '',
+        range ? `byte range ${range.lo}-${range.hi}` : '',
+      ].filter(Boolean).join(', ');
       const name = match ? (l.count ? 'countLinesMatching' : 'linesMatching') : 'countLinesContaining';
-      return { label: `textFile(${l.label}).${name}(${what})`, kernels: literal ? ['grep literal search'] : [] };
+      return { label: `textFile(${l.label}).${name}(${what})`, kernels: literal ? ['grep literal search'] : range ? ['grep byte-range search'] : [] };
     }
     case 'slices':
       return { label: 'parallelize', kernels: [] };

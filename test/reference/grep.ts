@@ -36,3 +36,8 @@ export function grepCountReference(bytes: Uint8Array, needle: Uint8Array, ignore
   }
   return n;
 }
+
+/** (start, end) of each line of `bytes` (all of it final input) holding a byte in [lo, hi]. */
+export function grepRangeReference(bytes: Uint8Array, lo: number, hi: number): Array<[number, number]> {
+  return linesReference(bytes).filter(([start, end]) => bytes.subarray(start, end).some((b) => b >= lo && b <= hi));
+}
