@@ -119,10 +119,20 @@ export function grepScan(src: usize, len: u32, needle: usize, nlen: u32, flags: 
     store<u32>(ctl, len, 4);
     return STATUS_OK;
   }
+  return listLines(src, len, needle, nlen, icase, 0, 0, false, out, cap, ctl);
+}
+
+/**
+ * Lines mode of grepScan (byRange false: lines holding the needle) and grepRange
+ * (byRange true: lines holding a byte in [lo, hi]): (start, end) pairs into `out`.
+ */
+function listLines(src: usize, len: u32, needle: usize, nlen: u32, icase: bool, lo: u32, hi: u32, byRange: bool, out: usize, cap: u32, ctl: usize): i32 {
+  let found: u32 = 0;
+  let pos: u32 = 0;
   while (pos < len) {
-    const j = findNeedle(src, len, pos, needle, nlen, icase);
+    const j = byRange ? findRange(src, len, pos, lo, hi) : findNeedle(src, len, pos, needle, nlen, icase);
     if (j < 0) break;
-    // The line starts after the last '\n' before the match; `pos` is a line start.
+    // The line starts after the last '\n' before the hit; `pos` is a line start.
     let start = <u32>j;
     while (start > pos && load<u8>(src + start - 1) != 0x0a) start--;
     if (found == cap) {
@@ -130,7 +140,8 @@ export function grepScan(src: usize, len: u32, needle: usize, nlen: u32, flags: 
       store<u32>(ctl, start, 4);
       return STATUS_FULL;
     }
-    const nl = findEnd(src, len, <u32>j + nlen, false);
+    // The hit holds no '\n' (needles and ranges never do), so its line goes on after it.
+    const nl = findEnd(src, len, <u32>j + (byRange ? 1 : nlen), false);
     let end = nl;
     if (end > start && load<u8>(src + end - 1) == 0x0d) end--;
     const slot = out + (<usize>found << 3);
@@ -161,32 +172,7 @@ function findRange(src: usize, len: u32, pos: u32, lo: u32, hi: u32): i32 {
 }
 
 export function grepRange(src: usize, len: u32, lo: u32, hi: u32, out: usize, cap: u32, ctl: usize): i32 {
-  let found: u32 = 0;
-  let pos: u32 = 0;
-  while (pos < len) {
-    const j = findRange(src, len, pos, lo, hi);
-    if (j < 0) break;
-    let start = <u32>j;
-    while (start > pos && load<u8>(src + start - 1) != 0x0a) start--;
-    if (found == cap) {
-      store<u32>(ctl, found);
-      store<u32>(ctl, start, 4);
-      return STATUS_FULL;
-    }
-    // The byte at j may be the '\n' itself only if the range holds it: the caller's
-    // ranges never do, so the line goes on after j.
-    const nl = findEnd(src, len, <u32>j + 1, false);
-    let end = nl;
-    if (end > start && load<u8>(src + end - 1) == 0x0d) end--;
-    const slot = out + (<usize>found << 3);
-    store<u32>(slot, start);
-    store<u32>(slot, end, 4);
-    found++;
-    pos = nl + 1;
-  }
-  store<u32>(ctl, found);
-  store<u32>(ctl, len, 4);
-  return STATUS_OK;
+  return listLines(src, len, 0, 0, false, lo, hi, true, out, cap, ctl);
 }
 
 export function hasByte(src: usize, len: u32, b: u32): u32 {
