@@ -103,6 +103,7 @@ function findEnd(src: usize, len: u32, pos: u32, nul: bool): u32 {
   return len;
 }
 
+/** Lines holding the needle, or (GREP_COUNT) the segments holding it; ABI in the header. */
 export function grepScan(src: usize, len: u32, needle: usize, nlen: u32, flags: u32, out: usize, cap: u32, ctl: usize): i32 {
   const icase = (flags & GREP_ICASE) != 0;
   let found: u32 = 0;
@@ -171,10 +172,12 @@ function findRange(src: usize, len: u32, pos: u32, lo: u32, hi: u32): i32 {
   return -1;
 }
 
+/** Lines holding a byte in [lo, hi]; ABI in the header. */
 export function grepRange(src: usize, len: u32, lo: u32, hi: u32, out: usize, cap: u32, ctl: usize): i32 {
   return listLines(src, len, 0, 0, false, lo, hi, true, out, cap, ctl);
 }
 
+/** 1 if byte `b` occurs in [src, src + len), else 0. */
 export function hasByte(src: usize, len: u32, b: u32): u32 {
   const v = i8x16.splat(<i8>b);
   let i: u32 = 0;
