@@ -7,9 +7,10 @@ import { lineCases } from './kernels/lines.js';
 import { tokenizeCases } from './kernels/tokenize.js';
 import { combinerCases } from './kernels/combiner.js';
 import { sortCases } from './kernels/sort.js';
+import { grepCases } from './kernels/grep.js';
 
 const filter = process.argv[2];
-const groups: Array<() => Promise<BenchCase[]>> = [hashCases, lineCases, tokenizeCases, combinerCases, sortCases];
+const groups: Array<() => Promise<BenchCase[]>> = [hashCases, lineCases, tokenizeCases, combinerCases, sortCases, grepCases];
 
 console.log(`machine: ${cpus()[0]?.model ?? 'unknown'} x${cpus().length}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, node ${process.version}`);
 const rows: BenchRow[] = [];

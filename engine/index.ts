@@ -1,6 +1,6 @@
 // kiln's public API. Re-exports only.
 export { Kiln, compareKeys, type KilnOptions, type ResolvedOptions } from './api/kiln.js';
-export { Dataset, TextDataset, type ActionOptions, type Captures, type ShuffleOptions, type WordsOptions } from './api/dataset.js';
+export { Dataset, TextDataset, type ActionOptions, type Captures, type ShuffleOptions, type WordsOptions, type MatchOptions } from './api/dataset.js';
 export { SortedLines, type SortLinesOptions, type WriteSummary } from './api/sorted-lines.js';
 export { Broadcast } from './functions/index.js';
 export { KilnError, type ErrorKind, type ErrorContext } from './errors.js';

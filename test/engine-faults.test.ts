@@ -80,8 +80,10 @@ test('a tiny memory budget spills every shuffle block to disk, with identical re
 
 test('an aborted action rejects, and the workers stay usable', async () => {
   const controller = new AbortController();
+  // Each record spins for 30 s, so the job cannot end before the abort however late
+  // the timer fires on a busy machine (at 50 ms a record it could: 1.6 s in all).
   const slow = kiln.parallelize(Array.from({ length: 64 }, (_, i) => i), 8).map((x) => {
-    const end = Date.now() + 50;
+    const end = Date.now() + 30_000;
     while (Date.now() < end);
     return x;
   });

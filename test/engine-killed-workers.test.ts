@@ -26,9 +26,12 @@ interface Peek {
 
 const linux = process.platform === 'linux';
 
-/** Resolves once some thread of this process is blocked opening a FIFO (false: gave up after 5 s). */
+/**
+ * Resolves once some thread of this process is blocked opening a FIFO (false: gave up
+ * after 60 s, a bound for a broken case only: a busy machine may take seconds).
+ */
 async function blockedOnFifo(): Promise<boolean> {
-  const until = Date.now() + 5000;
+  const until = Date.now() + 60_000;
   while (Date.now() < until) {
     for (const t of readdirSync('/proc/self/task')) {
       try {

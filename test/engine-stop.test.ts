@@ -88,7 +88,8 @@ test('stop() while a job runs: the job rejects saying the context was stopped', 
   const job = kiln
     .parallelize([1, 2], 2)
     .map((x) => {
-      const until = Date.now() + 3000;
+      // 30 s: the job cannot end before stop() below, however late its timer fires.
+      const until = Date.now() + 30_000;
       while (Date.now() < until);
       return x;
     })

@@ -5,7 +5,7 @@ import { sortCorpus, zipfCorpus } from '../corpus.js';
 import type { OutputKind } from './normalize.js';
 
 /** Task names, as given to `--task`. */
-export const TASK_NAMES = ['wordcount', 'distinct', 'sort', 'grep'] as const;
+export const TASK_NAMES = ['wordcount', 'distinct', 'sort', 'grep', 'grep-e', 'grep-e-noliteral'] as const;
 
 /** One of {@link TASK_NAMES}. */
 export type TaskName = (typeof TASK_NAMES)[number];
@@ -26,12 +26,20 @@ export interface Task {
 /** The fixed string `grep` counts: a common English word that occurs in about 2 % of the corpus lines. */
 export const DEFAULT_PATTERN = 'the';
 
+/** The -E pattern of `grep-e`: its matches all hold the literal "th" (the grep kernel's prefilter). */
+export const E_PATTERN = 'th[a-z]+e';
+
+/** The -E pattern of `grep-e-noliteral`: no literal every match holds (issue 9's example). */
+export const E_NOLITERAL_PATTERN = '[0-9]{5}';
+
 /** All tasks, in table order. */
 export const TASKS: readonly Task[] = [
   { name: 'wordcount', title: 'word count', output: 'word-counts', sizes: [43e6, 430e6], corpus: zipfCorpus },
   { name: 'distinct', title: 'distinct lines', output: 'line-set', sizes: [43e6, 430e6], corpus: zipfCorpus },
   { name: 'sort', title: 'sort lines', output: 'bytes', sizes: [1e9], corpus: async (bytes) => sortCorpus(bytes) },
   { name: 'grep', title: 'grep -c -F', output: 'count', sizes: [43e6, 430e6], corpus: zipfCorpus },
+  { name: 'grep-e', title: `grep -c -E '${E_PATTERN}'`, output: 'count', sizes: [430e6], corpus: zipfCorpus },
+  { name: 'grep-e-noliteral', title: `grep -c -E '${E_NOLITERAL_PATTERN}'`, output: 'count', sizes: [430e6], corpus: zipfCorpus },
 ];
 
 /** Parses a size such as "43m", "1g", "430MB" or "1000000" into bytes (decimal units). */

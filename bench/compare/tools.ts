@@ -16,7 +16,7 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { Command } from './runner.js';
 import type { WordCountLayout } from './normalize.js';
-import type { TaskName } from './tasks.js';
+import { E_NOLITERAL_PATTERN, E_PATTERN, type TaskName } from './tasks.js';
 
 /** One way of running one task. */
 export interface Tool {
@@ -85,14 +85,20 @@ export function toolsFor(task: TaskName, ctx: ToolContext): Tool[] {
     case 'sort':
       return [kiln('sort', 2, [], true), shell('sort', `LC_ALL=C sort --parallel=${ctx.threads} -S 4G`, ['sort'], `sort --parallel=${ctx.threads} -S 4G "$1"`), duckdb('sort', ctx.threads)];
     case 'grep':
-      return [kiln('grep', 2, ['--count', '--fixed-strings', ctx.pattern], true), shell('grep', 'grep -c -F', ['grep'], `grep -c -F -e "$2" "$1"`, [ctx.pattern])];
+      // grep exits 1 when it counted 0 lines: still a result, not a failure.
+      return [kiln('grep', 2, ['--count', '--fixed-strings', ctx.pattern], true), shell('grep', 'grep -c -F', ['grep'], `grep -c -F -e "$2" "$1"; [ $? -le 1 ]`, [ctx.pattern])];
+    case 'grep-e':
+    case 'grep-e-noliteral': {
+      const pattern = task === 'grep-e' ? E_PATTERN : E_NOLITERAL_PATTERN;
+      return [kiln('grep', 2, ['--count', '--extended-regexp', pattern], true), shell('grep', 'grep -c -E', ['grep'], `grep -c -E -e "$2" "$1"; [ $? -le 1 ]`, [pattern])];
+    }
     default:
       return task satisfies never;
   }
 }
 
 /** kiln as a child process: the CLI when built, else the engine-API stub (labelled so). */
-function kiln(task: TaskName, workers: number, args: string[], reference: boolean): Tool {
+function kiln(task: 'wordcount' | 'distinct' | 'sort' | 'grep', workers: number, args: string[], reference: boolean): Tool {
   const cli = existsSync(KILN_CLI);
   const argv = (input: string): string[] => [process.execPath, cli ? KILN_CLI : KILN_STUB, task, ...args, input, '--workers', String(workers), '--quiet', '--progress', 'never'];
   return {

@@ -7,11 +7,20 @@
 // A file holding a NUL byte is binary, as in GNU grep 3.5+: its matching lines are
 // not printed; "kiln: NAME: binary file matches" goes to stderr instead (GNU grep also
 // treats NUL as a line end in such files, which changes -c; kiln does the same).
+// Search paths (engine/exec/grep-source.ts), all selecting exactly the lines the
+// plain string path would: -c -F is counted by the grep kernel with no JS string;
+// otherwise the kernel finds the lines holding the -F string or the literal every
+// -E match holds (cli/grep-literal.ts), or else the lines holding a byte of a class
+// every match needs ([0-9]{5}: a digit), and the RegExp runs on those lines only; a
+// pattern with neither runs the RegExp over whole chunks first, then on the lines it
+// hit.
 import { relative, resolve } from 'node:path';
-import type { Dataset, Kiln } from '../../engine/index.js';
+import type { Dataset, Kiln, TextDataset } from '../../engine/index.js';
+import { literalUnsupported } from '../../engine/kernels/grep.js';
 import { listInputFilesSync } from '../../engine/io/files.js';
 import type { CommandSpec } from '../args.js';
 import type { Notice, Table } from '../output.js';
+import { requiredLiteral, requiredRange } from '../grep-literal.js';
 import { grepRegExp } from '../regex.js';
 import type { Command, CommandContext, Plan } from './command.js';
 
@@ -79,27 +88,25 @@ function plan({ kiln, operands, flags, signal }: CommandContext): Plan {
   const workers = kiln.options.workers;
   // Each file's share of the workers (at least one split), so a union of many small
   // files does not make files x workers tiny partitions.
-  const source = (i: number): Dataset<string> => kiln.textFile(inputs[i]!.path, { minPartitions: Math.max(1, Math.round((workers * inputs[i]!.size) / Math.max(1, total))) });
+  const source = (i: number): TextDataset => kiln.textFile(inputs[i]!.path, { minPartitions: Math.max(1, Math.round((workers * inputs[i]!.size) / Math.max(1, total))) });
+  // The grep kernel's prefilter: the -F string itself, or a literal every match of the
+  // -E pattern holds (cli/grep-literal.ts); undefined when the kernel cannot search it.
+  const fixed = flags['fixed-strings'] === true;
+  const ignoreCase = flags['ignore-case'] === true;
+  const found = fixed ? (pattern.includes('\n') ? undefined : pattern) : requiredLiteral(pattern);
+  const literal = found !== undefined && literalUnsupported(found, ignoreCase) === undefined ? found : undefined;
+  // Without a literal, an -E pattern may still need one byte of a range ([0-9]{5}).
+  const byteRange = literal === undefined && !fixed ? requiredRange(pattern, ignoreCase) : undefined;
+  const options = literal !== undefined ? { literal, ignoreCase } : byteRange !== undefined ? { byteRange } : {};
 
   if (flags.count === true) {
+    // -F: the kernel's count is the answer; else the RegExp on the candidate lines.
+    // Both count a binary file's NUL-separated pieces, as GNU grep -c does.
+    const count = (i: number): Dataset<number> =>
+      fixed && literal !== undefined ? source(i).countLinesContaining(literal, { ignoreCase }) : source(i).countLinesMatching(re, options);
     const counts = union(
       kiln,
-      inputs.map((_, i) =>
-        source(i).mapPartitions(
-          (lines) => {
-            let n = 0;
-            for (let r = lines.next(); !r.done; r = lines.next()) {
-              const line = r.value;
-              // In a binary file GNU grep ends lines at NUL bytes too.
-              if (line.includes('\0')) {
-                for (const piece of line.split('\0')) if (re.test(piece)) n++;
-              } else if (re.test(line)) n++;
-            }
-            return [[i, n] as [number, number]];
-          },
-          { re, i },
-        ),
-      ),
+      inputs.map((_, i) => count(i).map((n) => [i, n] as [number, number], { i })),
     );
     return {
       explain: () => counts.explain(),
@@ -111,9 +118,10 @@ function plan({ kiln, operands, flags, signal }: CommandContext): Plan {
     };
   }
 
+  // Lines holding NUL are kept: they make their file binary (grepRows).
   const matches = union(
     kiln,
-    inputs.map((_, i) => source(i).filter((line) => line.includes('\0') || re.test(line), { re }).map((line) => [i, line] as [number, string], { i })),
+    inputs.map((_, i) => source(i).linesMatching(re, { ...options, keepNulLines: true }).map((line) => [i, line] as [number, string], { i })),
   );
   return {
     explain: () => matches.explain(),

@@ -7,12 +7,14 @@ import { KilnError } from '../errors.js';
 import { compareKeys, encodeKey } from '../codec/index.js';
 import { shipFunction, type ShippedFunction } from '../functions/index.js';
 import { OutputCommitter } from '../io/index.js';
-import type { AggregatorSpec, BuiltinAgg, OpSpec, SinkSpec } from '../exec/protocol.js';
+import type { AggregatorSpec, BuiltinAgg, LineSearch, OpSpec, SinkSpec } from '../exec/protocol.js';
 import { explainStages } from '../plan/dag-scheduler.js';
 import { partitionCount, partitionerOf, type Lineage, type LineageNode, type ShuffleDependency } from '../plan/lineage.js';
 import { checkPartitions, hashPartitioner, samePartitioner, type KeyFormat, type PartitionerSpec } from '../shuffle/partitioner.js';
 import type { Kiln } from './kiln.js';
 import { SortedLines, type SortLinesOptions } from './sorted-lines.js';
+import { literalUnsupported, rangeUnsupported } from '../kernels/grep.js';
+import type { TextEncoding } from '../io/text-encoding.js';
 import { expandTableBatch, isTableBatch } from '../shuffle/reader.js';
 
 /** Options every action accepts. */
@@ -462,6 +464,82 @@ export class TextDataset extends Dataset<string> {
   sortLines(options: SortLinesOptions = {}): SortedLines {
     return SortedLines.of(this, options);
   }
+
+  /**
+   * The lines `re` matches, each line tested alone (as `filter((l) => re.test(l))`),
+   * found without a JS string per line that cannot match: with `literal` (a string
+   * every match holds, byte for byte; ASCII case folded with `ignoreCase`) the grep
+   * kernel's SIMD search skips the other lines; without it `re` runs over whole
+   * decoded chunks first. `keepNulLines`: lines holding a NUL byte are kept whether
+   * they match or not (how kiln grep tells a binary file). See engine/exec/grep-source.ts.
+   */
+  linesMatching(re: RegExp, options: MatchOptions & { keepNulLines?: boolean } = {}): Dataset<string> {
+    return this.grep(lineSearch(re, options, options.keepNulLines ?? false, this.encoding()), false);
+  }
+
+  /**
+   * One number per partition: how many of its lines `re` matches, a line holding NUL
+   * bytes counting its matching NUL-separated pieces (GNU grep -c in a binary file);
+   * found as {@link linesMatching} finds them, with no string kept. Sum them.
+   */
+  countLinesMatching(re: RegExp, options: MatchOptions = {}): Dataset<number> {
+    return this.grep(lineSearch(re, options, false, this.encoding()), true);
+  }
+
+  /**
+   * One number per partition: how many of its lines hold `literal` as bytes (ASCII case
+   * ignored with `ignoreCase`; NUL-separated pieces as in countLinesMatching), counted
+   * in the grep kernel with no JS string at all. Sum them.
+   */
+  countLinesContaining(literal: string, options: { ignoreCase?: boolean } = {}): Dataset<number> {
+    return this.grep({ literal: checkedLiteral(literal, options.ignoreCase ?? false, this.encoding()), keepNul: false }, true);
+  }
+
+  private grep(find: LineSearch, count: boolean): Dataset<never> {
+    const l = this.lineage;
+    if (l.kind !== 'text') throw new KilnError('internal', 'a line search on a non-text dataset');
+    return new Dataset<never>(this.kiln, { kind: 'grep', partitions: l.partitions, find, count, label: l.label, encoding: l.encoding });
+  }
+
+  private encoding(): TextEncoding {
+    const l = this.lineage;
+    if (l.kind !== 'text') throw new KilnError('internal', 'a line search on a non-text dataset');
+    return l.encoding;
+  }
+
+}
+
+/** Options of linesMatching and countLinesMatching. */
+export interface MatchOptions {
+  /** A string every match holds, byte for byte (ASCII case folded with ignoreCase): the grep kernel's prefilter. */
+  literal?: string;
+  /** The literal's ASCII letters match either case (give the RegExp the i flag too). */
+  ignoreCase?: boolean;
+  /**
+   * Without a literal: ASCII bytes [lo, hi] (no '\n') of which every match holds one,
+   * as [0-9] in /[0-9]{5}/: the grep kernel's prefilter then.
+   */
+  byteRange?: readonly [number, number];
+}
+
+function lineSearch(re: RegExp, options: MatchOptions, keepNul: boolean, encoding: TextEncoding): LineSearch {
+  if (!(re instanceof RegExp)) throw new KilnError('usage', `a line search needs a RegExp, got ${typeof re}`);
+  if (re.sticky || re.flags.includes('v')) throw new KilnError('usage', `a line search needs a RegExp without the y or v flag (got /${re.source}/${re.flags})`);
+  const match = { source: re.source, flags: re.flags.replace(/[gm]/g, '') };
+  if (options.literal === undefined) {
+    if (options.byteRange === undefined) return { match, keepNul };
+    const [lo, hi] = options.byteRange;
+    const why = rangeUnsupported(lo, hi);
+    if (why !== undefined) throw new KilnError('usage', `the grep kernel cannot search for the byte range ${lo}-${hi}: ${why}`);
+    return { range: { lo, hi }, match, keepNul };
+  }
+  return { literal: checkedLiteral(options.literal, options.ignoreCase ?? false, encoding), match, keepNul };
+}
+
+function checkedLiteral(text: string, ignoreCase: boolean, encoding: TextEncoding): { text: string; ignoreCase: boolean } {
+  const why = literalUnsupported(text, ignoreCase, encoding);
+  if (why !== undefined) throw new KilnError('usage', `the grep kernel cannot search for ${JSON.stringify(text)}: ${why}; filter the lines with a function instead`);
+  return { text, ignoreCase };
 }
 
 function ship(fn: unknown, operator: string, captures?: Captures): ShippedFunction {

@@ -8,6 +8,7 @@ import { Buffer, isAscii } from 'node:buffer';
 import { KilnError } from '../errors.js';
 import type { FileSplit } from '../io/index.js';
 import { readShuffle } from '../shuffle/reader.js';
+import { readGrep } from './grep-source.js';
 import type { NodeSpec, OpSpec } from './protocol.js';
 import { seededRandom } from './seeded-random.js';
 import { CANCEL_CHECK_EVERY, type TaskContext } from './task-context.js';
@@ -31,6 +32,9 @@ export function compute(node: NodeSpec, ctx: TaskContext, emit: Emit): void {
       return;
     case 'words':
       for (const split of node.splits) readWords(split, node.lowercase, node.nonAlnum, node.encoding, ctx, emit);
+      return;
+    case 'grep':
+      readGrep(node, ctx, emit);
       return;
     case 'slice': {
       let i = 0;
@@ -159,7 +163,7 @@ function readLines(split: FileSplit, encoding: TextEncoding, ctx: TaskContext, e
  * interpreted (~25 deoptimizations per 108 MB split, that split ~30% slower; see
  * bench/README.md, "Engine (end to end)").
  */
-function emitLines(text: string, emit: Emit): number {
+export function emitLines(text: string, emit: Emit): number {
   const end = text.length;
   let n = 0;
   for (let from = 0; from < end; n++) {
@@ -177,7 +181,7 @@ function emitLines(text: string, emit: Emit): number {
  * which gives the same string: a copy of the bytes, where V8's UTF-8 decoder took
  * ~14 ms per 4 MiB (bench/README.md, "Engine (end to end)"); anything else as UTF-8.
  */
-function decodeChunk(bytes: Buffer, encoding: TextEncoding): string {
+export function decodeChunk(bytes: Buffer, encoding: TextEncoding): string {
   return encoding === 'latin1' || isAscii(bytes) ? bytes.toString('latin1') : bytes.toString('utf8');
 }
 

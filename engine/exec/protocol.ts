@@ -62,11 +62,29 @@ export type NodeSpec =
       readonly nonAlnum: boolean;
       readonly encoding: TextEncoding;
     }
+  /** Candidate lines of a search (engine/exec/grep-source.ts); with `count` (literals only), their number. */
+  | { readonly t: 'grep'; readonly splits: readonly FileSplit[]; readonly find: LineSearch; readonly count: boolean; readonly encoding: TextEncoding }
   | { readonly t: 'slice'; readonly data: readonly unknown[] }
   | { readonly t: 'empty' }
   | { readonly t: 'shuffle'; readonly read: ShuffleReadSpec }
   | { readonly t: 'concat'; readonly parts: readonly NodeSpec[] }
   | { readonly t: 'op'; readonly op: OpSpec; readonly parent: NodeSpec };
+
+/**
+ * What a grep source looks for (engine/exec/grep-source.ts). `literal`: a string every
+ * match holds, found by the grep kernel (ASCII case folded with ignoreCase); without
+ * it the `match` RegExp runs over whole decoded chunks first. `match` (a RegExp's
+ * source and flags, without g, m or y) is the full match, run on candidate lines; with
+ * no `match` and `count`, the kernel's count of lines holding the literal is the answer.
+ * `keepNul`: lines holding a NUL byte are emitted whether they match or not.
+ */
+export interface LineSearch {
+  readonly literal?: { readonly text: string; readonly ignoreCase: boolean };
+  /** Without a literal: ASCII bytes [lo, hi] of which every match holds one (grepRange). */
+  readonly range?: { readonly lo: number; readonly hi: number };
+  readonly match?: { readonly source: string; readonly flags: string };
+  readonly keepNul: boolean;
+}
 
 /** A narrow, element-wise or per-partition operator. */
 export type OpSpec =

@@ -22,6 +22,7 @@ import { describeContext, fromPlainError, KilnError, type ErrorContext } from '.
 import type { MemoryBudget } from '../memory/budget.js';
 import type { Region } from '../memory/region.js';
 import { CANCEL_SLOTS, emptyMetrics, READY_WORD, sendReply, TASK_MODULE_ERROR, type BlockSpec, type PortReply, type PortRequest, type TaskMetrics, type TaskResult, type TaskSpec, type WorkerInit } from './protocol.js';
+import { TaskSlots, type ReleaseSlot } from './task-slots.js';
 import { SPAN_WAIT_MS, WorkerSpans } from './worker-spans.js';
 
 /** A task to run: everything but the per-attempt fields. */
@@ -37,7 +38,11 @@ export interface TaskOutcome {
   readonly regions: readonly Region[];
 }
 
-/** Observer of task progress (the CLI's progress bar and metrics). */
+/**
+ * Observer of task progress (the CLI's progress bar and metrics). A task attempt
+ * starts when it is handed to a free worker thread (or run inline), never while it
+ * waits for one, so started minus ended attempts never exceeds the worker count.
+ */
 export interface TaskListener {
   onTaskStart?(stageId: number, partition: number): void;
   /** `error`: why a failed attempt failed (kind 'aborted': it was cancelled, Spark's "killed"). */
@@ -68,6 +73,11 @@ export class TaskScheduler {
   private readonly pool: Piscina | undefined;
   /** Worker spans (undefined inline: the driver's thread keeps its span for the context's life). */
   private readonly spans: WorkerSpans | undefined;
+  /**
+   * One slot per worker thread (one inline): tasks beyond them wait here, not in
+   * piscina's queue, so a started task is a running one (task-slots.ts).
+   */
+  private readonly slots: TaskSlots;
   private readonly control: Int32Array;
   private readonly init: WorkerInit;
   private nextSlot = 0;
@@ -92,6 +102,7 @@ export class TaskScheduler {
     if (workers === 0) {
       this.pool = undefined;
       this.spans = undefined;
+      this.slots = new TaskSlots(1);
       return;
     }
     const here = new URL(import.meta.url);
@@ -110,6 +121,7 @@ export class TaskScheduler {
       atomics: 'disabled',
       workerData: { ...init, control: sab } satisfies WorkerInit,
     });
+    this.slots = new TaskSlots(workers);
     const pool = this.pool;
     this.spans = new WorkerSpans(budget, () => pool.threads, { waitMs: spanWaitMs });
     pool.on('error', (e: unknown) => this.onWorkerError(e));
@@ -232,9 +244,20 @@ export class TaskScheduler {
     for (let attempt = 0; attempt < options.maxAttempts; attempt++) {
       attempts = attempt + 1;
       if (stop.aborted) throw new KilnError('aborted', 'cancelled');
-      options.listener?.onTaskStart?.(template.stageId, template.partition);
-      const result = await this.runAttempt({ ...template, attempt, cancelSlot: slot }, stop);
-      options.listener?.onTaskEnd?.(template.stageId, template.partition, result.metrics, result.ok, result.ok ? undefined : result.error);
+      let release: ReleaseSlot;
+      try {
+        release = await this.slots.acquire(stop);
+      } catch {
+        throw new KilnError('aborted', 'cancelled');
+      }
+      let result: Awaited<ReturnType<TaskScheduler['runAttempt']>>;
+      try {
+        options.listener?.onTaskStart?.(template.stageId, template.partition);
+        result = await this.runAttempt({ ...template, attempt, cancelSlot: slot }, stop);
+        options.listener?.onTaskEnd?.(template.stageId, template.partition, result.metrics, result.ok, result.ok ? undefined : result.error);
+      } finally {
+        release();
+      }
       if (result.ok) return result;
       lastError = result.error;
       // Retrying cannot help a usage error or a cancelled task, and must not follow a

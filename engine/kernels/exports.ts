@@ -52,6 +52,13 @@ export interface KernelExports {
   sortTieBreak(entries: number, n: number, keys: number, offsets: number, scratch: number): number;
   sortPermutation(entries: number, n: number, out: number): number;
   sortGather(entries: number, n: number, data: number, offsets: number, dst: number, dstOffsets: number): number;
+
+  // kernels/grep.ts
+  readonly GREP_ICASE: WebAssembly.Global;
+  readonly GREP_COUNT: WebAssembly.Global;
+  grepScan(src: number, len: number, needle: number, nlen: number, flags: number, out: number, cap: number, ctl: number): number;
+  grepRange(src: number, len: number, lo: number, hi: number, out: number, cap: number, ctl: number): number;
+  hasByte(src: number, len: number, b: number): number;
 }
 
 /** Flags shared by the scanning kernels (kernels/ascii.ts). */

@@ -3,7 +3,7 @@
 // building lineage does no work; the dependency kind is the only stage boundary; the
 // functions here answer the scheduler's questions by switching on the lineage kind.
 import type { FileSplit, InputPartition } from '../io/index.js';
-import type { AggregatorSpec, BlockFormat, NodeSpec, OpSpec } from '../exec/protocol.js';
+import type { AggregatorSpec, BlockFormat, LineSearch, NodeSpec, OpSpec } from '../exec/protocol.js';
 import type { PartitionerSpec } from '../shuffle/partitioner.js';
 import type { TextEncoding } from '../io/text-encoding.js';
 
@@ -41,6 +41,8 @@ export type Dependency = NarrowDependency | ShuffleDependency;
 export type Lineage =
   | { readonly kind: 'text'; readonly partitions: readonly InputPartition[]; readonly label: string; readonly encoding: TextEncoding }
   | { readonly kind: 'words'; readonly partitions: readonly InputPartition[]; readonly lowercase: boolean; readonly nonAlnum: boolean; readonly label: string; readonly encoding: TextEncoding }
+  /** Candidate lines of a search (or, with `count`, one count per partition): engine/exec/grep-source.ts. */
+  | { readonly kind: 'grep'; readonly partitions: readonly InputPartition[]; readonly find: LineSearch; readonly count: boolean; readonly label: string; readonly encoding: TextEncoding }
   | { readonly kind: 'slices'; readonly slices: readonly (readonly unknown[])[] }
   | { readonly kind: 'op'; readonly op: OpSpec; readonly parent: LineageNode; readonly keepsPartitioner: boolean }
   | { readonly kind: 'shuffled'; readonly dep: ShuffleDependency }
@@ -53,6 +55,7 @@ export function partitionCount(node: LineageNode): number {
   switch (l.kind) {
     case 'text':
     case 'words':
+    case 'grep':
       return l.partitions.length;
     case 'slices':
       return l.slices.length;
@@ -73,6 +76,7 @@ export function dependencies(node: LineageNode): Dependency[] {
   switch (l.kind) {
     case 'text':
     case 'words':
+    case 'grep':
     case 'slices':
       return [];
     case 'op':
@@ -99,6 +103,7 @@ export function inputSplits(node: LineageNode, partition: number): readonly File
   switch (l.kind) {
     case 'text':
     case 'words':
+    case 'grep':
       return l.partitions[partition]?.splits ?? [];
     case 'op':
       return inputSplits(l.parent, partition);
@@ -135,6 +140,8 @@ export function taskNode(node: LineageNode, partition: number, shuffleRead: (dep
       return { t: 'text', splits: l.partitions[partition]!.splits, encoding: l.encoding };
     case 'words':
       return { t: 'words', splits: l.partitions[partition]!.splits, lowercase: l.lowercase, nonAlnum: l.nonAlnum, encoding: l.encoding };
+    case 'grep':
+      return { t: 'grep', splits: l.partitions[partition]!.splits, find: l.find, count: l.count, encoding: l.encoding };
     case 'slices':
       return { t: 'slice', data: l.slices[partition]! };
     case 'op': {
@@ -160,6 +167,17 @@ export function describe(node: LineageNode): { label: string; kernels: string[] 
       return { label: `textFile(${l.label})`, kernels: [] };
     case 'words':
       return { label: `textFile(${l.label}).words(${l.lowercase ? 'lowercase' : ''}${l.nonAlnum ? ' nonalnum' : ''})`, kernels: ['tokenize'] };
+    case 'grep':
+    {
+      const { literal, range, match } = l.find;
+      const what = [
+        match ? `/${match.source}/${match.flags}` : '',
+        literal ? `literal ${JSON.stringify(literal.text)}${literal.ignoreCase ? ' (ignore case)' : ''}` : '',
+        range ? `byte range ${range.lo}-${range.hi}` : '',
+      ].filter(Boolean).join(', ');
+      const name = match ? (l.count ? 'countLinesMatching' : 'linesMatching') : 'countLinesContaining';
+      return { label: `textFile(${l.label}).${name}(${what})`, kernels: literal ? ['grep literal search'] : range ? ['grep byte-range search'] : [] };
+    }
     case 'slices':
       return { label: 'parallelize', kernels: [] };
     case 'op':
