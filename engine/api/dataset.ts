@@ -6,7 +6,7 @@
 import { KilnError } from '../errors.js';
 import { compareKeys, encodeKey } from '../codec/index.js';
 import { shipFunction, type ShippedFunction } from '../functions/index.js';
-import { OutputCommitter } from '../io/index.js';
+import { checkCompression, isGzipPath, OutputCommitter, type TextCompression } from '../io/index.js';
 import type { AggregatorSpec, BuiltinAgg, OpSpec, SinkSpec } from '../exec/protocol.js';
 import { explainStages } from '../plan/dag-scheduler.js';
 import { partitionCount, partitionerOf, type Lineage, type LineageNode, type ShuffleDependency } from '../plan/lineage.js';
@@ -14,6 +14,7 @@ import { checkPartitions, hashPartitioner, samePartitioner, type KeyFormat, type
 import type { Kiln } from './kiln.js';
 import { SortedLines, type SortLinesOptions } from './sorted-lines.js';
 import { expandTableBatch, isTableBatch } from '../shuffle/reader.js';
+import { ordering, sortByKeyWith, type Ordering, type OrderOptions } from './ordering.js';
 
 /** Options every action accepts. */
 export interface ActionOptions {
@@ -249,9 +250,11 @@ export class Dataset<T> implements LineageNode, AsyncIterable<T> {
   /**
    * Sorts [key, value] pairs by key: a range partitioner from a sample of keys (a job
    * of its own, run when the sort first executes), then each partition is sorted on
-   * its keys' order-preserving bytes by the partitioned-sort kernel.
+   * its keys' order-preserving bytes by the partitioned-sort kernel. With Spark's
+   * `keyfunc`, pairs are ordered by `keyfunc(key)` and keep their keys (ordering.ts).
    */
-  sortByKey<K, V>(this: Dataset<[K, V]>, ascending = true, numPartitions?: number): Dataset<[K, V]> {
+  sortByKey<K, V>(this: Dataset<[K, V]>, ascending = true, numPartitions?: number, keyfunc?: (k: K) => unknown, captures?: Captures): Dataset<[K, V]> {
+    if (keyfunc !== undefined) return sortByKeyWith(this, ascending, numPartitions, keyfunc, captures);
     const partitions = numPartitions ?? Math.max(1, this.numPartitions);
     checkPartitions(partitions);
     const kiln = this.kiln;
@@ -346,25 +349,32 @@ export class Dataset<T> implements LineageNode, AsyncIterable<T> {
     await this.kiln.runJob(this, { t: 'foreach', fn: ship(fn, 'foreachPartition', options.captures), perPartition: true }, options);
   }
 
-  /** The `n` smallest records by `compare` (default: kiln's key order). */
-  async takeOrdered(n: number, compare?: (a: T, b: T) => number, options: ActionOptions & { captures?: Captures } = {}): Promise<T[]> {
-    return this.ordered(n, compare, false, options);
+  /**
+   * The `n` smallest records, in kiln's key order, or by Spark's key function
+   * `{ key }`, or by a comparator `{ compare }`. A bare function is refused: say which
+   * it is (see engine/api/ordering.ts).
+   */
+  async takeOrdered(n: number, options?: OrderOptions<T>): Promise<T[]> {
+    return this.ordered(n, ordering<T>('takeOrdered', options), false, options ?? {});
   }
 
-  /** The `n` largest records by `compare` (default: kiln's key order), largest first. */
-  async top(n: number, compare?: (a: T, b: T) => number, options: ActionOptions & { captures?: Captures } = {}): Promise<T[]> {
-    return this.ordered(n, compare, true, options);
+  /** The `n` largest records, largest first; options as {@link Dataset.takeOrdered}. */
+  async top(n: number, options?: OrderOptions<T>): Promise<T[]> {
+    return this.ordered(n, ordering<T>('top', options), true, options ?? {});
   }
 
   /**
-   * Writes the records as text lines (strings as is, tuples as "(a,b)") to
-   * `dir/part-NNNNN`, committed atomically: written to a temporary sibling directory,
-   * renamed into place with a `_SUCCESS` marker; after a failure nothing is left.
+   * Writes the records as text lines to `dir/part-NNNNN` (`part-NNNNN.gz` with
+   * `compression: 'gzip'`), committed atomically: written to a temporary sibling
+   * directory, renamed into place with a `_SUCCESS` marker; after a failure nothing is
+   * left. Lines are PySpark's `str(record)`: strings as is, arrays as Python tuples
+   * `('a', 1)`, see engine/exec/text-format.ts for the exact format.
    */
-  async saveAsTextFile(dir: string, options: ActionOptions & { overwrite?: boolean } = {}): Promise<void> {
+  async saveAsTextFile(dir: string, options: ActionOptions & { overwrite?: boolean; compression?: TextCompression } = {}): Promise<void> {
+    const compression = checkCompression(options.compression);
     const committer = await OutputCommitter.begin(dir, { overwrite: options.overwrite ?? false });
     try {
-      await this.kiln.runJob(this, { t: 'saveText', dir: committer.tempDir }, options);
+      await this.kiln.runJob(this, { t: 'saveText', dir: committer.tempDir, ...(compression ? { compression } : {}) }, options);
       await committer.commit();
     } catch (e) {
       await committer.abort();
@@ -385,6 +395,11 @@ export class Dataset<T> implements LineageNode, AsyncIterable<T> {
   }
 
   // ---------------------------------------------------------------- internals
+
+  /** @internal A map by an already shipped (e.g. composed) function. */
+  mapShipped<U>(fn: ShippedFunction, keepsPartitioner = false): Dataset<U> {
+    return this.op({ kind: 'map', fn }, keepsPartitioner);
+  }
 
   private op<U>(op: OpSpec, keepsPartitioner = false): Dataset<U> {
     return new Dataset<U>(this.kiln, { kind: 'op', op, parent: this, keepsPartitioner });
@@ -425,10 +440,10 @@ export class Dataset<T> implements LineageNode, AsyncIterable<T> {
     return n;
   }
 
-  private async ordered(n: number, compare: ((a: T, b: T) => number) | undefined, descending: boolean, options: ActionOptions & { captures?: Captures }): Promise<T[]> {
-    const sink: SinkSpec = { t: 'takeOrdered', n, descending, ...(compare ? { compare: ship(compare, descending ? 'top' : 'takeOrdered', options.captures) } : {}) };
+  private async ordered(n: number, order: Ordering<T>, descending: boolean, options: ActionOptions): Promise<T[]> {
+    const sink: SinkSpec = { t: 'takeOrdered', n, descending, ...order.shipped };
     const parts = (await this.kiln.runJob(this, sink, options)) as T[][];
-    const cmp = (compare ?? compareKeys) as (a: T, b: T) => number;
+    const cmp = order.compare;
     return parts.flat().sort(descending ? (a, b) => cmp(b, a) : cmp).slice(0, n);
   }
 
@@ -449,6 +464,7 @@ export class TextDataset extends Dataset<string> {
   words(options: WordsOptions = {}): Dataset<string> {
     const l = this.lineage;
     if (l.kind !== 'text') throw new KilnError('internal', 'words() on a non-text dataset');
+    refuseGzip(l.partitions, 'words()');
     return new Dataset<string>(this.kiln, { kind: 'words', partitions: l.partitions, lowercase: options.lowercase ?? false, nonAlnum: options.split === 'nonalnum', label: l.label, encoding: l.encoding });
   }
 
@@ -460,7 +476,17 @@ export class TextDataset extends Dataset<string> {
    * engine/api/sorted-lines.ts.
    */
   sortLines(options: SortLinesOptions = {}): SortedLines {
+    if (this.lineage.kind === 'text') refuseGzip(this.lineage.partitions, 'sortLines()');
     return SortedLines.of(this, options);
+  }
+}
+
+/** The kernel readers take byte ranges of plain files; gzip input goes through the JS line reader. */
+function refuseGzip(partitions: readonly { splits: readonly { path: string }[] }[], operator: string): void {
+  for (const p of partitions) {
+    for (const s of p.splits) {
+      if (isGzipPath(s.path)) throw new KilnError('usage', `${operator} reads plain text only, and ${s.path} is gzip: use textFile(...).flatMap((l) => l.split(/\\s+/)) for gzip input, or decompress it first`, { file: s.path });
+    }
   }
 }
 

@@ -9,7 +9,8 @@ import { rmSync } from 'node:fs';
 import { Broadcast, onBroadcastRelease } from '../functions/index.js';
 import { compareKeys } from '../codec/index.js';
 import { KilnError } from '../errors.js';
-import { listInputFilesSync, planSplits, type IoBackend } from '../io/index.js';
+import { listInputFilesSync, type IoBackend } from '../io/index.js';
+import { planTextPartitions } from './text-partitions.js';
 import { createSharedMemory, kernelModule, preferOptimizedWasm } from '../kernels/module.js';
 import { KernelRuntime } from '../kernels/runtime.js';
 import { MemoryBudget, parseSize } from '../memory/budget.js';
@@ -180,7 +181,8 @@ export class Kiln {
   /**
    * Lines of text files: a path, a directory (its files), a glob, or a list of them.
    * Files are cut into splits of at most maxPartitionBytes holding whole lines; many
-   * small files share a partition. Lines lose their "\n" or "\r\n".
+   * small files share a partition. Lines lose their "\n" or "\r\n". A `.gz` file is
+   * decompressed and read whole by one task of its own (gzip is not splittable).
    */
   textFile(
     paths: string | readonly string[],
@@ -200,7 +202,7 @@ export class Kiln {
     this.checkRunning();
     const files = listInputFilesSync(paths);
     const maxPartitionBytes = options.maxPartitionBytes ?? this.options.maxPartitionBytes;
-    const partitions = planSplits(files, { maxPartitionBytes, minPartitions: options.minPartitions ?? this.balancedSplits(files, maxPartitionBytes) });
+    const partitions = planTextPartitions(files, maxPartitionBytes, options.minPartitions ?? this.balancedSplits(files, maxPartitionBytes));
     const label = typeof paths === 'string' ? paths : paths.join(', ');
     const encoding = checkEncoding(options.encoding, 'textFile');
     return new TextDataset(this, { kind: 'text', partitions, label, encoding });

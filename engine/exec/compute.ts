@@ -7,6 +7,7 @@
 import { Buffer, isAscii } from 'node:buffer';
 import { KilnError } from '../errors.js';
 import type { FileSplit } from '../io/index.js';
+import { isGzipPath, readGzipChunks } from '../io/gzip.js';
 import { readShuffle } from '../shuffle/reader.js';
 import type { NodeSpec, OpSpec } from './protocol.js';
 import { seededRandom } from './seeded-random.js';
@@ -141,6 +142,14 @@ function applyOp(op: OpSpec, parent: NodeSpec, ctx: TaskContext, emit: Emit): vo
  * (process CPU 3.77 s -> 3.44 s on 43 MB; bench/README.md, "Engine (end to end)").
  */
 function readLines(split: FileSplit, encoding: TextEncoding, ctx: TaskContext, emit: Emit): void {
+  if (isGzipPath(split.path)) {
+    // Whole file, one task (engine/io/gzip.ts): gzip is not splittable.
+    ctx.metrics.inputBytes += readGzipChunks(split.path, (bytes) => {
+      ctx.checkCancelled();
+      ctx.metrics.inputRecords += emitLines(decodeChunk(bytes, encoding), emit);
+    });
+    return;
+  }
   const rt = ctx.rt;
   const { bytesRead } = ctx.reader.read(split, (ptr, len) => {
     ctx.checkCancelled();

@@ -119,10 +119,11 @@ export type SinkSpec =
   | { readonly t: 'count' }
   | { readonly t: 'fold'; readonly fn: ShippedFunction; readonly zero?: { readonly value: unknown } }
   | { readonly t: 'foreach'; readonly fn: ShippedFunction; readonly perPartition: boolean }
-  | { readonly t: 'takeOrdered'; readonly n: number; readonly compare?: ShippedFunction; readonly descending: boolean }
+  /** The n first records by `compare`, or by kiln's key order of `key(record)`, or of the records. */
+  | { readonly t: 'takeOrdered'; readonly n: number; readonly compare?: ShippedFunction; readonly key?: ShippedFunction; readonly descending: boolean }
   | { readonly t: 'sampleKeys'; readonly size: number; readonly seed: number }
-  /** Writes the partition as text lines to <dir>/part-NNNNN. */
-  | { readonly t: 'saveText'; readonly dir: string }
+  /** Writes the partition as text lines to <dir>/part-NNNNN (part-NNNNN.gz, gzip members, with compression). */
+  | { readonly t: 'saveText'; readonly dir: string; readonly compression?: 'gzip' }
   /** sortLines output: a partition's sorted bytes, to an ordered fd or a part file. */
   | { readonly t: 'writeLines'; readonly target: LinesTarget };
 
