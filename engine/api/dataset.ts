@@ -15,6 +15,11 @@ import type { Kiln } from './kiln.js';
 import { SortedLines, type SortLinesOptions } from './sorted-lines.js';
 import { expandTableBatch, isTableBatch } from '../shuffle/reader.js';
 import { ordering, sortByKeyWith, type Ordering, type OrderOptions } from './ordering.js';
+import * as numeric from './numeric.js';
+import type { Histogram } from './numeric.js';
+import type { StatCounter } from './stat-counter.js';
+import * as aggregates from './aggregates.js';
+import type { AggregateOptions } from './aggregates.js';
 
 /** Options every action accepts. */
 export interface ActionOptions {
@@ -382,6 +387,95 @@ export class Dataset<T> implements LineageNode, AsyncIterable<T> {
     }
   }
 
+  // ---------------------------------------------------------------- numeric (engine/api/numeric.ts)
+
+  /** Sum of a dataset of numbers (0 when empty). */
+  sum(this: Dataset<number>, options?: ActionOptions): Promise<number> {
+    return numeric.sum(this, options);
+  }
+
+  /** Count, mean, sum, min, max and variances in one pass (Spark's StatCounter, merged per partition). */
+  stats(this: Dataset<number>, options?: ActionOptions): Promise<StatCounter> {
+    return numeric.stats(this, options);
+  }
+
+  /** Mean of the numbers (0 when empty, as Spark's StatCounter). */
+  async mean(this: Dataset<number>, options?: ActionOptions): Promise<number> {
+    return (await numeric.stats(this, options)).mean;
+  }
+
+  /** Population variance (NaN when empty). */
+  async variance(this: Dataset<number>, options?: ActionOptions): Promise<number> {
+    return (await numeric.stats(this, options)).variance;
+  }
+
+  /** Population standard deviation. */
+  async stdev(this: Dataset<number>, options?: ActionOptions): Promise<number> {
+    return (await numeric.stats(this, options)).stdev;
+  }
+
+  /** Sample variance (divided by n - 1; NaN below two values). */
+  async sampleVariance(this: Dataset<number>, options?: ActionOptions): Promise<number> {
+    return (await numeric.stats(this, options)).sampleVariance;
+  }
+
+  /** Sample standard deviation. */
+  async sampleStdev(this: Dataset<number>, options?: ActionOptions): Promise<number> {
+    return (await numeric.stats(this, options)).sampleStdev;
+  }
+
+  /** Spark's histogram: `[buckets, counts]` for a bucket count or sorted boundaries (see numeric.ts). */
+  histogram(this: Dataset<number>, buckets: number | readonly number[], options?: ActionOptions): Promise<Histogram> {
+    return numeric.histogram(this, buckets, options);
+  }
+
+  /** The largest record (kiln's key order, or `{ key }` / `{ compare }`); an empty dataset is an error. */
+  max(options?: OrderOptions<T>): Promise<T> {
+    return numeric.max(this, options);
+  }
+
+  /** The smallest record; see {@link Dataset.max}. */
+  min(options?: OrderOptions<T>): Promise<T> {
+    return numeric.min(this, options);
+  }
+
+  // ---------------------------------------------------------------- aggregates (engine/api/aggregates.ts)
+
+  /** Folds partitions with `seqOp` from copies of `zero`, merges the results with `combOp` (Spark's aggregate). */
+  aggregate<U>(zero: U, seqOp: (acc: U, x: T) => U, combOp: (a: U, b: U) => U, options?: AggregateOptions): Promise<U> {
+    return aggregates.aggregate(this, zero, seqOp, combOp, options);
+  }
+
+  /** aggregate, with partition results combined in a tree of shuffle stages of depth `depth`. */
+  treeAggregate<U>(zero: U, seqOp: (acc: U, x: T) => U, combOp: (a: U, b: U) => U, depth = 2, options?: AggregateOptions): Promise<U> {
+    return aggregates.treeAggregate(this, zero, seqOp, combOp, depth, options);
+  }
+
+  /** reduce, with partition results combined in a tree of shuffle stages; an empty dataset is an error. */
+  treeReduce(fn: (a: T, b: T) => T, depth = 2, options?: AggregateOptions): Promise<T> {
+    return aggregates.treeReduce(this, fn, depth, options);
+  }
+
+  /** Merges each key's values with `fn`, returning a Map on the driver (keys must be primitives). */
+  reduceByKeyLocally<K, V>(this: Dataset<[K, V]>, fn: (a: V, b: V) => V, options?: AggregateOptions): Promise<Map<K, V>> {
+    return aggregates.reduceByKeyLocally(this, fn, options);
+  }
+
+  /** The pairs as a Map (a later pair wins for a repeated key). */
+  collectAsMap<K, V>(this: Dataset<[K, V]>, options?: ActionOptions): Promise<Map<K, V>> {
+    return aggregates.collectAsMap(this, options);
+  }
+
+  /** The values of `key`; with a known partitioner only its partition runs. */
+  lookup<K, V>(this: Dataset<[K, V]>, ...args: [key: K, options?: ActionOptions]): Promise<V[]> {
+    return aggregates.lookup(this, args, args[1]);
+  }
+
+  /** True when the dataset has no records. */
+  isEmpty(options?: ActionOptions): Promise<boolean> {
+    return aggregates.isEmpty(this, options);
+  }
+
   /** Iterates the records on the driver, one partition job at a time (Spark's toLocalIterator). */
   async *[Symbol.asyncIterator](): AsyncIterator<T> {
     for (let p = 0; p < this.numPartitions; p++) {
@@ -395,6 +489,26 @@ export class Dataset<T> implements LineageNode, AsyncIterable<T> {
   }
 
   // ---------------------------------------------------------------- internals
+
+  /** @internal mapPartitions by an already shipped function. */
+  mapPartitionsShipped<U>(fn: ShippedFunction): Dataset<U> {
+    return this.op({ kind: 'mapPartitions', fn });
+  }
+
+  /** @internal mapPartitionsWithIndex by an already shipped function. */
+  mapPartitionsWithIndexShipped<U>(fn: ShippedFunction): Dataset<U> {
+    return this.op({ kind: 'mapPartitionsWithIndex', fn, index: -1 });
+  }
+
+  /** @internal filter by an already shipped function. */
+  filterShipped(fn: ShippedFunction): Dataset<T> {
+    return this.op({ kind: 'filter', fn }, true);
+  }
+
+  /** @internal foldByKey by an already shipped function. */
+  foldByKeyShipped<K, V>(this: Dataset<[K, V]>, zero: V, fn: ShippedFunction, numPartitions?: number): Dataset<[K, V]> {
+    return this.combine({ kind: 'js', create: { t: 'zero', zero: cloneable(zero, 'foldByKey zero value') }, mergeValue: fn, mergeCombiners: fn }, numPartitions, true);
+  }
 
   /** @internal A map by an already shipped (e.g. composed) function. */
   mapShipped<U>(fn: ShippedFunction, keepsPartitioner = false): Dataset<U> {

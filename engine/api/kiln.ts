@@ -13,6 +13,7 @@ import { listInputFilesSync, type IoBackend } from '../io/index.js';
 import { planTextPartitions } from './text-partitions.js';
 import { createSharedMemory, kernelModule, preferOptimizedWasm } from '../kernels/module.js';
 import { KernelRuntime } from '../kernels/runtime.js';
+import { hashBytes } from '../kernels/hash.js';
 import { MemoryBudget, parseSize } from '../memory/budget.js';
 import { checkEncoding, type TextEncoding } from '../io/text-encoding.js';
 import { adviseHugePages } from '../memory/huge-pages.js';
@@ -288,6 +289,11 @@ export class Kiln {
   /** @internal The plan of a job over `node`, as text. */
   explain(node: LineageNode): string {
     return explainStages(this.dag.plan(node), this.tracker);
+  }
+
+  /** @internal XXH64 of key bytes, as the hash partitioner computes it (lookup's partition). */
+  hashKeyBytes(bytes: Uint8Array): bigint {
+    return hashBytes(this.driver, bytes);
   }
 
   /** @internal A new shuffle id. */
