@@ -8,6 +8,7 @@ export * from "./lines";
 export * from "./tokenize";
 export * from "./combiner";
 export * from "./sort";
+export * from "./hll";
 
 /** First byte after the module's static data; TypeScript's allocator starts above it. */
 export function heapBase(): usize {

@@ -19,6 +19,8 @@ import * as numeric from './numeric.js';
 import type { Histogram } from './numeric.js';
 import type { StatCounter } from './stat-counter.js';
 import * as aggregates from './aggregates.js';
+import * as approx from './approx.js';
+import type { BoundedDouble } from './approx.js';
 import type { AggregateOptions } from './aggregates.js';
 
 /** Options every action accepts. */
@@ -474,6 +476,28 @@ export class Dataset<T> implements LineageNode, AsyncIterable<T> {
   /** True when the dataset has no records. */
   isEmpty(options?: ActionOptions): Promise<boolean> {
     return aggregates.isEmpty(this, options);
+  }
+
+  // ---------------------------------------------------------------- approximate (engine/api/approx.ts)
+
+  /** Approximate distinct count: a HyperLogLog sketch per partition (WASM kernel), relative error about relativeSD. */
+  countApproxDistinct(relativeSD = 0.05, options?: ActionOptions): Promise<number> {
+    return approx.countApproxDistinct(this, relativeSD, options);
+  }
+
+  /** The count as far as `timeout` ms allow, with Spark's bounds (exact when every partition finished). */
+  countApprox(timeout: number, confidence = 0.95, options?: ActionOptions): Promise<BoundedDouble> {
+    return approx.countApprox(this, timeout, confidence, options);
+  }
+
+  /** The sum as far as `timeout` ms allow, with Spark's bounds. */
+  sumApprox(this: Dataset<number>, timeout: number, confidence = 0.95, options?: ActionOptions): Promise<BoundedDouble> {
+    return approx.sumApprox(this, timeout, confidence, options);
+  }
+
+  /** The mean as far as `timeout` ms allow, with Spark's bounds. */
+  meanApprox(this: Dataset<number>, timeout: number, confidence = 0.95, options?: ActionOptions): Promise<BoundedDouble> {
+    return approx.meanApprox(this, timeout, confidence, options);
   }
 
   /** Iterates the records on the driver, one partition job at a time (Spark's toLocalIterator). */

@@ -10,8 +10,8 @@ import type { OrderOptions } from './ordering.js';
 import { foldPartitions, own } from './partials.js';
 import { emptyStatState, StatCounter, type StatState } from './stat-counter.js';
 
-/** Welford's update, run in the workers (self-contained: it is shipped as source). */
-const statSeqOp = (s: StatState, x: number): StatState => {
+/** Welford's update, run in the workers (self-contained: it is shipped as source; also used by meanApprox and sumApprox). */
+export const statSeqOp = (s: StatState, x: number): StatState => {
   if (typeof x !== 'number') throw new TypeError(`stats() needs numbers, got ${typeof x} ${JSON.stringify(x)?.slice(0, 40)}: map the records to numbers first, e.g. .map(Number)`);
   const delta = x - s.mu;
   s.n += 1;

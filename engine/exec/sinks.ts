@@ -11,6 +11,7 @@ import type { NodeSpec, SinkSpec } from './protocol.js';
 import { writeSortedLines } from '../shuffle/line-sort-reader.js';
 import type { TaskContext } from './task-context.js';
 import { formatRecord } from './text-format.js';
+import { hllSink } from './hll-sink.js';
 import { GZIP_EXTENSION, gzipMember } from '../io/gzip.js';
 
 /** Runs a result task: computes `node` into `sink`; returns what goes back to the driver. */
@@ -87,6 +88,8 @@ export function runResultSink(node: NodeSpec, sink: Exclude<SinkSpec, { t: 'shuf
       });
       return { sample, seen };
     }
+    case 'hll':
+      return hllSink(node, sink.precision, ctx);
     case 'saveText': {
       const name = `part-${String(ctx.spec.partition).padStart(5, '0')}${sink.compression === 'gzip' ? GZIP_EXTENSION : ''}`;
       return saveText(node, join(sink.dir, name), ctx, sink.compression === 'gzip' ? gzipMember : undefined);

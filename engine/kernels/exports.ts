@@ -52,6 +52,10 @@ export interface KernelExports {
   sortTieBreak(entries: number, n: number, keys: number, offsets: number, scratch: number): number;
   sortPermutation(entries: number, n: number, out: number): number;
   sortGather(entries: number, n: number, data: number, offsets: number, dst: number, dstOffsets: number): number;
+
+  // kernels/hll.ts
+  hllAddBatch(regs: number, data: number, offsets: number, n: number, p: number, seed: number): number;
+  hllAddPairs(regs: number, base: number, pairs: number, n: number, p: number, seed: number): number;
 }
 
 /** Flags shared by the scanning kernels (kernels/ascii.ts). */

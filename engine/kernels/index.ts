@@ -8,3 +8,4 @@ export * from './lines.js';
 export * from './tokenizer.js';
 export * from './sort.js';
 export * from './combiner.js';
+export * from './hll.js';
