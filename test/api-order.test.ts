@@ -123,5 +123,17 @@ test('saveAsTextFile lines are PySpark str(): tuples, quotes, None, True, nan', 
   assert.is(formatRecord(12), '12');
 });
 
+test('global conversion functions ship by name (map(Number)); other natives are still refused', async () => {
+  const kiln = await Kiln.start({ workers: 1, memory: '64m', workerMemory: '64m' });
+  try {
+    assert.equal(await kiln.parallelize(['1', '2.5', 'x', ' 7 '], 2).map(Number).collect(), [1, 2.5, NaN, 7]);
+    assert.equal(await kiln.parallelize([1, 20], 2).map(String).collect(), ['1', '20']);
+    assert.equal(await kiln.parallelize(['10', 'z'], 2).map(parseFloat).collect(), [10, NaN]);
+    assert.throws(() => kiln.parallelize([1]).map(Math.sqrt), /cannot ship a native or bound function/);
+  } finally {
+    await kiln.stop();
+  }
+});
+
 test.after(() => rmSync(dir, { recursive: true, force: true }));
 test.run();
