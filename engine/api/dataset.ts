@@ -20,6 +20,10 @@ import type { Histogram } from './numeric.js';
 import type { StatCounter } from './stat-counter.js';
 import * as aggregates from './aggregates.js';
 import * as approx from './approx.js';
+import * as sampling from './sampling.js';
+import * as shape from './shape.js';
+import type { PipeOptions } from './shape.js';
+import { debugString } from './debug-string.js';
 import type { BoundedDouble } from './approx.js';
 import type { AggregateOptions } from './aggregates.js';
 
@@ -49,6 +53,7 @@ let nextDatasetId = 0;
 export class Dataset<T> implements LineageNode, AsyncIterable<T> {
   /** Unique id (lineage identity). */
   readonly id = nextDatasetId++;
+  private datasetName: string | undefined;
 
   /** @internal Use the Kiln context's sources to create datasets. */
   constructor(
@@ -500,6 +505,93 @@ export class Dataset<T> implements LineageNode, AsyncIterable<T> {
     return approx.meanApprox(this, timeout, confidence, options);
   }
 
+  // ---------------------------------------------------------------- sampling (engine/api/sampling.ts)
+
+  /** Exactly `num` random records (fewer only if there are fewer, without replacement), as Spark's takeSample. */
+  takeSample(withReplacement: boolean, num: number, seed?: number, options?: ActionOptions): Promise<T[]> {
+    return sampling.takeSample(this, withReplacement, num, seed, options);
+  }
+
+  /** Disjoint datasets that together hold every record, sized by `weights`; deterministic per seed. */
+  randomSplit(weights: readonly number[], seed?: number): Dataset<T>[] {
+    return sampling.randomSplit(this, weights, seed);
+  }
+
+  /** A sample of pairs with a fraction per key (a Map or an object of string keys). */
+  sampleByKey<K, V>(this: Dataset<[K, V]>, withReplacement: boolean, fractions: Map<K, number> | Record<string, number>, seed?: number): Dataset<[K, V]> {
+    return sampling.sampleByKey(this, withReplacement, fractions, seed);
+  }
+
+  // ---------------------------------------------------------------- zips and shape (engine/api/shape.ts)
+
+  /** Pairs records of two datasets with the same partition counts and partition sizes. */
+  zip<U>(other: Dataset<U>): Dataset<[T, U]> {
+    return shape.zip(this, other);
+  }
+
+  /** Each record with its index; runs the count job first, as Spark does, so it returns a Promise. */
+  zipWithIndex(options?: ActionOptions): Promise<Dataset<[T, number]>> {
+    return shape.zipWithIndex(this, options);
+  }
+
+  /** Each record with a unique id (k, n + k, 2n + k, ... in partition k of n). */
+  zipWithUniqueId(): Dataset<[T, number]> {
+    return shape.zipWithUniqueId(this);
+  }
+
+  /** Each partition as one array. */
+  glom(): Dataset<T[]> {
+    return shape.glom(this);
+  }
+
+  /** Records grouped by `fn(record)`, as [key, records]. */
+  groupBy<K>(fn: (x: T) => K, numPartitions?: number, captures?: Captures): Dataset<[K, T[]]> {
+    return shape.groupBy(this, fn, numPartitions, captures);
+  }
+
+  /** Hash-partitions pairs by key and sorts each partition by key. */
+  repartitionAndSortWithinPartitions<K, V>(this: Dataset<[K, V]>, numPartitions?: number, ascending = true, keyfunc?: (k: K) => unknown): Dataset<[K, V]> {
+    return shape.repartitionAndSortWithinPartitions(this, numPartitions, ascending, keyfunc);
+  }
+
+  /** Runs `command` per partition: records as stdin lines, its stdout lines as records. */
+  pipe(command: string | readonly string[], options?: PipeOptions): Dataset<string> {
+    return shape.pipe(this, command, options);
+  }
+
+  // ---------------------------------------------------------------- naming and introspection (engine/api/debug-string.ts)
+
+  /** Names the dataset (shown by toDebugString); returns it, as Spark's setName. */
+  setName(name: string): this {
+    this.datasetName = String(name);
+    return this;
+  }
+
+  /** The name given with setName, if any. */
+  get name(): string | undefined {
+    return this.datasetName;
+  }
+
+  /** Number of partitions (Spark's getNumPartitions). */
+  getNumPartitions(): number {
+    return this.numPartitions;
+  }
+
+  /** The context this dataset belongs to (Spark's context). */
+  get context(): Kiln {
+    return this.kiln;
+  }
+
+  /** Spark's lineage text: one line per dataset, indented at each shuffle, with partition counts. */
+  toDebugString(): string {
+    return debugString(this);
+  }
+
+  /** The records on the driver, one partition job at a time: the driver holds one partition, not the dataset. */
+  toLocalIterator(): AsyncIterable<T> {
+    return { [Symbol.asyncIterator]: () => this[Symbol.asyncIterator]() };
+  }
+
   /** Iterates the records on the driver, one partition job at a time (Spark's toLocalIterator). */
   async *[Symbol.asyncIterator](): AsyncIterator<T> {
     for (let p = 0; p < this.numPartitions; p++) {
@@ -532,6 +624,26 @@ export class Dataset<T> implements LineageNode, AsyncIterable<T> {
   /** @internal foldByKey by an already shipped function. */
   foldByKeyShipped<K, V>(this: Dataset<[K, V]>, zero: V, fn: ShippedFunction, numPartitions?: number): Dataset<[K, V]> {
     return this.combine({ kind: 'js', create: { t: 'zero', zero: cloneable(zero, 'foldByKey zero value') }, mergeValue: fn, mergeCombiners: fn }, numPartitions, true);
+  }
+
+  /** @internal A dataset of this context with the given lineage (engine/api/shape.ts). */
+  derive<U>(lineage: Lineage): Dataset<U> {
+    return new Dataset<U>(this.kiln, lineage);
+  }
+
+  /** @internal Hash-partitioned by key, each partition sorted by key (repartitionAndSortWithinPartitions). */
+  sortedWithinPartitions<K, V>(this: Dataset<[K, V]>, numPartitions: number | undefined, ascending: boolean): Dataset<[K, V]> {
+    return this.shuffled({ partitioner: hashPartitioner(this.shufflePartitions(numPartitions)), keyed: true, mapSideCombine: false, format: 'keyed', ascending });
+  }
+
+  /** @internal flatMap by an already shipped function. */
+  flatMapShipped<U>(fn: ShippedFunction): Dataset<U> {
+    return this.op({ kind: 'flatMap', fn });
+  }
+
+  /** @internal A narrow operator given as its spec (wholeTextFiles' readWholeFile). */
+  opSpec<U>(op: OpSpec): Dataset<U> {
+    return this.op(op);
   }
 
   /** @internal A map by an already shipped (e.g. composed) function. */

@@ -11,6 +11,7 @@ import { compareKeys } from '../codec/index.js';
 import { KilnError } from '../errors.js';
 import { listInputFilesSync, type IoBackend } from '../io/index.js';
 import { planTextPartitions } from './text-partitions.js';
+import * as sources from './sources.js';
 import { createSharedMemory, kernelModule, preferOptimizedWasm } from '../kernels/module.js';
 import { KernelRuntime } from '../kernels/runtime.js';
 import { hashBytes } from '../kernels/hash.js';
@@ -227,6 +228,32 @@ export class Kiln {
     checkPartitions(numSlices, 'numSlices');
     const slices = Array.from({ length: numSlices }, (_, i) => data.slice(Math.floor((i * data.length) / numSlices), Math.floor(((i + 1) * data.length) / numSlices)));
     return new Dataset<T>(this, { kind: 'slices', slices });
+  }
+
+  /** start, start + step, ... below end (0 until start with one argument), in `slices` partitions (Spark's range). */
+  range(start: number, end?: number, step = 1, slices = Math.max(1, this.options.workers)): Dataset<number> {
+    this.checkRunning();
+    checkPartitions(slices, 'numSlices');
+    return sources.range(this, start, end, step, slices);
+  }
+
+  /** A dataset with no partitions and no records (Spark's emptyRDD). */
+  emptyDataset<T>(): Dataset<T> {
+    this.checkRunning();
+    return sources.emptyDataset<T>(this);
+  }
+
+  /** The records of all `datasets`, partitions concatenated (Spark's SparkContext.union). */
+  union<T>(...datasets: Dataset<T>[]): Dataset<T> {
+    this.checkRunning();
+    return sources.union(this, datasets);
+  }
+
+  /** Each file of a path, directory or glob as [path, content], read whole by its task (Spark's wholeTextFiles). */
+  wholeTextFiles(paths: string | readonly string[], options: { minPartitions?: number } = {}): Dataset<[string, string]> {
+    this.checkRunning();
+    if (options.minPartitions !== undefined) checkPartitions(options.minPartitions, 'minPartitions');
+    return sources.wholeTextFiles(this, paths, options.minPartitions);
   }
 
   /**

@@ -8,6 +8,8 @@ import { Buffer, isAscii } from 'node:buffer';
 import { KilnError } from '../errors.js';
 import type { FileSplit } from '../io/index.js';
 import { isGzipPath, readGzipChunks } from '../io/gzip.js';
+import { readWholeFile } from '../io/whole-file.js';
+import { runPipe } from './pipe.js';
 import { readShuffle } from '../shuffle/reader.js';
 import type { NodeSpec, OpSpec } from './protocol.js';
 import { seededRandom } from './seeded-random.js';
@@ -50,6 +52,17 @@ export function compute(node: NodeSpec, ctx: TaskContext, emit: Emit): void {
     case 'concat':
       for (const part of node.parts) compute(part, ctx, emit);
       return;
+    case 'zip': {
+      const a: unknown[] = [];
+      const b: unknown[] = [];
+      compute(node.parts[0], ctx, (x) => a.push(x));
+      compute(node.parts[1], ctx, (x) => b.push(x));
+      if (a.length !== b.length) {
+        throw new KilnError('usage', `zip needs the same number of records in each partition, got ${a.length} and ${b.length} in partition ${ctx.spec.partition}; zipWithIndex() and a join pair records of datasets cut differently`);
+      }
+      for (let i = 0; i < a.length; i++) emit([a[i], b[i]]);
+      return;
+    }
     case 'op':
       applyOp(node.op, node.parent, ctx, emit);
       return;
@@ -96,6 +109,14 @@ function applyOp(op: OpSpec, parent: NodeSpec, ctx: TaskContext, emit: Emit): vo
     }
     case 'keys':
       return compute(parent, ctx, (x) => emit(pair(x, 'keys')[0]));
+    case 'readWholeFile':
+      return compute(parent, ctx, (path) => emit([path, readWholeFile(path as string)]));
+    case 'pipe': {
+      const records: unknown[] = [];
+      compute(parent, ctx, (x) => records.push(x));
+      for (const line of runPipe(op.command, op.env, records, ctx)) emit(line);
+      return;
+    }
     case 'values':
       return compute(parent, ctx, (x) => emit(pair(x, 'values')[1]));
     case 'mapPartitions': {

@@ -66,6 +66,8 @@ export type NodeSpec =
   | { readonly t: 'empty' }
   | { readonly t: 'shuffle'; readonly read: ShuffleReadSpec }
   | { readonly t: 'concat'; readonly parts: readonly NodeSpec[] }
+  /** Pairs [a, b] of two computed partitions of equal length (zip). */
+  | { readonly t: 'zip'; readonly parts: readonly [NodeSpec, NodeSpec] }
   | { readonly t: 'op'; readonly op: OpSpec; readonly parent: NodeSpec };
 
 /** A narrow, element-wise or per-partition operator. */
@@ -73,6 +75,10 @@ export type OpSpec =
   | { readonly kind: 'map' | 'keyBy' | 'flatMap' | 'filter' | 'mapValues' | 'flatMapValues' | 'mapPartitions'; readonly fn: ShippedFunction }
   | { readonly kind: 'mapPartitionsWithIndex'; readonly fn: ShippedFunction; readonly index: number }
   | { readonly kind: 'keys' | 'values' }
+  /** Each record is a file path; emits [path, whole file as UTF-8] (wholeTextFiles). */
+  | { readonly kind: 'readWholeFile' }
+  /** Runs a command per partition, records as lines on its stdin, its stdout lines out (engine/exec/pipe.ts). */
+  | { readonly kind: 'pipe'; readonly command: readonly string[]; readonly env?: Readonly<Record<string, string>> }
   | { readonly kind: 'sample'; readonly withReplacement: boolean; readonly fraction: number; readonly seed: number };
 
 /** Where a block of map output lives. */
@@ -114,6 +120,8 @@ export type SinkSpec =
       readonly mapSideCombine: boolean;
       /** Records are [key, value] pairs (false: whole records, e.g. repartition). */
       readonly keyed: boolean;
+      /** Write key bytes for a reduce-side sort (format 'keyed') under a non-range partitioner. */
+      readonly sortedKeys?: boolean;
     }
   | { readonly t: 'collect'; readonly limit?: number }
   | { readonly t: 'count' }
