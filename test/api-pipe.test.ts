@@ -82,7 +82,11 @@ for (const workers of [0, 1, 2]) {
       assert.ok(groups.every((g) => runningInGroup(g).length > 0), 'the commands run');
       stop.abort();
       await rejects(() => job, /abort|cancel/i);
-      for (const g of groups) assert.equal(runningInGroup(g), [], `process group ${g} was killed`);
+      // SIGKILL is delivered asynchronously: wait (bounded) for the group to be gone.
+      for (const g of groups) {
+        for (let i = 0; i < 500 && runningInGroup(g).length > 0; i++) await new Promise((res) => setTimeout(res, 10));
+        assert.equal(runningInGroup(g), [], `process group ${g} was killed`);
+      }
       assert.is(existsSync(join(kiln.options.spillDir, 'pipes')) ? readdirSync(join(kiln.options.spillDir, 'pipes')).length : 0, 0, 'no records left');
       assert.equal(await kiln.parallelize([1, 2], 2).pipe('cat').collect(), ['1', '2'], 'the workers stay usable');
     });
