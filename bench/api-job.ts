@@ -1,6 +1,7 @@
 // One run of an issue-12 figure in a fresh process, for bench/api.ts: prints one JSON
 // line with the job's wall time and its answer (checked equal across tools by the
-// driver). Usage: node dist/bench/api-job.js TASK FILE [workers]
+// driver), and its CPU time (every thread of the process), which a loaded shared
+// machine disturbs less than wall time. Usage: node dist/bench/api-job.js TASK FILE [workers]
 //   stats        kiln.textFile(f).map(Number).stats()
 //   plain-stats  single-threaded Node: 1 MiB chunks, lines by indexOf, Number, Welford
 //   hll          kiln.textFile(f).words().countApproxDistinct(0.01)
@@ -45,13 +46,21 @@ function plainStats(path: string): number[] {
   return [n, mu, Math.sqrt(m2 / n), max, min];
 }
 
+/** CPU milliseconds (user + system, every thread of the process) since `since`. */
+const cpuMs = (since: NodeJS.CpuUsage): number => {
+  const c = process.cpuUsage(since);
+  return (c.user + c.system) / 1000;
+};
+
 const t = performance.now();
+const cpu0 = process.cpuUsage();
 let answer: unknown;
 if (task === 'plain-stats') {
   answer = plainStats(file!);
 } else {
   const kiln = await Kiln.start({ workers });
   const started = performance.now();
+  const cpu = process.cpuUsage();
   if (task === 'stats') {
     const s = await kiln.textFile(file!).map(Number).stats();
     answer = [s.count, s.mean, s.stdev, s.max, s.min];
@@ -61,8 +70,9 @@ if (task === 'plain-stats') {
     answer = await kiln.textFile(file!).words().distinct().count();
   } else throw new Error(`unknown task ${task}`);
   const jobMs = performance.now() - started;
+  const jobCpuMs = cpuMs(cpu);
   await kiln.stop();
-  console.log(JSON.stringify({ task, workers, jobMs, answer }));
+  console.log(JSON.stringify({ task, workers, jobMs, jobCpuMs, answer }));
   process.exit(0);
 }
-console.log(JSON.stringify({ task, workers: 1, jobMs: performance.now() - t, answer }));
+console.log(JSON.stringify({ task, workers: 1, jobMs: performance.now() - t, jobCpuMs: cpuMs(cpu0), answer }));

@@ -43,6 +43,7 @@ function numbersFile(n: number): string {
 
 interface Run {
   jobMs: number;
+  jobCpuMs: number;
   answer: unknown;
 }
 const once = (task: string, file: string, workers = 2): Run =>
@@ -75,9 +76,13 @@ const s = median(stats.map((r) => r.jobMs));
 const p = median(plain.map((r) => r.jobMs));
 const h = median(hll.map((r) => r.jobMs));
 const d = median(exact.map((r) => r.jobMs));
+const cpu = (runs: Run[]): number => median(runs.map((r) => r.jobCpuMs)) / 1000;
+const all = (runs: Run[]): string => runs.map((r) => (r.jobMs / 1000).toFixed(2)).join(', ');
 console.log(`machine: ${cpus()[0]?.model ?? 'unknown'} x${cpus().length}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, node ${process.version}; medians of ${runs} runs, fresh process each; load average ${loadStart} at the start, ${load()} at the end\n`);
 console.log('| figure | kiln | baseline | ratio | target |');
 console.log('|---|---:|---:|---:|---|');
 console.log(`| stats(), ${lines / 1e6}M lines (${(statSync(nums).size / 1e6).toFixed(0)} MB), 2 workers, vs plain Node | ${(s / 1000).toFixed(2)} s | ${(p / 1000).toFixed(2)} s | ${(p / s).toFixed(2)}x | >= 1.8x |`);
 console.log(`| countApproxDistinct(0.01) vs distinct().count(), ${(statSync(corpus).size / 1e6).toFixed(0)} MB words, 2 workers | ${(h / 1000).toFixed(2)} s | ${(d / 1000).toFixed(2)} s | ${(d / h).toFixed(1)}x | >= 5x |`);
+console.log(`\nEvery run's wall time (s): stats ${all(stats)}; plain ${all(plain)}; countApproxDistinct ${all(hll)}; distinct().count() ${all(exact)}.`);
+console.log(`CPU time, medians (s, all threads): stats ${cpu(stats).toFixed(2)} vs plain ${cpu(plain).toFixed(2)} (${(cpu(plain) / cpu(stats)).toFixed(2)}x less); countApproxDistinct ${cpu(hll).toFixed(2)} vs distinct().count() ${cpu(exact).toFixed(2)} (${(cpu(exact) / cpu(hll)).toFixed(1)}x less).`);
 console.log(`\ncountApproxDistinct: ${est} against the exact ${truth}: ${((100 * (est - truth)) / truth).toFixed(2)}% (target within 2%).`);
