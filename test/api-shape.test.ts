@@ -67,6 +67,15 @@ for (const workers of [0, 1, 2]) {
         const owner = new Map<number, number>();
         parted.forEach((p, i) => p.forEach(([k]) => assert.is(owner.get(k) ?? i, i, `key ${k} in one partition`) ?? owner.set(k, i)));
       }
+      // PySpark's keyfunc: partitioned by the key, each partition sorted by keyfunc(key), stably.
+      const byMod = await kiln.parallelize(pairs, parts).repartitionAndSortWithinPartitions(3, true, (k) => Math.abs(k) % 10).glom().collect();
+      assert.equal(sorted(byMod.flat()), sorted(pairs));
+      const hashed = await kiln.parallelize(pairs, parts).partitionBy(3).glom().collect();
+      byMod.forEach((p, i) => {
+        assert.equal(sorted(p), sorted(hashed[i]!), 'the same partitioning as partitionBy');
+        const stable = hashed[i]!.map((kv, j) => ({ kv, j })).sort((a, b) => Math.abs(a.kv[0]) % 10 - Math.abs(b.kv[0]) % 10 || a.j - b.j).map((e) => e.kv);
+        assert.equal(p, stable, 'sorted by keyfunc(key), equal keys in their order');
+      });
     });
 
     test(name('sources: range, emptyDataset, union, wholeTextFiles'), async () => {

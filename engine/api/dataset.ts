@@ -549,9 +549,9 @@ export class Dataset<T> implements LineageNode, AsyncIterable<T> {
     return shape.groupBy(this, fn, numPartitions, captures);
   }
 
-  /** Hash-partitions pairs by key and sorts each partition by key. */
-  repartitionAndSortWithinPartitions<K, V>(this: Dataset<[K, V]>, numPartitions?: number, ascending = true, keyfunc?: (k: K) => unknown): Dataset<[K, V]> {
-    return shape.repartitionAndSortWithinPartitions(this, numPartitions, ascending, keyfunc);
+  /** Hash-partitions pairs by key and sorts each partition by key (or by `keyfunc(key)`). */
+  repartitionAndSortWithinPartitions<K, V>(this: Dataset<[K, V]>, numPartitions?: number, ascending = true, keyfunc?: (k: K) => unknown, captures?: Captures): Dataset<[K, V]> {
+    return shape.repartitionAndSortWithinPartitions(this, numPartitions, ascending, keyfunc, captures);
   }
 
   /** Runs `command` per partition: records as stdin lines, its stdout lines as records. */

@@ -4,7 +4,7 @@
 // zipWithIndex runs its count job when called, as Spark's does, so it returns a
 // Promise of the dataset (JS cannot block on a job).
 import { KilnError } from '../errors.js';
-import { composeShipped } from '../functions/index.js';
+import { composeShipped, shipFunction } from '../functions/index.js';
 import { splitCommand } from '../exec/pipe.js';
 import type { ActionOptions, Captures, Dataset } from './dataset.js';
 
@@ -60,13 +60,15 @@ export function groupBy<T, K>(ds: Dataset<T>, fn: (x: T) => K, numPartitions?: n
 
 /**
  * Hash-partitions [key, value] pairs into `numPartitions` and sorts each partition by
- * key in kiln's key order (Spark's repartitionAndSortWithinPartitions, sort done by
- * the shuffle's partitioned-sort kernel). Spark's keyfunc (sort by keyfunc(key) while
- * partitioning by key) is not supported: it needs a partitioner kiln does not have yet.
+ * key in kiln's key order (Spark's repartitionAndSortWithinPartitions): by the
+ * shuffle's partitioned-sort kernel, or, with PySpark's `keyfunc`, partitioned by
+ * the key and sorted by keyfunc(key) in the reduce task (stable).
  */
-export function repartitionAndSortWithinPartitions<K, V>(ds: Dataset<[K, V]>, numPartitions?: number, ascending = true, keyfunc?: unknown): Dataset<[K, V]> {
-  if (keyfunc !== undefined) throw new KilnError('usage', 'repartitionAndSortWithinPartitions does not take a keyfunc yet; map the keys first (map(([k, v]) => [keyfunc(k), [k, v]])) and sort on them');
-  return ds.sortedWithinPartitions(numPartitions, ascending);
+export function repartitionAndSortWithinPartitions<K, V>(ds: Dataset<[K, V]>, numPartitions: number | undefined, ascending: boolean, keyfunc?: (k: K) => unknown, captures?: Captures): Dataset<[K, V]> {
+  if (keyfunc === undefined) return ds.sortedWithinPartitions(numPartitions, ascending);
+  const shipped = shipFunction(keyfunc, 'repartitionAndSortWithinPartitions', captures);
+  const parted = ds.partitionBy(numPartitions ?? Math.max(1, ds.numPartitions));
+  return parted.derive<[K, V]>({ kind: 'op', op: { kind: 'sortPartition', keyfunc: shipped, ascending }, parent: parted, keepsPartitioner: true });
 }
 
 /** Options of pipe(). */

@@ -6,6 +6,7 @@
 // An `emit` returns nothing; a consumer that has had enough (take) throws StopTask.
 import { Buffer, isAscii } from 'node:buffer';
 import { KilnError } from '../errors.js';
+import { compareKeys } from '../codec/index.js';
 import type { FileSplit } from '../io/index.js';
 import { isGzipPath, readGzipChunks } from '../io/gzip.js';
 import { readWholeFile } from '../io/whole-file.js';
@@ -109,6 +110,15 @@ function applyOp(op: OpSpec, parent: NodeSpec, ctx: TaskContext, emit: Emit): vo
     }
     case 'keys':
       return compute(parent, ctx, (x) => emit(pair(x, 'keys')[0]));
+    case 'sortPartition': {
+      const keyfunc = ctx.fn<(k: unknown) => unknown>(op.keyfunc);
+      const decorated: [unknown, unknown][] = [];
+      compute(parent, ctx, (x) => decorated.push([keyfunc(pair(x, 'repartitionAndSortWithinPartitions')[0]), x]));
+      // Array.prototype.sort is stable: equal keys keep their order.
+      decorated.sort(op.ascending ? (a, b) => compareKeys(a[0], b[0]) : (a, b) => compareKeys(b[0], a[0]));
+      for (const d of decorated) emit(d[1]);
+      return;
+    }
     case 'readWholeFile':
       return compute(parent, ctx, (path) => emit([path, readWholeFile(path as string)]));
     case 'pipe': {

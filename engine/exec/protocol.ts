@@ -75,6 +75,8 @@ export type OpSpec =
   | { readonly kind: 'map' | 'keyBy' | 'flatMap' | 'filter' | 'mapValues' | 'flatMapValues' | 'mapPartitions'; readonly fn: ShippedFunction }
   | { readonly kind: 'mapPartitionsWithIndex'; readonly fn: ShippedFunction; readonly index: number }
   | { readonly kind: 'keys' | 'values' }
+  /** Sorts the partition's [key, value] pairs by kiln's order of keyfunc(key), stably (repartitionAndSortWithinPartitions). */
+  | { readonly kind: 'sortPartition'; readonly keyfunc: ShippedFunction; readonly ascending: boolean }
   /** Each record is a file path; emits [path, whole file as UTF-8] (wholeTextFiles). */
   | { readonly kind: 'readWholeFile' }
   /** Runs a command per partition, records as lines on its stdin, its stdout lines out (engine/exec/pipe.ts). */
