@@ -16,7 +16,6 @@ import type { SinkSpec } from '../exec/protocol.js';
 import { hllEstimate, hllPrecision, mergeRegisters, HLL_MAX_PRECISION } from '../kernels/hll.js';
 import type { ActionOptions, Dataset } from './dataset.js';
 import { statSeqOp } from './numeric.js';
-import { own } from './partials.js';
 import { emptyStatState, StatCounter, type StatState } from './stat-counter.js';
 
 /** Spark's BoundedDouble: an estimate, the confidence of [low, high]. */
@@ -115,7 +114,7 @@ function confFactor(confidence: number, count: number): number {
 }
 
 async function timedStats(ds: Dataset<number>, timeout: number, options: ActionOptions): Promise<{ counter: StatCounter; fraction: number }> {
-  const sink: SinkSpec = { t: 'fold', fn: own(statSeqOp, 'meanApprox'), zero: { value: emptyStatState() } };
+  const sink: SinkSpec = { t: 'fold', fn: statSeqOp(), zero: { value: emptyStatState() } };
   const { done, total } = await runTimed<{ value: StatState }>(ds, sink, timeout, options);
   const counter = new StatCounter();
   for (const d of done) counter.mergeStats(StatCounter.fromState(d.value));

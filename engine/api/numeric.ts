@@ -8,19 +8,26 @@ import { KilnError } from '../errors.js';
 import type { ActionOptions, Dataset } from './dataset.js';
 import type { OrderOptions } from './ordering.js';
 import { foldPartitions, own } from './partials.js';
-import { emptyStatState, StatCounter, type StatState } from './stat-counter.js';
+import { composeShipped, type ShippedFunction } from '../functions/index.js';
+import { emptyStatState, StatCounter, welford } from './stat-counter.js';
 
-/** Welford's update, run in the workers (self-contained: it is shipped as source; also used by meanApprox and sumApprox). */
-export const statSeqOp = (s: StatState, x: number): StatState => {
-  if (typeof x !== 'number') throw new TypeError(`stats() needs numbers, got ${typeof x} ${JSON.stringify(x)?.slice(0, 40)}: map the records to numbers first, e.g. .map(Number)`);
-  const delta = x - s.mu;
-  s.n += 1;
-  s.mu += delta / s.n;
-  s.m2 += delta * (x - s.mu);
-  s.max = Math.max(s.max, x);
-  s.min = Math.min(s.min, x);
-  return s;
-};
+/**
+ * Welford's update as run in the workers (also by meanApprox and sumApprox): a number
+ * check, then stat-counter.ts's welford, composed as source.
+ */
+export function statSeqOp(): ShippedFunction {
+  // Made on first use: shipping loads the parser, which kernel-only jobs never need.
+  statSeqOpShipped ??= composeShipped(
+    `(s, x) => {
+      if (typeof x !== 'number') throw new TypeError('stats() needs numbers, got ' + typeof x + ' ' + String(JSON.stringify(x)).slice(0, 40) + ': map the records to numbers first, e.g. .map(Number)');
+      return __f0(s, x);
+    }`,
+    [own(welford, 'stats')],
+    'stats',
+  );
+  return statSeqOpShipped;
+}
+let statSeqOpShipped: ShippedFunction | undefined;
 
 const sumSeqOp = (a: number, x: number): number => {
   if (typeof x !== 'number') throw new TypeError(`sum() needs numbers, got ${typeof x} ${JSON.stringify(x)?.slice(0, 40)}: map the records to numbers first, e.g. .map(Number)`);
@@ -29,7 +36,7 @@ const sumSeqOp = (a: number, x: number): number => {
 
 /** Count, mean, variance, max and min in one pass: partitions fold, the driver merges (Chan). */
 export async function stats(ds: Dataset<number>, options: ActionOptions = {}): Promise<StatCounter> {
-  const parts = await foldPartitions(ds, emptyStatState(), own(statSeqOp, 'stats'), options);
+  const parts = await foldPartitions(ds, emptyStatState(), statSeqOp(), options);
   const total = new StatCounter();
   for (const p of parts) total.mergeStats(StatCounter.fromState(p));
   return total;

@@ -59,17 +59,12 @@ export async function takeSample<T>(ds: Dataset<T>, withReplacement: boolean, nu
   return shuffleInPlace(samples, rand).slice(0, num);
 }
 
-/** The per-partition draw: mulberry32 seeded from (seed, partition index), inline. */
-const DRAW = `(seed, index) => {
-  let a = (seed ^ Math.imul(index + 1, 0x9e3779b1)) >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}`;
+/**
+ * The per-partition draw, as source for the shipped functions: kiln's own seededRandom
+ * (mulberry32, self-contained, so its source runs in a worker as is) seeded from
+ * (seed, partition index), as sample() seeds it.
+ */
+const DRAW = `(seed, index) => (${seededRandom.toString()})(seed ^ Math.imul(index + 1, 0x9e3779b1))`;
 
 /**
  * Splits the dataset by `weights` (normalized to sum 1) into disjoint datasets that

@@ -15,6 +15,20 @@ export interface StatState {
   min: number;
 }
 
+/**
+ * Welford's update of a state by one value. Self-contained (no free variables), so the
+ * same function is shipped to the workers as source (engine/api/numeric.ts).
+ */
+export function welford(s: StatState, x: number): StatState {
+  const delta = x - s.mu;
+  s.n += 1;
+  s.mu += delta / s.n;
+  s.m2 += delta * (x - s.mu);
+  s.max = Math.max(s.max, x);
+  s.min = Math.min(s.min, x);
+  return s;
+}
+
 /** The empty state. */
 export function emptyStatState(): StatState {
   return { n: 0, mu: 0, m2: 0, max: -Infinity, min: Infinity };
@@ -22,11 +36,7 @@ export function emptyStatState(): StatState {
 
 /** Count, mean, sum, min, max and variances of numbers (Spark's StatCounter). */
 export class StatCounter {
-  private n = 0;
-  private mu = 0;
-  private m2 = 0;
-  private maxValue = -Infinity;
-  private minValue = Infinity;
+  private s: StatState = emptyStatState();
 
   /** A counter of `values` (none: empty). */
   constructor(values: Iterable<number> = []) {
@@ -36,85 +46,73 @@ export class StatCounter {
   /** A counter holding a partition's fold state. */
   static fromState(s: StatState): StatCounter {
     const c = new StatCounter();
-    c.n = s.n;
-    c.mu = s.mu;
-    c.m2 = s.m2;
-    c.maxValue = s.max;
-    c.minValue = s.min;
+    c.s = { ...s };
     return c;
   }
 
   /** Adds one value (Welford). */
   merge(value: number): this {
-    const delta = value - this.mu;
-    this.n += 1;
-    this.mu += delta / this.n;
-    this.m2 += delta * (value - this.mu);
-    this.maxValue = Math.max(this.maxValue, value);
-    this.minValue = Math.min(this.minValue, value);
+    welford(this.s, value);
     return this;
   }
 
   /** Merges another counter into this one (Chan et al., as Spark's merge(StatCounter)). */
   mergeStats(other: StatCounter): this {
     if (other === this) return this.mergeStats(other.copy());
-    if (this.n === 0) {
-      this.n = other.n;
-      this.mu = other.mu;
-      this.m2 = other.m2;
-      this.maxValue = other.maxValue;
-      this.minValue = other.minValue;
-    } else if (other.n !== 0) {
-      const delta = other.mu - this.mu;
-      const n = this.n + other.n;
-      if (other.n * 10 < this.n) this.mu = this.mu + (delta * other.n) / n;
-      else if (this.n * 10 < other.n) this.mu = other.mu - (delta * this.n) / n;
-      else this.mu = (this.mu * this.n + other.mu * other.n) / n;
-      this.m2 += other.m2 + (delta * delta * this.n * other.n) / n;
-      this.n = n;
-      this.maxValue = Math.max(this.maxValue, other.maxValue);
-      this.minValue = Math.min(this.minValue, other.minValue);
+    const a = this.s;
+    const b = other.s;
+    if (a.n === 0) this.s = { ...b };
+    else if (b.n !== 0) {
+      const delta = b.mu - a.mu;
+      const n = a.n + b.n;
+      if (b.n * 10 < a.n) a.mu = a.mu + (delta * b.n) / n;
+      else if (a.n * 10 < b.n) a.mu = b.mu - (delta * a.n) / n;
+      else a.mu = (a.mu * a.n + b.mu * b.n) / n;
+      a.m2 += b.m2 + (delta * delta * a.n * b.n) / n;
+      a.n = n;
+      a.max = Math.max(a.max, b.max);
+      a.min = Math.min(a.min, b.min);
     }
     return this;
   }
 
   /** A copy. */
   copy(): StatCounter {
-    return StatCounter.fromState(this.state());
+    return StatCounter.fromState(this.s);
   }
 
   /** The counter as plain data. */
   state(): StatState {
-    return { n: this.n, mu: this.mu, m2: this.m2, max: this.maxValue, min: this.minValue };
+    return { ...this.s };
   }
 
   /** Number of values. */
   get count(): number {
-    return this.n;
+    return this.s.n;
   }
   /** Mean (0 when empty, as Spark's). */
   get mean(): number {
-    return this.mu;
+    return this.s.mu;
   }
   /** Sum, as count x mean. */
   get sum(): number {
-    return this.n * this.mu;
+    return this.s.n * this.s.mu;
   }
   /** Largest value (-Infinity when empty). */
   get max(): number {
-    return this.maxValue;
+    return this.s.max;
   }
   /** Smallest value (Infinity when empty). */
   get min(): number {
-    return this.minValue;
+    return this.s.min;
   }
   /** Population variance (NaN when empty). */
   get variance(): number {
-    return this.n === 0 ? NaN : this.m2 / this.n;
+    return this.s.n === 0 ? NaN : this.s.m2 / this.s.n;
   }
   /** Sample variance, divided by n - 1 (NaN below two values). */
   get sampleVariance(): number {
-    return this.n <= 1 ? NaN : this.m2 / (this.n - 1);
+    return this.s.n <= 1 ? NaN : this.s.m2 / (this.s.n - 1);
   }
   /** Population standard deviation. */
   get stdev(): number {
@@ -128,7 +126,7 @@ export class StatCounter {
   /** Spark's format: "(count: 3, mean: 2.000000, stdev: 0.816497, max: 3.000000, min: 1.000000)". */
   toString(): string {
     const f = (x: number): string => (Number.isFinite(x) ? x.toFixed(6) : String(x));
-    return `(count: ${this.n}, mean: ${f(this.mean)}, stdev: ${f(this.stdev)}, max: ${f(this.max)}, min: ${f(this.min)})`;
+    return `(count: ${this.count}, mean: ${f(this.mean)}, stdev: ${f(this.stdev)}, max: ${f(this.max)}, min: ${f(this.min)})`;
   }
 
   /** The figures as a plain object (JSON.stringify). */
