@@ -9,7 +9,7 @@ import type { ActionOptions, Dataset } from './dataset.js';
 import type { OrderOptions } from './ordering.js';
 import { foldPartitions, own } from './partials.js';
 import { composeShipped, type ShippedFunction } from '../functions/index.js';
-import { emptyStatState, StatCounter, welford } from './stat-counter.js';
+import { emptyStatState, StatCounter, welford, type StatState } from './stat-counter.js';
 
 /**
  * Welford's update as run in the workers (also by meanApprox and sumApprox): a number
@@ -36,7 +36,8 @@ const sumSeqOp = (a: number, x: number): number => {
 
 /** Count, mean, variance, max and min in one pass: partitions fold, the driver merges (Chan). */
 export async function stats(ds: Dataset<number>, options: ActionOptions = {}): Promise<StatCounter> {
-  const parts = await foldPartitions(ds, emptyStatState(), statSeqOp(), options);
+  // textFile(f).map(Number).stats() runs in the stats kernel (engine/exec/stats-sink.ts).
+  const parts = (await ds.kiln.runJob(ds, { t: 'stats', update: statSeqOp() }, options)) as StatState[];
   const total = new StatCounter();
   for (const p of parts) total.mergeStats(StatCounter.fromState(p));
   return total;

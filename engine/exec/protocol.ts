@@ -132,6 +132,8 @@ export type SinkSpec =
   /** The n first records by `compare`, or by kiln's key order of `key(record)`, or of the records. */
   | { readonly t: 'takeOrdered'; readonly n: number; readonly compare?: ShippedFunction; readonly key?: ShippedFunction; readonly descending: boolean }
   | { readonly t: 'sampleKeys'; readonly size: number; readonly seed: number }
+  /** stats(): the partition's Welford state, folded by `update` or the stats kernel (engine/exec/stats-sink.ts). */
+  | { readonly t: 'stats'; readonly update: ShippedFunction }
   /** countApproxDistinct: the partition's 2^precision HyperLogLog registers (engine/exec/hll-sink.ts). */
   | { readonly t: 'hll'; readonly precision: number }
   /** Writes the partition as text lines to <dir>/part-NNNNN (part-NNNNN.gz, gzip members, with compression). */

@@ -12,6 +12,7 @@ import { writeSortedLines } from '../shuffle/line-sort-reader.js';
 import type { TaskContext } from './task-context.js';
 import { formatRecord } from './text-format.js';
 import { hllSink } from './hll-sink.js';
+import { statsSink } from './stats-sink.js';
 import { GZIP_EXTENSION, gzipMember } from '../io/gzip.js';
 
 /** Runs a result task: computes `node` into `sink`; returns what goes back to the driver. */
@@ -88,6 +89,8 @@ export function runResultSink(node: NodeSpec, sink: Exclude<SinkSpec, { t: 'shuf
       });
       return { sample, seen };
     }
+    case 'stats':
+      return statsSink(node, sink.update, ctx);
     case 'hll':
       return hllSink(node, sink.precision, ctx);
     case 'saveText': {

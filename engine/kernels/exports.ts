@@ -56,6 +56,9 @@ export interface KernelExports {
   // kernels/hll.ts
   hllAddBatch(regs: number, data: number, offsets: number, n: number, p: number, seed: number): number;
   hllAddPairs(regs: number, base: number, pairs: number, n: number, p: number, seed: number): number;
+
+  // kernels/stats.ts
+  statsLines(src: number, len: number, state: number, ctl: number): number;
 }
 
 /** Flags shared by the scanning kernels (kernels/ascii.ts). */

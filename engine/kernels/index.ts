@@ -9,3 +9,4 @@ export * from './tokenizer.js';
 export * from './sort.js';
 export * from './combiner.js';
 export * from './hll.js';
+export * from './stats.js';
