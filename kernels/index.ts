@@ -9,6 +9,8 @@ export * from "./tokenize";
 export * from "./combiner";
 export * from "./sort";
 export * from "./grep";
+export * from "./hll";
+export * from "./stats";
 
 /** First byte after the module's static data; TypeScript's allocator starts above it. */
 export function heapBase(): usize {

@@ -131,7 +131,7 @@ for (const workers of [0, 1, 2]) {
       assert.equal(await nums().take(10_000), numbers);
       assert.equal(await nums().takeOrdered(5), [...numbers].sort((a, b) => a - b).slice(0, 5));
       assert.equal(await nums().top(5), [...numbers].sort((a, b) => b - a).slice(0, 5));
-      assert.equal(await nums().takeOrdered(3, (a, b) => Math.abs(a) - Math.abs(b)), [...numbers].sort((a, b) => Math.abs(a) - Math.abs(b)).slice(0, 3).map((x) => x));
+      assert.equal(await nums().takeOrdered(3, { compare: (a, b) => Math.abs(a) - Math.abs(b) }), [...numbers].sort((a, b) => Math.abs(a) - Math.abs(b)).slice(0, 3).map((x) => x));
       assert.is(await nums().reduce((a, b) => a + b), numbers.reduce((a, b) => a + b));
       assert.is(await nums().fold(0, (a, b) => a + b), numbers.reduce((a, b) => a + b));
     });

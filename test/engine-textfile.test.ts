@@ -130,7 +130,7 @@ test('saveAsTextFile commits atomically and refuses an existing directory', asyn
   const out = join(dir, 'out');
   await kiln.parallelize(['a', 'b', 'c'], 2).map((x) => [x, 1]).saveAsTextFile(out);
   const again = await kiln.textFile(out).collect();
-  assert.equal(again, ['(a,1)', '(b,1)', '(c,1)']);
+  assert.equal(again, ["('a', 1)", "('b', 1)", "('c', 1)"]);
   await rejects(() => kiln.parallelize(['x']).saveAsTextFile(out), /exists|overwrite/);
   await rejects(() => kiln.parallelize([1, 2], 2).map((x) => {
     if (x === 2) throw new Error('boom');

@@ -6,7 +6,7 @@
 import { KilnError } from '../errors.js';
 import { compareKeys, encodeKey } from '../codec/index.js';
 import { shipFunction, type ShippedFunction } from '../functions/index.js';
-import { OutputCommitter } from '../io/index.js';
+import { checkCompression, isGzipPath, OutputCommitter, type TextCompression } from '../io/index.js';
 import type { AggregatorSpec, BuiltinAgg, LineSearch, OpSpec, SinkSpec } from '../exec/protocol.js';
 import { explainStages } from '../plan/dag-scheduler.js';
 import { partitionCount, partitionerOf, type Lineage, type LineageNode, type ShuffleDependency } from '../plan/lineage.js';
@@ -16,6 +16,18 @@ import { SortedLines, type SortLinesOptions } from './sorted-lines.js';
 import { literalUnsupported, rangeUnsupported } from '../kernels/grep.js';
 import type { TextEncoding } from '../io/text-encoding.js';
 import { expandTableBatch, isTableBatch } from '../shuffle/reader.js';
+import { ordering, sortByKeyWith, type Ordering, type OrderOptions } from './ordering.js';
+import * as numeric from './numeric.js';
+import type { Histogram } from './numeric.js';
+import type { StatCounter } from './stat-counter.js';
+import * as aggregates from './aggregates.js';
+import * as approx from './approx.js';
+import * as sampling from './sampling.js';
+import * as shape from './shape.js';
+import type { PipeOptions } from './shape.js';
+import { debugString } from './debug-string.js';
+import type { BoundedDouble } from './approx.js';
+import type { AggregateOptions } from './aggregates.js';
 
 /** Options every action accepts. */
 export interface ActionOptions {
@@ -43,6 +55,7 @@ let nextDatasetId = 0;
 export class Dataset<T> implements LineageNode, AsyncIterable<T> {
   /** Unique id (lineage identity). */
   readonly id = nextDatasetId++;
+  private datasetName: string | undefined;
 
   /** @internal Use the Kiln context's sources to create datasets. */
   constructor(
@@ -251,9 +264,11 @@ export class Dataset<T> implements LineageNode, AsyncIterable<T> {
   /**
    * Sorts [key, value] pairs by key: a range partitioner from a sample of keys (a job
    * of its own, run when the sort first executes), then each partition is sorted on
-   * its keys' order-preserving bytes by the partitioned-sort kernel.
+   * its keys' order-preserving bytes by the partitioned-sort kernel. With Spark's
+   * `keyfunc`, pairs are ordered by `keyfunc(key)` and keep their keys (ordering.ts).
    */
-  sortByKey<K, V>(this: Dataset<[K, V]>, ascending = true, numPartitions?: number): Dataset<[K, V]> {
+  sortByKey<K, V>(this: Dataset<[K, V]>, ascending = true, numPartitions?: number, keyfunc?: (k: K) => unknown, captures?: Captures): Dataset<[K, V]> {
+    if (keyfunc !== undefined) return sortByKeyWith(this, ascending, numPartitions, keyfunc, captures);
     const partitions = numPartitions ?? Math.max(1, this.numPartitions);
     checkPartitions(partitions);
     const kiln = this.kiln;
@@ -348,30 +363,235 @@ export class Dataset<T> implements LineageNode, AsyncIterable<T> {
     await this.kiln.runJob(this, { t: 'foreach', fn: ship(fn, 'foreachPartition', options.captures), perPartition: true }, options);
   }
 
-  /** The `n` smallest records by `compare` (default: kiln's key order). */
-  async takeOrdered(n: number, compare?: (a: T, b: T) => number, options: ActionOptions & { captures?: Captures } = {}): Promise<T[]> {
-    return this.ordered(n, compare, false, options);
+  /**
+   * The `n` smallest records, in kiln's key order, or by Spark's key function
+   * `{ key }`, or by a comparator `{ compare }`. A bare function is refused: say which
+   * it is (see engine/api/ordering.ts).
+   */
+  async takeOrdered(n: number, options?: OrderOptions<T>): Promise<T[]> {
+    return this.ordered(n, ordering<T>('takeOrdered', options), false, options ?? {});
   }
 
-  /** The `n` largest records by `compare` (default: kiln's key order), largest first. */
-  async top(n: number, compare?: (a: T, b: T) => number, options: ActionOptions & { captures?: Captures } = {}): Promise<T[]> {
-    return this.ordered(n, compare, true, options);
+  /** The `n` largest records, largest first; options as {@link Dataset.takeOrdered}. */
+  async top(n: number, options?: OrderOptions<T>): Promise<T[]> {
+    return this.ordered(n, ordering<T>('top', options), true, options ?? {});
   }
 
   /**
-   * Writes the records as text lines (strings as is, tuples as "(a,b)") to
-   * `dir/part-NNNNN`, committed atomically: written to a temporary sibling directory,
-   * renamed into place with a `_SUCCESS` marker; after a failure nothing is left.
+   * Writes the records as text lines to `dir/part-NNNNN` (`part-NNNNN.gz` with
+   * `compression: 'gzip'`), committed atomically: written to a temporary sibling
+   * directory, renamed into place with a `_SUCCESS` marker; after a failure nothing is
+   * left. Lines are PySpark's `str(record)`: strings as is, arrays as Python tuples
+   * `('a', 1)`, see engine/exec/text-format.ts for the exact format.
    */
-  async saveAsTextFile(dir: string, options: ActionOptions & { overwrite?: boolean } = {}): Promise<void> {
+  async saveAsTextFile(dir: string, options: ActionOptions & { overwrite?: boolean; compression?: TextCompression } = {}): Promise<void> {
+    const compression = checkCompression(options.compression);
     const committer = await OutputCommitter.begin(dir, { overwrite: options.overwrite ?? false });
     try {
-      await this.kiln.runJob(this, { t: 'saveText', dir: committer.tempDir }, options);
+      await this.kiln.runJob(this, { t: 'saveText', dir: committer.tempDir, ...(compression ? { compression } : {}) }, options);
       await committer.commit();
     } catch (e) {
       await committer.abort();
       throw e;
     }
+  }
+
+  // ---------------------------------------------------------------- numeric (engine/api/numeric.ts)
+
+  /** Sum of a dataset of numbers (0 when empty). */
+  sum(this: Dataset<number>, options?: ActionOptions): Promise<number> {
+    return numeric.sum(this, options);
+  }
+
+  /** Count, mean, sum, min, max and variances in one pass (Spark's StatCounter, merged per partition). */
+  stats(this: Dataset<number>, options?: ActionOptions): Promise<StatCounter> {
+    return numeric.stats(this, options);
+  }
+
+  /** Mean of the numbers (0 when empty, as Spark's StatCounter). */
+  async mean(this: Dataset<number>, options?: ActionOptions): Promise<number> {
+    return (await numeric.stats(this, options)).mean;
+  }
+
+  /** Population variance (NaN when empty). */
+  async variance(this: Dataset<number>, options?: ActionOptions): Promise<number> {
+    return (await numeric.stats(this, options)).variance;
+  }
+
+  /** Population standard deviation. */
+  async stdev(this: Dataset<number>, options?: ActionOptions): Promise<number> {
+    return (await numeric.stats(this, options)).stdev;
+  }
+
+  /** Sample variance (divided by n - 1; NaN below two values). */
+  async sampleVariance(this: Dataset<number>, options?: ActionOptions): Promise<number> {
+    return (await numeric.stats(this, options)).sampleVariance;
+  }
+
+  /** Sample standard deviation. */
+  async sampleStdev(this: Dataset<number>, options?: ActionOptions): Promise<number> {
+    return (await numeric.stats(this, options)).sampleStdev;
+  }
+
+  /** Spark's histogram: `[buckets, counts]` for a bucket count or sorted boundaries (see numeric.ts). */
+  histogram(this: Dataset<number>, buckets: number | readonly number[], options?: ActionOptions): Promise<Histogram> {
+    return numeric.histogram(this, buckets, options);
+  }
+
+  /** The largest record (kiln's key order, or `{ key }` / `{ compare }`); an empty dataset is an error. */
+  max(options?: OrderOptions<T>): Promise<T> {
+    return numeric.max(this, options);
+  }
+
+  /** The smallest record; see {@link Dataset.max}. */
+  min(options?: OrderOptions<T>): Promise<T> {
+    return numeric.min(this, options);
+  }
+
+  // ---------------------------------------------------------------- aggregates (engine/api/aggregates.ts)
+
+  /** Folds partitions with `seqOp` from copies of `zero`, merges the results with `combOp` (Spark's aggregate). */
+  aggregate<U>(zero: U, seqOp: (acc: U, x: T) => U, combOp: (a: U, b: U) => U, options?: AggregateOptions): Promise<U> {
+    return aggregates.aggregate(this, zero, seqOp, combOp, options);
+  }
+
+  /** aggregate, with partition results combined in a tree of shuffle stages of depth `depth`. */
+  treeAggregate<U>(zero: U, seqOp: (acc: U, x: T) => U, combOp: (a: U, b: U) => U, depth = 2, options?: AggregateOptions): Promise<U> {
+    return aggregates.treeAggregate(this, zero, seqOp, combOp, depth, options);
+  }
+
+  /** reduce, with partition results combined in a tree of shuffle stages; an empty dataset is an error. */
+  treeReduce(fn: (a: T, b: T) => T, depth = 2, options?: AggregateOptions): Promise<T> {
+    return aggregates.treeReduce(this, fn, depth, options);
+  }
+
+  /** Merges each key's values with `fn`, returning a Map on the driver (keys must be primitives). */
+  reduceByKeyLocally<K, V>(this: Dataset<[K, V]>, fn: (a: V, b: V) => V, options?: AggregateOptions): Promise<Map<K, V>> {
+    return aggregates.reduceByKeyLocally(this, fn, options);
+  }
+
+  /** The pairs as a Map (a later pair wins for a repeated key). */
+  collectAsMap<K, V>(this: Dataset<[K, V]>, options?: ActionOptions): Promise<Map<K, V>> {
+    return aggregates.collectAsMap(this, options);
+  }
+
+  /** The values of `key`; with a known partitioner only its partition runs. */
+  lookup<K, V>(this: Dataset<[K, V]>, ...args: [key: K, options?: ActionOptions]): Promise<V[]> {
+    return aggregates.lookup(this, args, args[1]);
+  }
+
+  /** True when the dataset has no records. */
+  isEmpty(options?: ActionOptions): Promise<boolean> {
+    return aggregates.isEmpty(this, options);
+  }
+
+  // ---------------------------------------------------------------- approximate (engine/api/approx.ts)
+
+  /** Approximate distinct count: a HyperLogLog sketch per partition (WASM kernel), relative error about relativeSD. */
+  countApproxDistinct(relativeSD = 0.05, options?: ActionOptions): Promise<number> {
+    return approx.countApproxDistinct(this, relativeSD, options);
+  }
+
+  /** The count as far as `timeout` ms allow, with Spark's bounds (exact when every partition finished). */
+  countApprox(timeout: number, confidence = 0.95, options?: ActionOptions): Promise<BoundedDouble> {
+    return approx.countApprox(this, timeout, confidence, options);
+  }
+
+  /** The sum as far as `timeout` ms allow, with Spark's bounds. */
+  sumApprox(this: Dataset<number>, timeout: number, confidence = 0.95, options?: ActionOptions): Promise<BoundedDouble> {
+    return approx.sumApprox(this, timeout, confidence, options);
+  }
+
+  /** The mean as far as `timeout` ms allow, with Spark's bounds. */
+  meanApprox(this: Dataset<number>, timeout: number, confidence = 0.95, options?: ActionOptions): Promise<BoundedDouble> {
+    return approx.meanApprox(this, timeout, confidence, options);
+  }
+
+  // ---------------------------------------------------------------- sampling (engine/api/sampling.ts)
+
+  /** Exactly `num` random records (fewer only if there are fewer, without replacement), as Spark's takeSample. */
+  takeSample(withReplacement: boolean, num: number, seed?: number, options?: ActionOptions): Promise<T[]> {
+    return sampling.takeSample(this, withReplacement, num, seed, options);
+  }
+
+  /** Disjoint datasets that together hold every record, sized by `weights`; deterministic per seed. */
+  randomSplit(weights: readonly number[], seed?: number): Dataset<T>[] {
+    return sampling.randomSplit(this, weights, seed);
+  }
+
+  /** A sample of pairs with a fraction per key (a Map or an object of string keys). */
+  sampleByKey<K, V>(this: Dataset<[K, V]>, withReplacement: boolean, fractions: Map<K, number> | Record<string, number>, seed?: number): Dataset<[K, V]> {
+    return sampling.sampleByKey(this, withReplacement, fractions, seed);
+  }
+
+  // ---------------------------------------------------------------- zips and shape (engine/api/shape.ts)
+
+  /** Pairs records of two datasets with the same partition counts and partition sizes. */
+  zip<U>(other: Dataset<U>): Dataset<[T, U]> {
+    return shape.zip(this, other);
+  }
+
+  /** Each record with its index; runs the count job first, as Spark does, so it returns a Promise. */
+  zipWithIndex(options?: ActionOptions): Promise<Dataset<[T, number]>> {
+    return shape.zipWithIndex(this, options);
+  }
+
+  /** Each record with a unique id (k, n + k, 2n + k, ... in partition k of n). */
+  zipWithUniqueId(): Dataset<[T, number]> {
+    return shape.zipWithUniqueId(this);
+  }
+
+  /** Each partition as one array. */
+  glom(): Dataset<T[]> {
+    return shape.glom(this);
+  }
+
+  /** Records grouped by `fn(record)`, as [key, records]. */
+  groupBy<K>(fn: (x: T) => K, numPartitions?: number, captures?: Captures): Dataset<[K, T[]]> {
+    return shape.groupBy(this, fn, numPartitions, captures);
+  }
+
+  /** Hash-partitions pairs by key and sorts each partition by key (or by `keyfunc(key)`). */
+  repartitionAndSortWithinPartitions<K, V>(this: Dataset<[K, V]>, numPartitions?: number, ascending = true, keyfunc?: (k: K) => unknown, captures?: Captures): Dataset<[K, V]> {
+    return shape.repartitionAndSortWithinPartitions(this, numPartitions, ascending, keyfunc, captures);
+  }
+
+  /** Runs `command` per partition: records as stdin lines, its stdout lines as records. */
+  pipe(command: string | readonly string[], options?: PipeOptions): Dataset<string> {
+    return shape.pipe(this, command, options);
+  }
+
+  // ---------------------------------------------------------------- naming and introspection (engine/api/debug-string.ts)
+
+  /** Names the dataset (shown by toDebugString); returns it, as Spark's setName. */
+  setName(name: string): this {
+    this.datasetName = String(name);
+    return this;
+  }
+
+  /** The name given with setName, if any. */
+  get name(): string | undefined {
+    return this.datasetName;
+  }
+
+  /** Number of partitions (Spark's getNumPartitions). */
+  getNumPartitions(): number {
+    return this.numPartitions;
+  }
+
+  /** The context this dataset belongs to (Spark's context). */
+  get context(): Kiln {
+    return this.kiln;
+  }
+
+  /** Spark's lineage text: one line per dataset, indented at each shuffle, with partition counts. */
+  toDebugString(): string {
+    return debugString(this);
+  }
+
+  /** The records on the driver, one partition job at a time: the driver holds one partition, not the dataset. */
+  toLocalIterator(): AsyncIterable<T> {
+    return { [Symbol.asyncIterator]: () => this[Symbol.asyncIterator]() };
   }
 
   /** Iterates the records on the driver, one partition job at a time (Spark's toLocalIterator). */
@@ -387,6 +607,51 @@ export class Dataset<T> implements LineageNode, AsyncIterable<T> {
   }
 
   // ---------------------------------------------------------------- internals
+
+  /** @internal mapPartitions by an already shipped function. */
+  mapPartitionsShipped<U>(fn: ShippedFunction): Dataset<U> {
+    return this.op({ kind: 'mapPartitions', fn });
+  }
+
+  /** @internal mapPartitionsWithIndex by an already shipped function. */
+  mapPartitionsWithIndexShipped<U>(fn: ShippedFunction): Dataset<U> {
+    return this.op({ kind: 'mapPartitionsWithIndex', fn, index: -1 });
+  }
+
+  /** @internal filter by an already shipped function. */
+  filterShipped(fn: ShippedFunction): Dataset<T> {
+    return this.op({ kind: 'filter', fn }, true);
+  }
+
+  /** @internal foldByKey by an already shipped function. */
+  foldByKeyShipped<K, V>(this: Dataset<[K, V]>, zero: V, fn: ShippedFunction, numPartitions?: number): Dataset<[K, V]> {
+    return this.combine({ kind: 'js', create: { t: 'zero', zero: cloneable(zero, 'foldByKey zero value') }, mergeValue: fn, mergeCombiners: fn }, numPartitions, true);
+  }
+
+  /** @internal A dataset of this context with the given lineage (engine/api/shape.ts). */
+  derive<U>(lineage: Lineage): Dataset<U> {
+    return new Dataset<U>(this.kiln, lineage);
+  }
+
+  /** @internal Hash-partitioned by key, each partition sorted by key (repartitionAndSortWithinPartitions). */
+  sortedWithinPartitions<K, V>(this: Dataset<[K, V]>, numPartitions: number | undefined, ascending: boolean): Dataset<[K, V]> {
+    return this.shuffled({ partitioner: hashPartitioner(this.shufflePartitions(numPartitions)), keyed: true, mapSideCombine: false, format: 'keyed', ascending });
+  }
+
+  /** @internal flatMap by an already shipped function. */
+  flatMapShipped<U>(fn: ShippedFunction): Dataset<U> {
+    return this.op({ kind: 'flatMap', fn });
+  }
+
+  /** @internal A narrow operator given as its spec (wholeTextFiles' readWholeFile). */
+  opSpec<U>(op: OpSpec): Dataset<U> {
+    return this.op(op);
+  }
+
+  /** @internal A map by an already shipped (e.g. composed) function. */
+  mapShipped<U>(fn: ShippedFunction, keepsPartitioner = false): Dataset<U> {
+    return this.op({ kind: 'map', fn }, keepsPartitioner);
+  }
 
   private op<U>(op: OpSpec, keepsPartitioner = false): Dataset<U> {
     return new Dataset<U>(this.kiln, { kind: 'op', op, parent: this, keepsPartitioner });
@@ -427,10 +692,10 @@ export class Dataset<T> implements LineageNode, AsyncIterable<T> {
     return n;
   }
 
-  private async ordered(n: number, compare: ((a: T, b: T) => number) | undefined, descending: boolean, options: ActionOptions & { captures?: Captures }): Promise<T[]> {
-    const sink: SinkSpec = { t: 'takeOrdered', n, descending, ...(compare ? { compare: ship(compare, descending ? 'top' : 'takeOrdered', options.captures) } : {}) };
+  private async ordered(n: number, order: Ordering<T>, descending: boolean, options: ActionOptions): Promise<T[]> {
+    const sink: SinkSpec = { t: 'takeOrdered', n, descending, ...order.shipped };
     const parts = (await this.kiln.runJob(this, sink, options)) as T[][];
-    const cmp = (compare ?? compareKeys) as (a: T, b: T) => number;
+    const cmp = order.compare;
     return parts.flat().sort(descending ? (a, b) => cmp(b, a) : cmp).slice(0, n);
   }
 
@@ -451,6 +716,7 @@ export class TextDataset extends Dataset<string> {
   words(options: WordsOptions = {}): Dataset<string> {
     const l = this.lineage;
     if (l.kind !== 'text') throw new KilnError('internal', 'words() on a non-text dataset');
+    refuseGzip(l.partitions, 'words()');
     return new Dataset<string>(this.kiln, { kind: 'words', partitions: l.partitions, lowercase: options.lowercase ?? false, nonAlnum: options.split === 'nonalnum', label: l.label, encoding: l.encoding });
   }
 
@@ -462,6 +728,7 @@ export class TextDataset extends Dataset<string> {
    * engine/api/sorted-lines.ts.
    */
   sortLines(options: SortLinesOptions = {}): SortedLines {
+    if (this.lineage.kind === 'text') refuseGzip(this.lineage.partitions, 'sortLines()');
     return SortedLines.of(this, options);
   }
 
@@ -540,6 +807,15 @@ function checkedLiteral(text: string, ignoreCase: boolean, encoding: TextEncodin
   const why = literalUnsupported(text, ignoreCase, encoding);
   if (why !== undefined) throw new KilnError('usage', `the grep kernel cannot search for ${JSON.stringify(text)}: ${why}; filter the lines with a function instead`);
   return { text, ignoreCase };
+}
+
+/** The kernel readers take byte ranges of plain files; gzip input goes through the JS line reader. */
+function refuseGzip(partitions: readonly { splits: readonly { path: string }[] }[], operator: string): void {
+  for (const p of partitions) {
+    for (const s of p.splits) {
+      if (isGzipPath(s.path)) throw new KilnError('usage', `${operator} reads plain text only, and ${s.path} is gzip: use textFile(...).flatMap((l) => l.split(/\\s+/)) for gzip input, or decompress it first`, { file: s.path });
+    }
+  }
 }
 
 function ship(fn: unknown, operator: string, captures?: Captures): ShippedFunction {

@@ -9,9 +9,12 @@ import { rmSync } from 'node:fs';
 import { Broadcast, onBroadcastRelease } from '../functions/index.js';
 import { compareKeys } from '../codec/index.js';
 import { KilnError } from '../errors.js';
-import { listInputFilesSync, planSplits, type IoBackend } from '../io/index.js';
+import { listInputFilesSync, type IoBackend } from '../io/index.js';
+import { planTextPartitions } from './text-partitions.js';
+import * as sources from './sources.js';
 import { createSharedMemory, kernelModule, preferOptimizedWasm } from '../kernels/module.js';
 import { KernelRuntime } from '../kernels/runtime.js';
+import { hashBytes } from '../kernels/hash.js';
 import { MemoryBudget, parseSize } from '../memory/budget.js';
 import { checkEncoding, type TextEncoding } from '../io/text-encoding.js';
 import { adviseHugePages } from '../memory/huge-pages.js';
@@ -180,7 +183,8 @@ export class Kiln {
   /**
    * Lines of text files: a path, a directory (its files), a glob, or a list of them.
    * Files are cut into splits of at most maxPartitionBytes holding whole lines; many
-   * small files share a partition. Lines lose their "\n" or "\r\n".
+   * small files share a partition. Lines lose their "\n" or "\r\n". A `.gz` file is
+   * decompressed and read whole by one task of its own (gzip is not splittable).
    */
   textFile(
     paths: string | readonly string[],
@@ -200,7 +204,7 @@ export class Kiln {
     this.checkRunning();
     const files = listInputFilesSync(paths);
     const maxPartitionBytes = options.maxPartitionBytes ?? this.options.maxPartitionBytes;
-    const partitions = planSplits(files, { maxPartitionBytes, minPartitions: options.minPartitions ?? this.balancedSplits(files, maxPartitionBytes) });
+    const partitions = planTextPartitions(files, maxPartitionBytes, options.minPartitions ?? this.balancedSplits(files, maxPartitionBytes));
     const label = typeof paths === 'string' ? paths : paths.join(', ');
     const encoding = checkEncoding(options.encoding, 'textFile');
     return new TextDataset(this, { kind: 'text', partitions, label, encoding });
@@ -224,6 +228,32 @@ export class Kiln {
     checkPartitions(numSlices, 'numSlices');
     const slices = Array.from({ length: numSlices }, (_, i) => data.slice(Math.floor((i * data.length) / numSlices), Math.floor(((i + 1) * data.length) / numSlices)));
     return new Dataset<T>(this, { kind: 'slices', slices });
+  }
+
+  /** start, start + step, ... below end (0 until start with one argument), in `slices` partitions (Spark's range). */
+  range(start: number, end?: number, step = 1, slices = Math.max(1, this.options.workers)): Dataset<number> {
+    this.checkRunning();
+    checkPartitions(slices, 'numSlices');
+    return sources.range(this, start, end, step, slices);
+  }
+
+  /** A dataset with no partitions and no records (Spark's emptyRDD). */
+  emptyDataset<T>(): Dataset<T> {
+    this.checkRunning();
+    return sources.emptyDataset<T>(this);
+  }
+
+  /** The records of all `datasets`, partitions concatenated (Spark's SparkContext.union). */
+  union<T>(...datasets: Dataset<T>[]): Dataset<T> {
+    this.checkRunning();
+    return sources.union(this, datasets);
+  }
+
+  /** Each file of a path, directory or glob as [path, content], read whole by its task (Spark's wholeTextFiles). */
+  wholeTextFiles(paths: string | readonly string[], options: { minPartitions?: number } = {}): Dataset<[string, string]> {
+    this.checkRunning();
+    if (options.minPartitions !== undefined) checkPartitions(options.minPartitions, 'minPartitions');
+    return sources.wholeTextFiles(this, paths, options.minPartitions);
   }
 
   /**
@@ -286,6 +316,11 @@ export class Kiln {
   /** @internal The plan of a job over `node`, as text. */
   explain(node: LineageNode): string {
     return explainStages(this.dag.plan(node), this.tracker);
+  }
+
+  /** @internal XXH64 of key bytes, as the hash partitioner computes it (lookup's partition). */
+  hashKeyBytes(bytes: Uint8Array): bigint {
+    return hashBytes(this.driver, bytes);
   }
 
   /** @internal A new shuffle id. */

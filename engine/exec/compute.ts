@@ -6,7 +6,11 @@
 // An `emit` returns nothing; a consumer that has had enough (take) throws StopTask.
 import { Buffer, isAscii } from 'node:buffer';
 import { KilnError } from '../errors.js';
+import { compareKeys } from '../codec/index.js';
 import type { FileSplit } from '../io/index.js';
+import { isGzipPath, readGzipChunks } from '../io/gzip.js';
+import { readWholeFile } from '../io/whole-file.js';
+import { runPipe } from './pipe.js';
 import { readShuffle } from '../shuffle/reader.js';
 import { readGrep } from './grep-source.js';
 import type { NodeSpec, OpSpec } from './protocol.js';
@@ -53,6 +57,17 @@ export function compute(node: NodeSpec, ctx: TaskContext, emit: Emit): void {
     case 'concat':
       for (const part of node.parts) compute(part, ctx, emit);
       return;
+    case 'zip': {
+      const a: unknown[] = [];
+      const b: unknown[] = [];
+      compute(node.parts[0], ctx, (x) => a.push(x));
+      compute(node.parts[1], ctx, (x) => b.push(x));
+      if (a.length !== b.length) {
+        throw new KilnError('usage', `zip needs the same number of records in each partition, got ${a.length} and ${b.length} in partition ${ctx.spec.partition}; zipWithIndex() and a join pair records of datasets cut differently`);
+      }
+      for (let i = 0; i < a.length; i++) emit([a[i], b[i]]);
+      return;
+    }
     case 'op':
       applyOp(node.op, node.parent, ctx, emit);
       return;
@@ -99,6 +114,23 @@ function applyOp(op: OpSpec, parent: NodeSpec, ctx: TaskContext, emit: Emit): vo
     }
     case 'keys':
       return compute(parent, ctx, (x) => emit(pair(x, 'keys')[0]));
+    case 'sortPartition': {
+      const keyfunc = ctx.fn<(k: unknown) => unknown>(op.keyfunc);
+      const decorated: [unknown, unknown][] = [];
+      compute(parent, ctx, (x) => decorated.push([keyfunc(pair(x, 'repartitionAndSortWithinPartitions')[0]), x]));
+      // Array.prototype.sort is stable: equal keys keep their order.
+      decorated.sort(op.ascending ? (a, b) => compareKeys(a[0], b[0]) : (a, b) => compareKeys(b[0], a[0]));
+      for (const d of decorated) emit(d[1]);
+      return;
+    }
+    case 'readWholeFile':
+      return compute(parent, ctx, (path) => emit([path, readWholeFile(path as string)]));
+    case 'pipe': {
+      const records: unknown[] = [];
+      compute(parent, ctx, (x) => records.push(x));
+      for (const line of runPipe(op.command, op.env, records, ctx)) emit(line);
+      return;
+    }
     case 'values':
       return compute(parent, ctx, (x) => emit(pair(x, 'values')[1]));
     case 'mapPartitions': {
@@ -145,6 +177,14 @@ function applyOp(op: OpSpec, parent: NodeSpec, ctx: TaskContext, emit: Emit): vo
  * (process CPU 3.77 s -> 3.44 s on 43 MB; bench/README.md, "Engine (end to end)").
  */
 function readLines(split: FileSplit, encoding: TextEncoding, ctx: TaskContext, emit: Emit): void {
+  if (isGzipPath(split.path)) {
+    // Whole file, one task (engine/io/gzip.ts): gzip is not splittable.
+    ctx.metrics.inputBytes += readGzipChunks(split.path, (bytes) => {
+      ctx.checkCancelled();
+      ctx.metrics.inputRecords += emitLines(decodeChunk(bytes, encoding), emit);
+    });
+    return;
+  }
   const rt = ctx.rt;
   const { bytesRead } = ctx.reader.read(split, (ptr, len) => {
     ctx.checkCancelled();

@@ -68,6 +68,8 @@ export type NodeSpec =
   | { readonly t: 'empty' }
   | { readonly t: 'shuffle'; readonly read: ShuffleReadSpec }
   | { readonly t: 'concat'; readonly parts: readonly NodeSpec[] }
+  /** Pairs [a, b] of two computed partitions of equal length (zip). */
+  | { readonly t: 'zip'; readonly parts: readonly [NodeSpec, NodeSpec] }
   | { readonly t: 'op'; readonly op: OpSpec; readonly parent: NodeSpec };
 
 /**
@@ -91,6 +93,12 @@ export type OpSpec =
   | { readonly kind: 'map' | 'keyBy' | 'flatMap' | 'filter' | 'mapValues' | 'flatMapValues' | 'mapPartitions'; readonly fn: ShippedFunction }
   | { readonly kind: 'mapPartitionsWithIndex'; readonly fn: ShippedFunction; readonly index: number }
   | { readonly kind: 'keys' | 'values' }
+  /** Sorts the partition's [key, value] pairs by kiln's order of keyfunc(key), stably (repartitionAndSortWithinPartitions). */
+  | { readonly kind: 'sortPartition'; readonly keyfunc: ShippedFunction; readonly ascending: boolean }
+  /** Each record is a file path; emits [path, whole file as UTF-8] (wholeTextFiles). */
+  | { readonly kind: 'readWholeFile' }
+  /** Runs a command per partition, records as lines on its stdin, its stdout lines out (engine/exec/pipe.ts). */
+  | { readonly kind: 'pipe'; readonly command: readonly string[]; readonly env?: Readonly<Record<string, string>> }
   | { readonly kind: 'sample'; readonly withReplacement: boolean; readonly fraction: number; readonly seed: number };
 
 /** Where a block of map output lives. */
@@ -132,15 +140,22 @@ export type SinkSpec =
       readonly mapSideCombine: boolean;
       /** Records are [key, value] pairs (false: whole records, e.g. repartition). */
       readonly keyed: boolean;
+      /** Write key bytes for a reduce-side sort (format 'keyed') under a non-range partitioner. */
+      readonly sortedKeys?: boolean;
     }
   | { readonly t: 'collect'; readonly limit?: number }
   | { readonly t: 'count' }
   | { readonly t: 'fold'; readonly fn: ShippedFunction; readonly zero?: { readonly value: unknown } }
   | { readonly t: 'foreach'; readonly fn: ShippedFunction; readonly perPartition: boolean }
-  | { readonly t: 'takeOrdered'; readonly n: number; readonly compare?: ShippedFunction; readonly descending: boolean }
+  /** The n first records by `compare`, or by kiln's key order of `key(record)`, or of the records. */
+  | { readonly t: 'takeOrdered'; readonly n: number; readonly compare?: ShippedFunction; readonly key?: ShippedFunction; readonly descending: boolean }
   | { readonly t: 'sampleKeys'; readonly size: number; readonly seed: number }
-  /** Writes the partition as text lines to <dir>/part-NNNNN. */
-  | { readonly t: 'saveText'; readonly dir: string }
+  /** stats(): the partition's Welford state, folded by `update` or the stats kernel (engine/exec/stats-sink.ts). */
+  | { readonly t: 'stats'; readonly update: ShippedFunction }
+  /** countApproxDistinct: the partition's 2^precision HyperLogLog registers (engine/exec/hll-sink.ts). */
+  | { readonly t: 'hll'; readonly precision: number }
+  /** Writes the partition as text lines to <dir>/part-NNNNN (part-NNNNN.gz, gzip members, with compression). */
+  | { readonly t: 'saveText'; readonly dir: string; readonly compression?: 'gzip' }
   /** sortLines output: a partition's sorted bytes, to an ordered fd or a part file. */
   | { readonly t: 'writeLines'; readonly target: LinesTarget };
 

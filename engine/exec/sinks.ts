@@ -10,6 +10,10 @@ import { collectTable } from '../shuffle/reader.js';
 import type { NodeSpec, SinkSpec } from './protocol.js';
 import { writeSortedLines } from '../shuffle/line-sort-reader.js';
 import type { TaskContext } from './task-context.js';
+import { formatRecord } from './text-format.js';
+import { hllSink } from './hll-sink.js';
+import { statsSink } from './stats-sink.js';
+import { GZIP_EXTENSION, gzipMember } from '../io/gzip.js';
 
 /** Runs a result task: computes `node` into `sink`; returns what goes back to the driver. */
 export function runResultSink(node: NodeSpec, sink: Exclude<SinkSpec, { t: 'shuffleWrite' }>, ctx: TaskContext): unknown {
@@ -57,6 +61,13 @@ export function runResultSink(node: NodeSpec, sink: Exclude<SinkSpec, { t: 'shuf
       return null;
     }
     case 'takeOrdered': {
+      if (sink.key) {
+        // Spark's key function: each record's key computed once, kept beside it.
+        const key = ctx.fn<(x: unknown) => unknown>(sink.key);
+        const byKey = (a: unknown, b: unknown): number => compareKeys((a as [unknown, unknown])[0], (b as [unknown, unknown])[0]);
+        const order = sink.descending ? (a: unknown, b: unknown) => byKey(b, a) : byKey;
+        return takeOrdered(node, ctx, sink.n, order, (x) => [key(x), x]).map((kx) => (kx as [unknown, unknown])[1]);
+      }
       const cmp = sink.compare ? ctx.fn<(a: unknown, b: unknown) => number>(sink.compare) : compareKeys;
       const order = sink.descending ? (a: unknown, b: unknown) => cmp(b, a) : cmp;
       return takeOrdered(node, ctx, sink.n, order);
@@ -78,8 +89,14 @@ export function runResultSink(node: NodeSpec, sink: Exclude<SinkSpec, { t: 'shuf
       });
       return { sample, seen };
     }
-    case 'saveText':
-      return saveText(node, join(sink.dir, `part-${String(ctx.spec.partition).padStart(5, '0')}`), ctx);
+    case 'stats':
+      return statsSink(node, sink.update, ctx);
+    case 'hll':
+      return hllSink(node, sink.precision, ctx);
+    case 'saveText': {
+      const name = `part-${String(ctx.spec.partition).padStart(5, '0')}${sink.compression === 'gzip' ? GZIP_EXTENSION : ''}`;
+      return saveText(node, join(sink.dir, name), ctx, sink.compression === 'gzip' ? gzipMember : undefined);
+    }
     case 'writeLines':
       return writeSortedLines(node, sink.target, ctx);
   }
@@ -96,25 +113,26 @@ function run(node: NodeSpec, ctx: TaskContext, emit: Emit): void {
   }
 }
 
-function takeOrdered(node: NodeSpec, ctx: TaskContext, n: number, cmp: (a: unknown, b: unknown) => number): unknown[] {
+function takeOrdered(node: NodeSpec, ctx: TaskContext, n: number, cmp: (a: unknown, b: unknown) => number, decorate?: (x: unknown) => unknown): unknown[] {
   if (n <= 0) return [];
   // Keep at most 2n, trimming to n when full: O(records + records/n * n log n).
   let keep: unknown[] = [];
   run(node, ctx, (x) => {
-    keep.push(x);
+    keep.push(decorate ? decorate(x) : x);
     if (keep.length >= 2 * n) keep = keep.sort(cmp).slice(0, n);
   });
   return keep.sort(cmp).slice(0, n);
 }
 
-function saveText(node: NodeSpec, path: string, ctx: TaskContext): number {
+function saveText(node: NodeSpec, path: string, ctx: TaskContext, encode?: (bytes: Uint8Array) => Uint8Array): number {
   const fd = openSync(path, 'w');
   let buffered: string[] = [];
   let size = 0;
   let written = 0;
   const flush = (): void => {
     if (buffered.length === 0) return;
-    const bytes = Buffer.from(buffered.join(''), 'utf8');
+    const text = Buffer.from(buffered.join(''), 'utf8');
+    const bytes = encode ? encode(text) : text;
     for (let off = 0; off < bytes.length; ) off += writeSync(fd, bytes, off, bytes.length - off);
     written += bytes.length;
     buffered = [];
@@ -134,9 +152,5 @@ function saveText(node: NodeSpec, path: string, ctx: TaskContext): number {
   return written;
 }
 
-/** How saveAsTextFile writes a record: strings as is, tuples as Spark's "(a,b)", others with String(). */
-export function formatRecord(x: unknown): string {
-  if (typeof x === 'string') return x;
-  if (Array.isArray(x)) return `(${x.map(formatRecord).join(',')})`;
-  return String(x);
-}
+/** How saveAsTextFile writes a record (engine/exec/text-format.ts). */
+export { formatRecord };

@@ -2,3 +2,4 @@
 export * from './shipped.js';
 export * from './revive.js';
 export * from './broadcast.js';
+export * from './compose.js';

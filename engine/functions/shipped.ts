@@ -26,6 +26,7 @@ import type { Node as EstreeNode } from 'estree';
 import { KilnError } from '../errors.js';
 import { Broadcast, destroyedError, isBroadcastHandle } from './broadcast.js';
 import { functionBody, SHIPPING_HELPERS } from './revive.js';
+import { builtinSource } from './builtins.js';
 
 // The parser and scope analysis load on the first shipped function (~30 ms of start-up
 // that kernel-only jobs, such as the CLI's word count, never need).
@@ -59,7 +60,9 @@ export function shipFunction(fn: Function, operator: string, captures?: Record<s
     throw new KilnError('usage', `${operator} expects a function, got ${fn === null ? 'null' : typeof fn}`, { operator });
   }
   // Function.prototype.toString, not fn.toString: an object may override the latter.
-  const analysis = analyzeSource(Function.prototype.toString.call(fn));
+  // Number, String, parseFloat... are shipped by name (builtins.ts).
+  const builtin = builtinSource(fn);
+  const analysis = builtin ? { source: builtin, free: [] } : analyzeSource(Function.prototype.toString.call(fn));
   if (analysis.problem) throw new KilnError('usage', analysis.problem(operator), { operator });
   if (captures !== undefined && (typeof captures !== 'object' || captures === null || Array.isArray(captures))) {
     throw new KilnError('usage', `the captures passed to ${operator} must be an object such as { factor }, got ${Array.isArray(captures) ? 'an array' : String(captures)}`, { operator });

@@ -4,3 +4,4 @@ export * from './files.js';
 export * from './splits.js';
 export * from './split-reader.js';
 export * from './commit.js';
+export * from './gzip.js';

@@ -59,6 +59,13 @@ export interface KernelExports {
   grepScan(src: number, len: number, needle: number, nlen: number, flags: number, out: number, cap: number, ctl: number): number;
   grepRange(src: number, len: number, lo: number, hi: number, out: number, cap: number, ctl: number): number;
   hasByte(src: number, len: number, b: number): number;
+
+  // kernels/hll.ts
+  hllAddBatch(regs: number, data: number, offsets: number, n: number, p: number, seed: number): number;
+  hllAddPairs(regs: number, base: number, pairs: number, n: number, p: number, seed: number): number;
+
+  // kernels/stats.ts
+  statsLines(src: number, len: number, state: number, ctl: number): number;
 }
 
 /** Flags shared by the scanning kernels (kernels/ascii.ts). */

@@ -9,3 +9,5 @@ export * from './tokenizer.js';
 export * from './sort.js';
 export * from './combiner.js';
 export * from './grep.js';
+export * from './hll.js';
+export * from './stats.js';

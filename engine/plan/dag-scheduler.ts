@@ -13,6 +13,7 @@ import type { TaskListener, TaskScheduler, TaskTemplate } from '../exec/task-sch
 import type { MapOutputTracker } from '../shuffle/map-output-tracker.js';
 import { inputSplits, partitionCount, taskNode, type LineageNode, type ShuffleDependency } from './lineage.js';
 import { StagePlanner, stageOperators, type Stage } from './stage.js';
+import { killPipes } from '../exec/pipe.js';
 
 /** Listener of job progress: the task listener plus job and stage events. */
 export interface JobListener extends TaskListener {
@@ -84,6 +85,9 @@ export class DagScheduler {
     } catch (e) {
       options.listener?.onJobEnd?.(jobId, e instanceof Error ? e : new Error(String(e)));
       throw e;
+    } finally {
+      // pipe() commands of tasks whose threads were killed (engine/exec/pipe.ts).
+      killPipes(this.spillDir, jobId);
     }
   }
 
@@ -114,6 +118,7 @@ export class DagScheduler {
       ...(dep.aggregator ? { aggregator: dep.aggregator } : {}),
       mapSideCombine: dep.mapSideCombine,
       keyed: dep.keyed,
+      ...(dep.format === 'keyed' && dep.partitioner!.kind !== 'range' ? { sortedKeys: true } : {}),
     });
     const outcomes = await this.runStage(jobId, stage, missing, sinkFor, options, metrics);
     for (const o of outcomes) this.tracker.put(dep.shuffleId, o.partition, { blocks: o.blocks ?? [], regions: o.regions });
@@ -155,7 +160,7 @@ export class DagScheduler {
         blocks: this.tracker.blocks(dep.shuffleId),
         ...(dep.aggregator ? { aggregator: dep.aggregator } : {}),
         combined: dep.mapSideCombine,
-        ...(dep.partitioner?.kind === 'range' ? { ascending: dep.partitioner.ascending } : {}),
+        ...(dep.partitioner?.kind === 'range' ? { ascending: dep.partitioner.ascending } : dep.ascending !== undefined ? { ascending: dep.ascending } : {}),
       },
     };
   }

@@ -26,6 +26,8 @@ export interface ShuffleDependency {
   readonly mapSideCombine: boolean;
   readonly keyed: boolean;
   readonly format: BlockFormat;
+  /** Format 'keyed' under a hash partitioner: the order each partition is sorted in (default ascending). */
+  readonly ascending?: boolean;
 }
 
 /** A narrow dependency: pipelined inside the child's task. */
@@ -47,7 +49,9 @@ export type Lineage =
   | { readonly kind: 'op'; readonly op: OpSpec; readonly parent: LineageNode; readonly keepsPartitioner: boolean }
   | { readonly kind: 'shuffled'; readonly dep: ShuffleDependency }
   | { readonly kind: 'union'; readonly parents: readonly LineageNode[] }
-  | { readonly kind: 'coalesce'; readonly parent: LineageNode; readonly groups: readonly (readonly number[])[] };
+  | { readonly kind: 'coalesce'; readonly parent: LineageNode; readonly groups: readonly (readonly number[])[] }
+  /** zip: partition i pairs the records of both parents' partition i (narrow on both; engine/api/shape.ts). */
+  | { readonly kind: 'zip'; readonly parents: readonly [LineageNode, LineageNode] };
 
 /** Number of partitions of a dataset. */
 export function partitionCount(node: LineageNode): number {
@@ -67,6 +71,8 @@ export function partitionCount(node: LineageNode): number {
       return l.parents.reduce((n, p) => n + partitionCount(p), 0);
     case 'coalesce':
       return l.groups.length;
+    case 'zip':
+      return partitionCount(l.parents[0]);
   }
 }
 
@@ -85,6 +91,7 @@ export function dependencies(node: LineageNode): Dependency[] {
     case 'shuffled':
       return [l.dep];
     case 'union':
+    case 'zip':
       return l.parents.map((parent) => ({ kind: 'narrow', parent }));
   }
 }
@@ -113,6 +120,8 @@ export function inputSplits(node: LineageNode, partition: number): readonly File
     }
     case 'coalesce':
       return l.groups[partition]!.flatMap((p) => inputSplits(l.parent, p));
+    case 'zip':
+      return [...inputSplits(l.parents[0], partition), ...inputSplits(l.parents[1], partition)];
     default:
       return [];
   }
@@ -156,6 +165,8 @@ export function taskNode(node: LineageNode, partition: number, shuffleRead: (dep
     }
     case 'coalesce':
       return { t: 'concat', parts: l.groups[partition]!.map((p) => taskNode(l.parent, p, shuffleRead)) };
+    case 'zip':
+      return { t: 'zip', parts: [taskNode(l.parents[0], partition, shuffleRead), taskNode(l.parents[1], partition, shuffleRead)] };
   }
 }
 
@@ -195,5 +206,7 @@ export function describe(node: LineageNode): { label: string; kernels: string[] 
       return { label: 'union', kernels: [] };
     case 'coalesce':
       return { label: `coalesce(${l.groups.length})`, kernels: [] };
+    case 'zip':
+      return { label: 'zip', kernels: [] };
   }
 }

@@ -39,7 +39,8 @@ export function writeShuffle(node: NodeSpec, sink: ShuffleWriteSink, ctx: TaskCo
   const records: unknown[] = [];
   compute(node, ctx, (rec) => records.push(rec));
   ctx.metrics.shuffleWriteRecords += records.length;
-  const mode = sink.partitioner.kind === 'roundRobin' ? 'whole' : sink.partitioner.kind === 'range' ? 'sorted' : sink.keyed ? 'pair' : 'key';
+  // 'sorted' also under a hash partitioner when the reduce side sorts by key (repartitionAndSortWithinPartitions).
+  const mode = sink.partitioner.kind === 'roundRobin' ? 'whole' : sink.partitioner.kind === 'range' || sink.sortedKeys ? 'sorted' : sink.keyed ? 'pair' : 'key';
   return [writePartitioned(records, sink.partitioner, ctx, mode)];
 }
 
