@@ -1,0 +1,293 @@
+// Joins in a worker: one partition of a cogroup, an equi-join, a joinWhere or a
+// cartesian product. Policy: each side is loaded once as rows of (key bytes, key,
+// value). Key bytes are the canonical encoding (engine/codec/key-codec.ts), taken as
+// they lie from a keyed shuffle read and encoded here for unshuffled sides, so keys
+// are equal exactly when their bytes are, and the bytes' order is the key order. Hash
+// joins look key bytes up in a Map; merge joins sort each side's key bytes with the
+// partitioned-sort kernel (stable: equal keys keep their input order) and pair equal
+// runs left-major. Only output rows become JS objects beyond the side rows.
+import { ByteReader, ByteWriter, readKey, readValue, writeKey } from '../codec/index.js';
+import { compute, pair, type Emit } from '../exec/compute.js';
+import type { JoinTaskSpec, NodeSpec } from '../exec/protocol.js';
+import { CANCEL_CHECK_EVERY, type TaskContext } from '../exec/task-context.js';
+import { KilnError } from '../errors.js';
+import { PartitionedSorter } from '../kernels/sort.js';
+import type { Region } from '../memory/region.js';
+import { locateSegments } from '../shuffle/reader.js';
+import type { ShippedFunction } from '../functions/index.js';
+
+/** One side of a join partition, as parallel arrays. */
+export interface SideRows {
+  /** Canonical key bytes as a Latin-1 string (one char per byte: `<` is byte order). */
+  readonly kb: string[];
+  readonly keys: unknown[];
+  readonly values: unknown[];
+}
+
+function emptyRows(): SideRows {
+  return { kb: [], keys: [], values: [] };
+}
+
+/** Loads the rows of a side: keyed shuffle reads directly, anything else computed and encoded. */
+export function readSide(node: NodeSpec, ctx: TaskContext, operator: string, rows: SideRows = emptyRows()): SideRows {
+  if (node.t === 'concat') {
+    for (const part of node.parts) readSide(part, ctx, operator, rows);
+    return rows;
+  }
+  if (node.t === 'shuffle' && node.read.format === 'keyed') {
+    readKeyedShuffle(node, ctx, rows);
+    return rows;
+  }
+  const w = new ByteWriter(64);
+  let n = 0;
+  compute(node, ctx, (rec) => {
+    const [k, v] = pair(rec, operator);
+    w.reset();
+    try {
+      writeKey(w, k);
+    } catch (e) {
+      if (e instanceof KilnError && e.kind === 'usage') throw new KilnError('usage', `${operator}: ${e.message}`, { operator }, { cause: e });
+      throw e;
+    }
+    rows.kb.push(w.buf.toString('latin1', 0, w.pos));
+    rows.keys.push(k);
+    rows.values.push(v);
+    if (++n % CANCEL_CHECK_EVERY === 0) ctx.checkCancelled();
+  });
+  return rows;
+}
+
+/** Reads (varint key length, key bytes, value) records of a keyed shuffle segment. */
+function readKeyedShuffle(node: Extract<NodeSpec, { t: 'shuffle' }>, ctx: TaskContext, rows: SideRows): void {
+  const scratch: Region[] = [];
+  try {
+    const u8 = ctx.rt.u8;
+    const buf = Buffer.from(u8.buffer, u8.byteOffset, u8.length);
+    let n = 0;
+    for (const s of locateSegments(node.read, ctx, scratch)) {
+      ctx.metrics.shuffleReadBytes += s.len;
+      const end = s.ptr + s.len;
+      const r = new ByteReader(u8, s.ptr, end);
+      let at = s.ptr;
+      while (at < end) {
+        let len = 0;
+        let shift = 0;
+        let b: number;
+        do {
+          b = u8[at++]!;
+          len += (b & 0x7f) * 2 ** shift;
+          shift += 7;
+        } while (b & 0x80);
+        rows.kb.push(buf.toString('latin1', at, at + len));
+        r.seek(at);
+        rows.keys.push(readKey(r, at + len));
+        rows.values.push(readValue(r));
+        at = r.offset;
+        if (++n % CANCEL_CHECK_EVERY === 0) ctx.checkCancelled();
+      }
+    }
+    ctx.metrics.shuffleReadRecords += n;
+  } finally {
+    for (const region of scratch) ctx.rt.allocator.release(region);
+  }
+}
+
+/** Emits the records of one partition of an equi-join. */
+export function computeJoin(spec: JoinTaskSpec, ctx: TaskContext, emit: Emit): void {
+  const left = readSide(spec.left, ctx, spec.operator);
+  const right = readSide(spec.right, ctx, spec.operator);
+  ctx.checkCancelled();
+  if (spec.algorithm === 'merge') return mergeJoin(spec.type, left, right, ctx, emit);
+  return hashJoin(spec.type, spec.build, left, right, emit);
+}
+
+/** What a join emits for a matched pair and for unmatched rows of each side. */
+interface Output {
+  readonly pair: (l: number, r: number) => void;
+  readonly leftOnly: ((l: number) => void) | undefined;
+  readonly rightOnly: ((r: number) => void) | undefined;
+}
+
+function outputOf(type: JoinTaskSpec['type'], left: SideRows, right: SideRows, emit: Emit): Output {
+  const keepLeft = type === 'left' || type === 'full';
+  const keepRight = type === 'right' || type === 'full';
+  return {
+    pair: (l, r) => emit([left.keys[l], [left.values[l], right.values[r]]]),
+    leftOnly: keepLeft ? (l) => emit([left.keys[l], [left.values[l], null]]) : undefined,
+    rightOnly: keepRight ? (r) => emit([right.keys[r], [null, right.values[r]]]) : undefined,
+  };
+}
+
+/** Hash join: a table of the build side's key bytes, probed with the other side's rows in their order. */
+export function hashJoin(type: JoinTaskSpec['type'], build: 'left' | 'right', left: SideRows, right: SideRows, emit: Emit): void {
+  const b = build === 'left' ? left : right;
+  const s = build === 'left' ? right : left;
+  const table = new Map<string, number[]>();
+  for (let i = 0; i < b.kb.length; i++) {
+    const list = table.get(b.kb[i]!);
+    if (list) list.push(i);
+    else table.set(b.kb[i]!, [i]);
+  }
+  if (type === 'semi' || type === 'anti') {
+    const want = type === 'semi';
+    if (build === 'right') {
+      for (let l = 0; l < left.kb.length; l++) if (table.has(left.kb[l]!) === want) emit([left.keys[l], left.values[l]]);
+      return;
+    }
+    const matched = new Uint8Array(left.kb.length);
+    for (let r = 0; r < right.kb.length; r++) {
+      const list = table.get(right.kb[r]!);
+      if (list) for (const l of list) matched[l] = 1;
+    }
+    for (let l = 0; l < left.kb.length; l++) if ((matched[l] === 1) === want) emit([left.keys[l], left.values[l]]);
+    return;
+  }
+  const out = outputOf(type, left, right, emit);
+  const streamOnly = build === 'right' ? out.leftOnly : out.rightOnly;
+  const buildOnly = build === 'right' ? out.rightOnly : out.leftOnly;
+  const matched = buildOnly ? new Uint8Array(b.kb.length) : undefined;
+  for (let i = 0; i < s.kb.length; i++) {
+    const list = table.get(s.kb[i]!);
+    if (list) {
+      for (const j of list) {
+        if (matched) matched[j] = 1;
+        if (build === 'right') out.pair(i, j);
+        else out.pair(j, i);
+      }
+    } else if (streamOnly) streamOnly(i);
+  }
+  if (buildOnly && matched) for (let j = 0; j < b.kb.length; j++) if (matched[j] === 0) buildOnly(j);
+}
+
+/** The permutation that orders a side by key bytes (partitioned-sort kernel, stable). */
+function sortedOrder(rows: SideRows, ctx: TaskContext): Uint32Array {
+  const n = rows.kb.length;
+  if (n === 0) return new Uint32Array(0);
+  let total = 0;
+  for (const k of rows.kb) total += k.length;
+  const keys = ctx.rt.allocator.alloc(Math.max(1, total));
+  const offsets = ctx.rt.allocator.alloc(4 * (n + 1));
+  const sorter = new PartitionedSorter(ctx.rt);
+  try {
+    const u8 = ctx.rt.u8;
+    const buf = Buffer.from(u8.buffer, u8.byteOffset, u8.length);
+    const offs = ctx.rt.u32(offsets.ptr, n + 1);
+    let at = 0;
+    for (let i = 0; i < n; i++) {
+      offs[i] = at;
+      at += buf.write(rows.kb[i]!, keys.ptr + at, 'latin1');
+    }
+    offs[n] = at;
+    return sorter.sort({ keys: keys.ptr, offsets: offsets.ptr, n, numPartitions: 1 }).slice();
+  } finally {
+    sorter.release();
+    ctx.rt.allocator.release(keys);
+    ctx.rt.allocator.release(offsets);
+  }
+}
+
+/** Sort-merge join: both sides ordered by key bytes, runs of equal keys paired left-major in input order. */
+export function mergeJoin(type: JoinTaskSpec['type'], left: SideRows, right: SideRows, ctx: TaskContext, emit: Emit): void {
+  const lo = sortedOrder(left, ctx);
+  const ro = sortedOrder(right, ctx);
+  const semi = type === 'semi';
+  const anti = type === 'anti';
+  const out = outputOf(type, left, right, emit);
+  let i = 0;
+  let j = 0;
+  const nl = lo.length;
+  const nr = ro.length;
+  while (i < nl || j < nr) {
+    const lk = i < nl ? left.kb[lo[i]!]! : undefined;
+    const rk = j < nr ? right.kb[ro[j]!]! : undefined;
+    if (rk === undefined || (lk !== undefined && lk < rk)) {
+      // A left run with no match.
+      let e = i + 1;
+      while (e < nl && left.kb[lo[e]!] === lk) e++;
+      for (let x = i; x < e; x++) {
+        if (anti) emit([left.keys[lo[x]!], left.values[lo[x]!]]);
+        else out.leftOnly?.(lo[x]!);
+      }
+      i = e;
+    } else if (lk === undefined || rk < lk) {
+      let e = j + 1;
+      while (e < nr && right.kb[ro[e]!] === rk) e++;
+      if (out.rightOnly && !semi && !anti) for (let y = j; y < e; y++) out.rightOnly(ro[y]!);
+      j = e;
+    } else {
+      let ei = i + 1;
+      while (ei < nl && left.kb[lo[ei]!] === lk) ei++;
+      let ej = j + 1;
+      while (ej < nr && right.kb[ro[ej]!] === rk) ej++;
+      if (semi) for (let x = i; x < ei; x++) emit([left.keys[lo[x]!], left.values[lo[x]!]]);
+      else if (!anti) for (let x = i; x < ei; x++) for (let y = j; y < ej; y++) out.pair(lo[x]!, ro[y]!);
+      i = ei;
+      j = ej;
+    }
+  }
+}
+
+/** Emits the [key, [values of each part]] groups of one cogroup partition. */
+export function computeCogroup(parts: readonly NodeSpec[], operator: string, ctx: TaskContext, emit: Emit): void {
+  const groups = new Map<string, [unknown, unknown[][]]>();
+  parts.forEach((part, side) => {
+    const rows = readSide(part, ctx, operator);
+    for (let i = 0; i < rows.kb.length; i++) {
+      let g = groups.get(rows.kb[i]!);
+      if (!g) {
+        g = [rows.keys[i], parts.map(() => [])];
+        groups.set(rows.kb[i]!, g);
+      }
+      g[1][side]!.push(rows.values[i]);
+    }
+  });
+  for (const g of groups.values()) emit(g);
+}
+
+/** Records of a node, in order. */
+function records(node: NodeSpec, ctx: TaskContext): unknown[] {
+  const out: unknown[] = [];
+  compute(node, ctx, (x) => out.push(x));
+  return out;
+}
+
+/** Every (x, y) of left x right (kept when the predicate holds), left-major. */
+export function computeCartesian(left: NodeSpec, right: NodeSpec, predicate: ShippedFunction | undefined, ctx: TaskContext, emit: Emit): void {
+  const ys = records(right, ctx);
+  const keep = predicate ? ctx.fn<(x: unknown, y: unknown) => unknown>(predicate) : undefined;
+  let n = 0;
+  compute(left, ctx, (x) => {
+    for (const y of ys) {
+      if (++n % CANCEL_CHECK_EVERY === 0) ctx.checkCancelled();
+      if (!keep || keep(x, y)) emit([x, y]);
+    }
+  });
+}
+
+/**
+ * joinWhere by nested loop over a whole build side. Unmatched stream rows are padded
+ * with null for the outer side the join keeps; 'leftUnmatched' / 'rightUnmatched'
+ * emit only the stream rows that match nothing (the second half of a full join).
+ */
+export function computeNestedLoop(spec: Extract<NodeSpec, { t: 'nestedLoop' }>, ctx: TaskContext, emit: Emit): void {
+  const pred = ctx.fn<(x: unknown, y: unknown) => unknown>(spec.predicate);
+  const buildLeft = spec.build === 'left';
+  const whole = records(buildLeft ? spec.left : spec.right, ctx);
+  const type = spec.type;
+  const keepStream = buildLeft ? type === 'right' || type === 'rightUnmatched' : type === 'left' || type === 'leftUnmatched';
+  const onlyUnmatched = type === 'leftUnmatched' || type === 'rightUnmatched';
+  let n = 0;
+  compute(buildLeft ? spec.right : spec.left, ctx, (s) => {
+    let matched = false;
+    for (const b of whole) {
+      if (++n % CANCEL_CHECK_EVERY === 0) ctx.checkCancelled();
+      const [x, y] = buildLeft ? [b, s] : [s, b];
+      if (pred(x, y)) {
+        matched = true;
+        if (onlyUnmatched) break;
+        emit([x, y]);
+      }
+    }
+    if (!matched && keepStream) emit(buildLeft ? [null, s] : [s, null]);
+  });
+}
