@@ -11,6 +11,7 @@ export { Broadcast } from './functions/index.js';
 export { KilnError, type ErrorKind, type ErrorContext } from './errors.js';
 export type { JobListener, JobMetrics, JoinMetrics } from './plan/dag-scheduler.js';
 export type { JoinOptions, JoinStrategy, JoinType, JoinDecision, JoinWhereOptions } from './join/index.js';
+export { chooseStrategy, skewTasks } from './join/index.js';
 export type { Stage } from './plan/stage.js';
 export type { TaskMetrics, BuiltinAgg } from './exec/protocol.js';
 export type { PartitionerSpec } from './shuffle/partitioner.js';
