@@ -64,6 +64,19 @@ for (const workers of [0, 1, 2]) {
   });
 }
 
+test('sort-merge with the default memory layout (kernel memory above 2 GiB) matches the reference', async () => {
+  // Keys are written into kernel memory for the sort; a Buffer over the whole memory
+  // once wrote nothing there when it was larger than 2 GiB.
+  const big = await Kiln.start({ workers: 1 });
+  try {
+    const { left, right } = DATA[0]!;
+    const got = await big.parallelize(left, 3).fullOuterJoin(big.parallelize(right, 2), { strategy: 'sortMerge', partitions: 3 }).collect();
+    assert.equal(canonical(got), canonical(referenceJoin('full', left, right)));
+  } finally {
+    await big.stop();
+  }
+});
+
 const kiln = await Kiln.start({ workers: 2, memory: '64m', workerMemory: '64m' });
 const L = DATA[0]!.left;
 const R = DATA[0]!.right;

@@ -49,8 +49,8 @@ declare const skipHeader: boolean;
 declare const outSep: string;
 declare const keepJoined: boolean;
 
-/** A line's join field and the line's other fields, already joined by the output separator. */
-type Keyed = [string, [number, string]];
+/** A line's join field, and its position with its other fields. */
+type Keyed = [string, [number, string[]]];
 
 function fileNumbers(value: unknown, flag: string): Set<1 | 2> {
   const values = value === undefined ? [] : Array.isArray(value) ? value : [value];
@@ -100,10 +100,10 @@ function plan({ kiln, operands, flags, signal }: CommandContext): Plan {
           const key = fields[field] ?? '';
           fields.splice(field, 1);
           // Position p * 2^32 + i orders lines as in the file (splits are in file order).
-          yield [key, [p * 4294967296 + i, fields.join(outSep)]] as Keyed;
+          yield [key, [p * 4294967296 + i, fields]] as Keyed;
         }
       },
-      { sepChar: sep, field, skipHeader: header, outSep: out },
+      { sepChar: sep, field, skipHeader: header },
     );
   const left = keyed(leftPath, f1);
   const right = keyed(rightPath, f2);
@@ -111,17 +111,15 @@ function plan({ kiln, operands, flags, signal }: CommandContext): Plan {
   type Out = [[string, number | null, number | null], string];
   let rows: Dataset<Out>;
   if (!joined && unpaired1 && !unpaired2) {
-    rows = left.antiJoin(right, options).map(([k, [p, rest]]) => [[k, p, null], rest === '' ? k : `${k}${outSep}${rest}`] as Out, { outSep: out });
+    rows = left.antiJoin(right, options).map(([k, [p, rest]]) => [[k, p, null], [k, ...rest].join(outSep)] as Out, { outSep: out });
   } else if (!joined && unpaired2 && !unpaired1) {
-    rows = right.antiJoin(left, options).map(([k, [p, rest]]) => [[k, null, p], rest === '' ? k : `${k}${outSep}${rest}`] as Out, { outSep: out });
+    rows = right.antiJoin(left, options).map(([k, [p, rest]]) => [[k, null, p], [k, ...rest].join(outSep)] as Out, { outSep: out });
   } else {
     const pairs = unpaired1 && unpaired2 ? left.fullOuterJoin(right, options) : unpaired1 ? left.leftOuterJoin(right, options) : unpaired2 ? left.rightOuterJoin(right, options) : left.join(right, options);
-    rows = (pairs as Dataset<[string, [[number, string] | null, [number, string] | null]]>).flatMap(
+    rows = (pairs as Dataset<[string, [[number, string[]] | null, [number, string[]] | null]]>).flatMap(
       ([k, [l, r]]) => {
         if (l && r && !keepJoined) return [];
-        const parts = [k];
-        if (l && l[1] !== '') parts.push(l[1]);
-        if (r && r[1] !== '') parts.push(r[1]);
+        const parts = [k, ...(l ? l[1] : []), ...(r ? r[1] : [])];
         return [[[k, l ? l[0] : null, r ? r[0] : null], parts.join(outSep)] as Out];
       },
       { outSep: out, keepJoined: joined },

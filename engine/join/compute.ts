@@ -169,15 +169,17 @@ function sortedOrder(rows: SideRows, ctx: TaskContext): Uint32Array {
   const offsets = ctx.rt.allocator.alloc(4 * (n + 1));
   const sorter = new PartitionedSorter(ctx.rt);
   try {
-    const u8 = ctx.rt.u8;
-    const buf = Buffer.from(u8.buffer, u8.byteOffset, u8.length);
+    // A view of just the key region: Buffer.write into a view of the whole (> 2 GiB)
+    // memory wrote nothing and returned 0 on Node 20.
+    const buf = Buffer.from(ctx.rt.u8.buffer, keys.ptr, Math.max(1, total));
     const offs = ctx.rt.u32(offsets.ptr, n + 1);
     let at = 0;
     for (let i = 0; i < n; i++) {
       offs[i] = at;
-      at += buf.write(rows.kb[i]!, keys.ptr + at, 'latin1');
+      at += buf.write(rows.kb[i]!, at, 'latin1');
     }
     offs[n] = at;
+    if (at !== total) throw new KilnError('internal', `join: wrote ${at} of ${total} key bytes for the sort`);
     return sorter.sort({ keys: keys.ptr, offsets: offsets.ptr, n, numPartitions: 1 }).slice();
   } finally {
     sorter.release();
