@@ -1,14 +1,15 @@
 // kiln join: GNU join(1) over unsorted inputs. Policy: each line becomes [join field,
 // (line position, its other fields)]; the engine joins the two files with the join
 // type -a/-v ask for, under the strategy the engine picks at run time (or
-// --strategy); the output is then sorted on (join field, LEFT position, RIGHT
-// position) by sortByKey, which is exactly the order `LC_ALL=C join` prints for
+// --strategy), with both sides range-partitioned on bounds sampled from LEFT; each
+// output partition is then sorted on (join field, LEFT position, RIGHT position)
+// where it was made, and the partitions in order are exactly what `LC_ALL=C join` prints for
 // inputs sorted stably on the join field (`sort -s -t SEP -k F,F`): keys in byte
 // order, equal keys left-major in file order. Fields follow join(1): -t CHAR splits on
 // every CHAR (empty fields kept), the default splits on runs of blanks ignoring
 // leading ones and prints one space; a line without the join field joins on "".
 import { readFileSync } from 'node:fs';
-import type { Dataset, JoinStrategy } from '../../engine/index.js';
+import type { Dataset, JoinStrategy, PartitionerSpec } from '../../engine/index.js';
 import { choice, positiveInt, type CommandSpec } from '../args.js';
 import { UsageError } from '../errors.js';
 import type { Table } from '../output.js';
@@ -49,8 +50,8 @@ declare const skipHeader: boolean;
 declare const outSep: string;
 declare const keepJoined: boolean;
 
-/** A line's join field, and its position with its other fields. */
-type Keyed = [string, [number, string[]]];
+/** A line's join field, and its position with its other fields joined by the output separator (null: none). */
+type Keyed = [string, [number, string | null]];
 
 function fileNumbers(value: unknown, flag: string): Set<1 | 2> {
   const values = value === undefined ? [] : Array.isArray(value) ? value : [value];
@@ -100,36 +101,78 @@ function plan({ kiln, operands, flags, signal }: CommandContext): Plan {
           const key = fields[field] ?? '';
           fields.splice(field, 1);
           // Position p * 2^32 + i orders lines as in the file (splits are in file order).
-          yield [key, [p * 4294967296 + i, fields]] as Keyed;
+          yield [key, [p * 4294967296 + i, fields.length === 0 ? null : fields.join(outSep)]] as Keyed;
         }
       },
-      { sepChar: sep, field, skipHeader: header },
+      { sepChar: sep, field, skipHeader: header, outSep: out },
     );
   const left = keyed(leftPath, f1);
   const right = keyed(rightPath, f2);
-  const options = { strategy };
   type Out = [[string, number | null, number | null], string];
-  let rows: Dataset<Out>;
-  if (!joined && unpaired1 && !unpaired2) {
-    rows = left.antiJoin(right, options).map(([k, [p, rest]]) => [[k, p, null], [k, ...rest].join(outSep)] as Out, { outSep: out });
-  } else if (!joined && unpaired2 && !unpaired1) {
-    rows = right.antiJoin(left, options).map(([k, [p, rest]]) => [[k, null, p], [k, ...rest].join(outSep)] as Out, { outSep: out });
-  } else {
-    const pairs = unpaired1 && unpaired2 ? left.fullOuterJoin(right, options) : unpaired1 ? left.leftOuterJoin(right, options) : unpaired2 ? left.rightOuterJoin(right, options) : left.join(right, options);
-    rows = (pairs as Dataset<[string, [[number, string[]] | null, [number, string[]] | null]]>).flatMap(
-      ([k, [l, r]]) => {
-        if (l && r && !keepJoined) return [];
-        const parts = [k, ...(l ? l[1] : []), ...(r ? r[1] : [])];
-        return [[[k, l ? l[0] : null, r ? r[0] : null], parts.join(outSep)] as Out];
-      },
-      { outSep: out, keepJoined: joined },
-    );
-  }
-  const sorted = rows.sortByKey().values();
+  const build = (partitioner?: PartitionerSpec): Dataset<string> => {
+    const options = { strategy, ...(partitioner ? { partitioner } : {}) };
+    let rows: Dataset<Out>;
+    if (!joined && unpaired1 && !unpaired2) {
+      rows = left.antiJoin(right, options).map(([k, [p, rest]]) => [[k, p, null], rest === null ? k : k + outSep + rest] as Out, { outSep: out });
+    } else if (!joined && unpaired2 && !unpaired1) {
+      rows = right.antiJoin(left, options).map(([k, [p, rest]]) => [[k, null, p], rest === null ? k : k + outSep + rest] as Out, { outSep: out });
+    } else {
+      const pairs = unpaired1 && unpaired2 ? left.fullOuterJoin(right, options) : unpaired1 ? left.leftOuterJoin(right, options) : unpaired2 ? left.rightOuterJoin(right, options) : left.join(right, options);
+      rows = (pairs as Dataset<[string, [[number, string | null] | null, [number, string | null] | null]]>).flatMap(
+        ([k, [l, r]]) => {
+          if (l && r && !keepJoined) return [];
+          let line = k;
+          if (l && l[1] !== null) line += outSep + l[1];
+          if (r && r[1] !== null) line += outSep + r[1];
+          return [[[k, l ? l[0] : null, r ? r[0] : null], line] as Out];
+        },
+        { outSep: out, keepJoined: joined },
+      );
+    }
+    // Each range partition in (join field, LEFT position, RIGHT position) order. The
+    // field compares in code point order (= UTF-8 byte order: UTF-16 units differ from
+    // it only where both are >= 0xD800); a missing side's position (null) sorts first.
+    return rows.mapPartitions(function* (it: Iterator<Out>) {
+      const all: Out[] = [];
+      for (let r = it.next(); !r.done; r = it.next()) all.push(r.value);
+      all.sort((a, b) => {
+        const x = a[0];
+        const y = b[0];
+        if (x[0] !== y[0]) {
+          const s = x[0];
+          const t = y[0];
+          const n = Math.min(s.length, t.length);
+          for (let i = 0; i < n; i++) {
+            let c = s.charCodeAt(i);
+            let d = t.charCodeAt(i);
+            if (c === d) continue;
+            if (c >= 0xd800 && d >= 0xd800) {
+              c = c >= 0xe000 ? c - 0x800 : c + 0x2000;
+              d = d >= 0xe000 ? d - 0x800 : d + 0x2000;
+            }
+            return c - d;
+          }
+          return s.length - t.length;
+        }
+        for (let i = 1; i < 3; i++) {
+          const p = x[i] as number | null;
+          const q = y[i] as number | null;
+          if (p !== q) return p === null ? -1 : q === null ? 1 : p - q;
+        }
+        return 0;
+      });
+      for (const o of all) yield o[1];
+    });
+  };
   return {
-    explain: () => sorted.explain(),
+    // Planned with the default partitioner: the range bounds come from a sampling job.
+    explain: () => build().explain(),
     async run() {
-      const lines = await sorted.collect({ signal });
+      // Range bounds of the join field sampled from LEFT: partitions in key order, so
+      // concatenating them in order gives the whole output in order.
+      const n = kiln.options.shufflePartitions ?? Math.max(1, left.numPartitions, right.numPartitions);
+      const partitioner = await kiln.rangePartitioner(left as unknown as Dataset<[unknown, unknown]>, n, true);
+      const lines = await build(partitioner).collect({ signal });
       const result: Row[] = [];
       if (header) result.push([headerLine(leftPath, rightPath, f1, f2, splitter(sep), out)]);
       for (const line of lines) result.push([line]);

@@ -122,11 +122,14 @@ function outputOf(type: JoinTaskSpec['type'], left: SideRows, right: SideRows, e
 export function hashJoin(type: JoinTaskSpec['type'], build: 'left' | 'right', left: SideRows, right: SideRows, emit: Emit): void {
   const b = build === 'left' ? left : right;
   const s = build === 'left' ? right : left;
-  const table = new Map<string, number[]>();
+  // A key's rows: one index as a number (the common case, no array), or an array of them.
+  const table = new Map<string, number | number[]>();
   for (let i = 0; i < b.kb.length; i++) {
-    const list = table.get(b.kb[i]!);
-    if (list) list.push(i);
-    else table.set(b.kb[i]!, [i]);
+    const k = b.kb[i]!;
+    const had = table.get(k);
+    if (had === undefined) table.set(k, i);
+    else if (typeof had === 'number') table.set(k, [had, i]);
+    else had.push(i);
   }
   if (type === 'semi' || type === 'anti') {
     const want = type === 'semi';
@@ -137,7 +140,8 @@ export function hashJoin(type: JoinTaskSpec['type'], build: 'left' | 'right', le
     const matched = new Uint8Array(left.kb.length);
     for (let r = 0; r < right.kb.length; r++) {
       const list = table.get(right.kb[r]!);
-      if (list) for (const l of list) matched[l] = 1;
+      if (typeof list === 'number') matched[list] = 1;
+      else if (list) for (const l of list) matched[l] = 1;
     }
     for (let l = 0; l < left.kb.length; l++) if ((matched[l] === 1) === want) emit([left.keys[l], left.values[l]]);
     return;
@@ -148,13 +152,19 @@ export function hashJoin(type: JoinTaskSpec['type'], build: 'left' | 'right', le
   const matched = buildOnly ? new Uint8Array(b.kb.length) : undefined;
   for (let i = 0; i < s.kb.length; i++) {
     const list = table.get(s.kb[i]!);
-    if (list) {
+    if (list === undefined) {
+      if (streamOnly) streamOnly(i);
+    } else if (typeof list === 'number') {
+      if (matched) matched[list] = 1;
+      if (build === 'right') out.pair(i, list);
+      else out.pair(list, i);
+    } else {
       for (const j of list) {
         if (matched) matched[j] = 1;
         if (build === 'right') out.pair(i, j);
         else out.pair(j, i);
       }
-    } else if (streamOnly) streamOnly(i);
+    }
   }
   if (buildOnly && matched) for (let j = 0; j < b.kb.length; j++) if (matched[j] === 0) buildOnly(j);
 }

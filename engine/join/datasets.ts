@@ -86,7 +86,7 @@ export function cogroupOf(kiln: Kiln, make: MakeDataset, parents: readonly Linea
 /** An equi-join of two pair datasets. */
 export function joinOf<T>(kiln: Kiln, make: MakeDataset, left: LineageNode, right: LineageNode, type: JoinType, options: JoinOptions | undefined, operator: string): Dataset<T> {
   const requested = checkOptions(options, operator, type);
-  const partitioner = targetPartitioner(kiln, [left, right], options?.partitions);
+  const partitioner = options?.partitioner ?? targetPartitioner(kiln, [left, right], options?.partitions);
   const plan: JoinPlan = {
     type,
     requested,

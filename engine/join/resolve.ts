@@ -78,7 +78,12 @@ export async function resolveJoin(plan: JoinPlan, env: JoinEnvironment): Promise
       const fits = plan.requested === 'broadcast' || sizes[first]! <= env.threshold;
       if (fits && (plan.requested === 'broadcast' || candidates.length === 1 || !env.isAvailable(shuffleOf(plan, other(first))!))) {
         const choice = choose(sizes);
-        if (choice.strategy === 'broadcast') return decide(plan, choice.strategy, choice.build, sizes, atRunTime, choice.reason, env);
+        if (choice.strategy === 'broadcast') {
+          // A join told its partitioner keeps it: its stream side is shuffled too.
+          const stream = shuffleOf(plan, other(choice.build!));
+          if (plan.partitioner.kind !== 'hash' && stream) await env.runMapStage(stream);
+          return decide(plan, choice.strategy, choice.build, sizes, atRunTime, choice.reason, env);
+        }
       }
     }
   }

@@ -25,6 +25,12 @@ export interface JoinOptions {
   partitions?: number;
   /** Force a strategy; 'auto' (default) decides at run time. */
   strategy?: JoinStrategy;
+  /**
+   * Partition both sides with this partitioner instead (e.g. a range partitioner from
+   * Kiln.rangePartitioner, for output ordered by key across partitions). The join then
+   * keeps it: a broadcast join shuffles its stream side too.
+   */
+  partitioner?: PartitionerSpec;
 }
 
 /** Strategies each join type allows. */
