@@ -1,14 +1,15 @@
 // kiln join: GNU join(1) over unsorted inputs. Policy: each line becomes [join field,
 // (line position, its other fields)]; the engine joins the two files with the join
 // type -a/-v ask for, under the strategy the engine picks at run time (or
-// --strategy), with both sides range-partitioned on bounds sampled from LEFT; each
-// output partition is then sorted on (join field, LEFT position, RIGHT position)
-// where it was made, and the partitions in order are exactly what `LC_ALL=C join` prints for
+// --strategy), with both sides range-partitioned on bounds sampled from LEFT and each
+// partition emitted in (join field bytes, LEFT position, RIGHT position) order by
+// the join itself (JoinOptions.ordered), so the partitions in order are exactly what
+// `LC_ALL=C join` prints for
 // inputs sorted stably on the join field (`sort -s -t SEP -k F,F`): keys in byte
 // order, equal keys left-major in file order. Fields follow join(1): -t CHAR splits on
 // every CHAR (empty fields kept), the default splits on runs of blanks ignoring
 // leading ones and prints one space; a line without the join field joins on "".
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import type { Dataset, JoinStrategy, PartitionerSpec } from '../../engine/index.js';
 import { choice, positiveInt, type CommandSpec } from '../args.js';
 import { UsageError } from '../errors.js';
@@ -72,7 +73,7 @@ function splitter(sep: string | undefined): (line: string) => string[] {
   };
 }
 
-function plan({ kiln, operands, flags, signal }: CommandContext): Plan {
+function plan({ kiln, operands, flags, signal, rawFd }: CommandContext): Plan {
   if (operands.length !== 2) throw new UsageError(`join: needs exactly two files, LEFT and RIGHT, got ${operands.length} — usage: kiln ${spec.usage}`);
   const sep = typeof flags.t === 'string' ? flags.t : undefined;
   if (sep !== undefined && [...sep].length !== 1) throw new UsageError(`-t takes one character, got "${sep}"`);
@@ -110,7 +111,7 @@ function plan({ kiln, operands, flags, signal }: CommandContext): Plan {
   const right = keyed(rightPath, f2);
   type Out = [[string, number | null, number | null], string];
   const build = (partitioner?: PartitionerSpec): Dataset<string> => {
-    const options = { strategy, ...(partitioner ? { partitioner } : {}) };
+    const options = { strategy, ordered: true, ...(partitioner ? { partitioner } : {}) };
     let rows: Dataset<Out>;
     if (!joined && unpaired1 && !unpaired2) {
       rows = left.antiJoin(right, options).map(([k, [p, rest]]) => [[k, p, null], rest === null ? k : k + outSep + rest] as Out, { outSep: out });
@@ -129,39 +130,23 @@ function plan({ kiln, operands, flags, signal }: CommandContext): Plan {
         { outSep: out, keepJoined: joined },
       );
     }
-    // Each range partition in (join field, LEFT position, RIGHT position) order. The
-    // field compares in code point order (= UTF-8 byte order: UTF-16 units differ from
-    // it only where both are >= 0xD800); a missing side's position (null) sorts first.
+    // The join emits each range partition in (join field bytes, LEFT position, RIGHT
+    // position) order (JoinOptions.ordered). Lines go back as a few large strings per
+    // partition: a structured clone of one string is far cheaper than of an array of
+    // a million.
     return rows.mapPartitions(function* (it: Iterator<Out>) {
-      const all: Out[] = [];
-      for (let r = it.next(); !r.done; r = it.next()) all.push(r.value);
-      all.sort((a, b) => {
-        const x = a[0];
-        const y = b[0];
-        if (x[0] !== y[0]) {
-          const s = x[0];
-          const t = y[0];
-          const n = Math.min(s.length, t.length);
-          for (let i = 0; i < n; i++) {
-            let c = s.charCodeAt(i);
-            let d = t.charCodeAt(i);
-            if (c === d) continue;
-            if (c >= 0xd800 && d >= 0xd800) {
-              c = c >= 0xe000 ? c - 0x800 : c + 0x2000;
-              d = d >= 0xe000 ? d - 0x800 : d + 0x2000;
-            }
-            return c - d;
-          }
-          return s.length - t.length;
+      let lines: string[] = [];
+      let chars = 0;
+      for (let r = it.next(); !r.done; r = it.next()) {
+        lines.push(r.value[1]);
+        chars += r.value[1].length + 1;
+        if (chars > 8 << 20) {
+          yield lines.join('\n');
+          lines = [];
+          chars = 0;
         }
-        for (let i = 1; i < 3; i++) {
-          const p = x[i] as number | null;
-          const q = y[i] as number | null;
-          if (p !== q) return p === null ? -1 : q === null ? 1 : p - q;
-        }
-        return 0;
-      });
-      for (const o of all) yield o[1];
+      }
+      if (lines.length > 0) yield lines.join('\n');
     });
   };
   return {
@@ -170,15 +155,34 @@ function plan({ kiln, operands, flags, signal }: CommandContext): Plan {
     async run() {
       // Range bounds of the join field sampled from LEFT: partitions in key order, so
       // concatenating them in order gives the whole output in order.
-      const n = kiln.options.shufflePartitions ?? Math.max(1, left.numPartitions, right.numPartitions);
+      const n = kiln.options.shufflePartitions ?? joinPartitions([leftPath, rightPath], Math.max(1, left.numPartitions, right.numPartitions), kiln.options.workers);
       const partitioner = await kiln.rangePartitioner(left as unknown as Dataset<[unknown, unknown]>, n, true);
       const lines = await build(partitioner).collect({ signal });
       const result: Row[] = [];
       if (header) result.push([headerLine(leftPath, rightPath, f1, f2, splitter(sep), out)]);
-      for (const line of lines) result.push([line]);
+      // Text output prints each chunk as is (its lines joined by newlines); the other
+      // formats need one row per line.
+      for (const chunk of lines) {
+        if (rawFd !== undefined) result.push([chunk]);
+        else for (const line of chunk.split('\n')) result.push([line]);
+      }
       return { table, rows: result };
     },
   };
+}
+
+/** Input bytes a join partition is planned to hold at most (so a task's memory does not grow with the input). */
+const PARTITION_INPUT_BYTES = 16 * 2 ** 20;
+
+/**
+ * Partitions of the join: enough that each holds at most PARTITION_INPUT_BYTES of
+ * input, a whole number of waves of workers, and never fewer than the inputs' splits.
+ */
+function joinPartitions(paths: readonly string[], splits: number, workers: number): number {
+  const bytes = paths.reduce((sum, p) => sum + statSync(p).size, 0);
+  const waves = Math.max(1, workers);
+  const wanted = Math.max(splits, Math.ceil(bytes / PARTITION_INPUT_BYTES));
+  return Math.ceil(wanted / waves) * waves;
 }
 
 /** The joined header line: join(1) prints the headers paired whatever their join fields hold. */

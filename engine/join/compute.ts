@@ -28,16 +28,16 @@ function emptyRows(): SideRows {
   return { kb: [], keys: [], values: [] };
 }
 
-/** Loads the rows of a side: keyed shuffle reads directly, anything else computed and encoded. */
-export function readSide(node: NodeSpec, ctx: TaskContext, operator: string, rows: SideRows = emptyRows()): SideRows {
+/** Receives one row of a side: key bytes (Latin-1 string), key, value. */
+export type RowVisitor = (kb: string, key: unknown, value: unknown) => void;
+
+/** Visits the rows of a side in order: keyed shuffle reads directly, anything else computed and encoded. */
+export function eachRow(node: NodeSpec, ctx: TaskContext, operator: string, visit: RowVisitor): void {
   if (node.t === 'concat') {
-    for (const part of node.parts) readSide(part, ctx, operator, rows);
-    return rows;
+    for (const part of node.parts) eachRow(part, ctx, operator, visit);
+    return;
   }
-  if (node.t === 'shuffle' && node.read.format === 'keyed') {
-    readKeyedShuffle(node, ctx, rows);
-    return rows;
-  }
+  if (node.t === 'shuffle' && node.read.format === 'keyed') return eachKeyedRow(node, ctx, visit);
   const w = new ByteWriter(64);
   let n = 0;
   compute(node, ctx, (rec) => {
@@ -49,21 +49,29 @@ export function readSide(node: NodeSpec, ctx: TaskContext, operator: string, row
       if (e instanceof KilnError && e.kind === 'usage') throw new KilnError('usage', `${operator}: ${e.message}`, { operator }, { cause: e });
       throw e;
     }
-    rows.kb.push(w.buf.toString('latin1', 0, w.pos));
-    rows.keys.push(k);
-    rows.values.push(v);
     if (++n % CANCEL_CHECK_EVERY === 0) ctx.checkCancelled();
+    visit(w.buf.toString('latin1', 0, w.pos), k, v);
+  });
+}
+
+/** Loads the rows of a side. */
+export function readSide(node: NodeSpec, ctx: TaskContext, operator: string): SideRows {
+  const rows = emptyRows();
+  eachRow(node, ctx, operator, (kb, key, value) => {
+    rows.kb.push(kb);
+    rows.keys.push(key);
+    rows.values.push(value);
   });
   return rows;
 }
 
-/** Reads (varint key length, key bytes, value) records of a keyed shuffle segment. */
-function readKeyedShuffle(node: Extract<NodeSpec, { t: 'shuffle' }>, ctx: TaskContext, rows: SideRows): void {
+/** Visits the (varint key length, key bytes, value) records of a keyed shuffle read. */
+function eachKeyedRow(node: Extract<NodeSpec, { t: 'shuffle' }>, ctx: TaskContext, visit: RowVisitor): void {
   const scratch: Region[] = [];
+  let n = 0;
   try {
     const u8 = ctx.rt.u8;
     const buf = Buffer.from(u8.buffer, u8.byteOffset, u8.length);
-    let n = 0;
     for (const s of locateSegments(node.read, ctx, scratch)) {
       ctx.metrics.shuffleReadBytes += s.len;
       const end = s.ptr + s.len;
@@ -78,27 +86,36 @@ function readKeyedShuffle(node: Extract<NodeSpec, { t: 'shuffle' }>, ctx: TaskCo
           len += (b & 0x7f) * 2 ** shift;
           shift += 7;
         } while (b & 0x80);
-        rows.kb.push(buf.toString('latin1', at, at + len));
+        const kb = buf.toString('latin1', at, at + len);
         r.seek(at);
-        rows.keys.push(readKey(r, at + len));
-        rows.values.push(readValue(r));
+        const key = readKey(r, at + len);
+        const value = readValue(r);
         at = r.offset;
         if (++n % CANCEL_CHECK_EVERY === 0) ctx.checkCancelled();
+        visit(kb, key, value);
       }
     }
-    ctx.metrics.shuffleReadRecords += n;
   } finally {
+    ctx.metrics.shuffleReadRecords += n;
     for (const region of scratch) ctx.rt.allocator.release(region);
   }
 }
 
-/** Emits the records of one partition of an equi-join. */
+/**
+ * Emits the records of one partition of an equi-join. A hash join loads only its
+ * build side and streams the other through the table; a merge join loads both.
+ */
 export function computeJoin(spec: JoinTaskSpec, ctx: TaskContext, emit: Emit): void {
-  const left = readSide(spec.left, ctx, spec.operator);
-  const right = readSide(spec.right, ctx, spec.operator);
+  if (spec.algorithm === 'merge') {
+    const left = readSide(spec.left, ctx, spec.operator);
+    const right = readSide(spec.right, ctx, spec.operator);
+    ctx.checkCancelled();
+    return mergeJoin(spec.type, left, right, ctx, emit);
+  }
+  const build = readSide(spec.build === 'left' ? spec.left : spec.right, ctx, spec.operator);
   ctx.checkCancelled();
-  if (spec.algorithm === 'merge') return mergeJoin(spec.type, left, right, ctx, emit);
-  return hashJoin(spec.type, spec.build, left, right, emit);
+  const stream = (visit: RowVisitor): void => eachRow(spec.build === 'left' ? spec.right : spec.left, ctx, spec.operator, visit);
+  return hashJoin(spec.type, spec.build, build, stream, emit);
 }
 
 /** What a join emits for a matched pair and for unmatched rows of each side. */
@@ -118,10 +135,11 @@ function outputOf(type: JoinTaskSpec['type'], left: SideRows, right: SideRows, e
   };
 }
 
-/** Hash join: a table of the build side's key bytes, probed with the other side's rows in their order. */
-export function hashJoin(type: JoinTaskSpec['type'], build: 'left' | 'right', left: SideRows, right: SideRows, emit: Emit): void {
-  const b = build === 'left' ? left : right;
-  const s = build === 'left' ? right : left;
+/**
+ * Hash join: a table of the build side's key bytes, probed by the other side's rows
+ * in their order as `stream` visits them.
+ */
+export function hashJoin(type: JoinTaskSpec['type'], build: 'left' | 'right', b: SideRows, stream: (visit: RowVisitor) => void, emit: Emit): void {
   // A key's rows: one index as a number (the common case, no array), or an array of them.
   const table = new Map<string, number | number[]>();
   for (let i = 0; i < b.kb.length; i++) {
@@ -131,42 +149,48 @@ export function hashJoin(type: JoinTaskSpec['type'], build: 'left' | 'right', le
     else if (typeof had === 'number') table.set(k, [had, i]);
     else had.push(i);
   }
+  const keepLeft = type === 'left' || type === 'full';
+  const keepRight = type === 'right' || type === 'full';
   if (type === 'semi' || type === 'anti') {
     const want = type === 'semi';
     if (build === 'right') {
-      for (let l = 0; l < left.kb.length; l++) if (table.has(left.kb[l]!) === want) emit([left.keys[l], left.values[l]]);
+      stream((kb, key, value) => {
+        if (table.has(kb) === want) emit([key, value]);
+      });
       return;
     }
-    const matched = new Uint8Array(left.kb.length);
-    for (let r = 0; r < right.kb.length; r++) {
-      const list = table.get(right.kb[r]!);
+    const matched = new Uint8Array(b.kb.length);
+    stream((kb) => {
+      const list = table.get(kb);
       if (typeof list === 'number') matched[list] = 1;
       else if (list) for (const l of list) matched[l] = 1;
-    }
-    for (let l = 0; l < left.kb.length; l++) if ((matched[l] === 1) === want) emit([left.keys[l], left.values[l]]);
+    });
+    for (let l = 0; l < b.kb.length; l++) if ((matched[l] === 1) === want) emit([b.keys[l], b.values[l]]);
     return;
   }
-  const out = outputOf(type, left, right, emit);
-  const streamOnly = build === 'right' ? out.leftOnly : out.rightOnly;
-  const buildOnly = build === 'right' ? out.rightOnly : out.leftOnly;
-  const matched = buildOnly ? new Uint8Array(b.kb.length) : undefined;
-  for (let i = 0; i < s.kb.length; i++) {
-    const list = table.get(s.kb[i]!);
+  const streamKeeps = build === 'right' ? keepLeft : keepRight;
+  const buildKeeps = build === 'right' ? keepRight : keepLeft;
+  const matched = buildKeeps ? new Uint8Array(b.kb.length) : undefined;
+  const bv = b.values;
+  stream((kb, key, value) => {
+    const list = table.get(kb);
     if (list === undefined) {
-      if (streamOnly) streamOnly(i);
+      if (streamKeeps) emit(build === 'right' ? [key, [value, null]] : [key, [null, value]]);
     } else if (typeof list === 'number') {
       if (matched) matched[list] = 1;
-      if (build === 'right') out.pair(i, list);
-      else out.pair(list, i);
+      emit(build === 'right' ? [key, [value, bv[list]]] : [b.keys[list], [bv[list], value]]);
     } else {
       for (const j of list) {
         if (matched) matched[j] = 1;
-        if (build === 'right') out.pair(i, j);
-        else out.pair(j, i);
+        emit(build === 'right' ? [key, [value, bv[j]]] : [b.keys[j], [bv[j], value]]);
       }
     }
+  });
+  if (matched) {
+    for (let j = 0; j < b.kb.length; j++) {
+      if (matched[j] === 0) emit(build === 'right' ? [b.keys[j], [null, bv[j]]] : [b.keys[j], [bv[j], null]]);
+    }
   }
-  if (buildOnly && matched) for (let j = 0; j < b.kb.length; j++) if (matched[j] === 0) buildOnly(j);
 }
 
 /** The permutation that orders a side by key bytes (partitioned-sort kernel, stable). */

@@ -95,6 +95,7 @@ export function joinOf<T>(kiln: Kiln, make: MakeDataset, left: LineageNode, righ
     right: { parent: right, dep: sideDependency(kiln, right, partitioner, operator) },
     decision: undefined,
     operator,
+    ordered: options?.ordered === true,
   };
   return track(kiln, make<T>({ kind: 'join', plan }), [plan.left.dep, plan.right.dep]);
 }

@@ -62,7 +62,7 @@ export function joinDependencies(plan: JoinPlan): Dependency[] {
 export function joinTaskNode(plan: JoinPlan, p: number, task: TaskNodeFn, read: ShuffleReadFn): NodeSpec {
   const d = plan.decision;
   if (!d) throw new Error(`${plan.operator} was not decided before it ran`);
-  const algorithm = d.strategy === 'sortMerge' ? 'merge' : 'hash';
+  const algorithm = d.strategy === 'sortMerge' || plan.ordered ? 'merge' : 'hash';
   const build = d.build ?? 'right';
   if (d.strategy === 'broadcast') {
     const streamSide = plan[other(build)];

@@ -31,6 +31,12 @@ export interface JoinOptions {
    * keeps it: a broadcast join shuffles its stream side too.
    */
   partitioner?: PartitionerSpec;
+  /**
+   * Emit each partition ordered by key bytes, equal keys left-major in input order
+   * (kiln join's output order). Every task then merges sorted key bytes, whatever the
+   * strategy; the strategy still decides what is shuffled and what is broadcast.
+   */
+  ordered?: boolean;
 }
 
 /** Strategies each join type allows. */
@@ -113,6 +119,8 @@ export interface JoinPlan {
   decision: JoinDecision | undefined;
   /** The operator's name, for errors and explain. */
   readonly operator: string;
+  /** Partitions are emitted in key order (JoinOptions.ordered). */
+  readonly ordered: boolean;
 }
 
 /** A non-equi join of whole records (joinWhere), as lineage. */
