@@ -9,6 +9,7 @@
 // order, equal keys left-major in file order. Fields follow join(1): -t CHAR splits on
 // every CHAR (empty fields kept), the default splits on runs of blanks ignoring
 // leading ones and prints one space; a line without the join field joins on "".
+// Lines are bytes (latin1 strings), so invalid UTF-8 and "\r" pass through as join(1) passes them.
 import { readFileSync, statSync } from 'node:fs';
 import type { Dataset, JoinStrategy, PartitionerSpec } from '../../engine/index.js';
 import { choice, positiveInt, type CommandSpec } from '../args.js';
@@ -43,7 +44,8 @@ const spec: CommandSpec = {
   minOperands: 2,
 };
 
-const table: Table<Row> = { columns: ['line'], text: ([line]) => line };
+// Lines are read as latin1, one char per byte (as LC_ALL=C join sees them), and printed back as those bytes.
+const table: Table<Row> = { columns: ['line'], text: ([line]) => line, binary: true };
 
 // Values the shipped functions below receive as captures (they run in worker threads).
 declare const sepChar: string | undefined;
@@ -92,7 +94,7 @@ function plan({ kiln, operands, flags, signal, rawFd }: CommandContext): Plan {
   const joined = only.size === 0;
 
   const keyed = (path: string, field: number): Dataset<Keyed> =>
-    kiln.textFile(path).mapPartitionsWithIndex(
+    kiln.textFile(path, { encoding: 'latin1' }).mapPartitionsWithIndex(
       function* (p: number, lines: Iterator<string>) {
         const split = sepChar === undefined ? (l: string) => { const t = l.replace(/^[ \t]+/, ''); return t === '' ? [] : t.split(/[ \t]+/); } : (l: string) => l.split(sepChar);
         let i = 0;
@@ -188,7 +190,7 @@ function joinPartitions(paths: readonly string[], splits: number, workers: numbe
 /** The joined header line: join(1) prints the headers paired whatever their join fields hold. */
 function headerLine(leftPath: string, rightPath: string, f1: number, f2: number, split: (l: string) => string[], out: string): string {
   const first = (path: string): string[] | undefined => {
-    const text = readFileSync(path, 'utf8');
+    const text = readFileSync(path, 'latin1');
     if (text === '') return undefined;
     const nl = text.indexOf('\n');
     return split(nl < 0 ? text : text.slice(0, nl));
