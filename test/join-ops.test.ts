@@ -128,6 +128,42 @@ test('joinWhere: every type x strategy against the reference', async () => {
   }
 });
 
+test('ordered: with a range partitioner, partitions in order give the output ordered by key bytes, equal keys left-major in input order', async () => {
+  const left = randomPairs(120, 7, ['a', 'b', 'B', 'é', 'zz', '10', '9']).map(([k], i) => [k, i] as Pair);
+  const right = randomPairs(60, 8, ['a', 'B', 'é', 'zz', 'q', '9']).map(([k], i) => [k, 1000 + i] as Pair);
+  const l = kiln.parallelize(left, 3);
+  const r = kiln.parallelize(right, 2);
+  const partitioner = await kiln.rangePartitioner(l as never, 4, true);
+  const order = (a: unknown, b: unknown): number => Buffer.compare(Buffer.from(String(a), 'utf8'), Buffer.from(String(b), 'utf8'));
+  for (const strategy of STRATEGIES) {
+    for (const [type, method] of TYPES) {
+      if (type === 'full' && strategy === 'broadcast') continue;
+      const ds = (l as unknown as Record<string, (o: unknown, opts: unknown) => { collect(): Promise<unknown[]> }>)[method]!.call(l, r, { strategy, partitioner, ordered: true });
+      const got = (await ds.collect()) as [string, unknown][];
+      // Expected: the reference's rows sorted stably by key bytes, then left index, then right index.
+      const pos = (x: unknown): number => (x === null ? -1 : (x as number));
+      const expected = (referenceJoin(type, left, right) as [string, unknown][]).sort((a, b) => {
+        const c = order(a[0], b[0]);
+        if (c !== 0) return c;
+        const [av, aw] = Array.isArray(a[1]) ? (a[1] as unknown[]) : [a[1], null];
+        const [bv, bw] = Array.isArray(b[1]) ? (b[1] as unknown[]) : [b[1], null];
+        return pos(av) - pos(bv) || pos(aw) - pos(bw);
+      });
+      assert.equal(got, expected, `${method} ${strategy}`);
+    }
+  }
+});
+
+test('co-partitioned sides run no shuffle of their own when the join runs', async () => {
+  const a = kiln.parallelize(L, 3).partitionBy(4);
+  const b = kiln.parallelize(R, 2).partitionBy(4);
+  const got = await a.join(b, { strategy: 'shuffleHash' }).collect();
+  assert.equal(canonical(got), canonical(referenceJoin('inner', L, R)));
+  const m = kiln.lastJobMetrics!;
+  assert.is(m.stages.length, 3, "partitionBy's two map stages and the join's result stage");
+  assert.equal(m.stages.map((s) => s.kind), ['shuffleMap', 'shuffleMap', 'result']);
+});
+
 test('a key the codec cannot encode fails the job with an error naming the join', async () => {
   const bad = kiln.parallelize([[{ x: 1 }, 1]] as Pair[], 1);
   for (const strategy of ['shuffleHash', 'broadcast'] as const) {
