@@ -94,21 +94,21 @@ function plan({ kiln, operands, flags, signal, rawFd }: CommandContext): Plan {
   const joined = only.size === 0;
 
   const keyed = (path: string, field: number): Dataset<Keyed> =>
-    kiln.textFile(path, { encoding: 'latin1' }).mapPartitionsWithIndex(
-      function* (p: number, lines: Iterator<string>) {
-        const split = sepChar === undefined ? (l: string) => { const t = l.replace(/^[ \t]+/, ''); return t === '' ? [] : t.split(/[ \t]+/); } : (l: string) => l.split(sepChar);
-        let i = 0;
-        for (let r = lines.next(); !r.done; r = lines.next(), i++) {
-          if (skipHeader && p === 0 && i === 0) continue;
-          const fields = split(r.value);
+    kiln
+      .textFile(path, { encoding: 'latin1' })
+      .mapWithIndex(
+        (line: string, p: number, i: number) => {
+          const t = sepChar === undefined ? line.replace(/^[ \t]+/, '') : line;
+          const fields = sepChar !== undefined ? line.split(sepChar) : t === '' ? [] : t.split(/[ \t]+/);
           const key = fields[field] ?? '';
           fields.splice(field, 1);
           // Position p * 2^32 + i orders lines as in the file (splits are in file order).
-          yield [key, [p * 4294967296 + i, fields.length === 0 ? null : fields.join(outSep)]] as Keyed;
-        }
-      },
-      { sepChar: sep, field, skipHeader: header, outSep: out },
-    );
+          return [key, [p * 4294967296 + i, fields.length === 0 ? null : fields.join(outSep)]] as Keyed;
+        },
+        { sepChar: sep, field, outSep: out },
+      )
+      // The header (the first line of the first partition) is not joined.
+      .filter(([, [pos]]) => !skipHeader || pos !== 0, { skipHeader: header });
   const left = keyed(leftPath, f1);
   const right = keyed(rightPath, f2);
   type Out = [[string, number | null, number | null], string];

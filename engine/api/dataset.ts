@@ -109,6 +109,15 @@ export class Dataset<T> implements LineageNode, AsyncIterable<T> {
     return this.op({ kind: 'mapPartitionsWithIndex', fn: ship(fn, 'mapPartitionsWithIndex', captures), index: -1 });
   }
 
+  /**
+   * Applies `fn(record, partition, i)` to every record, where `i` is its position in
+   * its partition: a streamed mapPartitionsWithIndex (records are not held; for
+   * textFile, partitions and positions follow the files' order). kiln-specific.
+   */
+  mapWithIndex<U>(fn: (x: T, partition: number, i: number) => U, captures?: Captures): Dataset<U> {
+    return this.op({ kind: 'mapWithIndex', fn: ship(fn, 'mapWithIndex', captures), index: -1 });
+  }
+
   /** Applies `fn` to the value of every [key, value] pair; keeps the partitioner. */
   mapValues<K, V, U>(this: Dataset<[K, V]>, fn: (v: V) => U, captures?: Captures): Dataset<[K, U]> {
     return this.op({ kind: 'mapValues', fn: ship(fn, 'mapValues', captures) }, true);

@@ -149,6 +149,12 @@ function applyOp(op: OpSpec, parent: NodeSpec, ctx: TaskContext, emit: Emit): vo
       for (const y of iterableOf(out, op.kind)) emit(y);
       return;
     }
+    case 'mapWithIndex': {
+      const f = ctx.fn<(x: unknown, partition: number, i: number) => unknown>(op.fn);
+      const p = op.index;
+      let i = 0;
+      return compute(parent, ctx, (x) => emit(f(x, p, i++)));
+    }
     case 'mapPartitionsWithIndex': {
       const records: unknown[] = [];
       compute(parent, ctx, (x) => records.push(x));

@@ -121,6 +121,8 @@ export interface LineSearch {
 export type OpSpec =
   | { readonly kind: 'map' | 'keyBy' | 'flatMap' | 'filter' | 'mapValues' | 'flatMapValues' | 'mapPartitions'; readonly fn: ShippedFunction }
   | { readonly kind: 'mapPartitionsWithIndex'; readonly fn: ShippedFunction; readonly index: number }
+  /** map with the record's (partition, position in partition): streamed, unlike mapPartitionsWithIndex. */
+  | { readonly kind: 'mapWithIndex'; readonly fn: ShippedFunction; readonly index: number }
   | { readonly kind: 'keys' | 'values' }
   /** Sorts the partition's [key, value] pairs by kiln's order of keyfunc(key), stably (repartitionAndSortWithinPartitions). */
   | { readonly kind: 'sortPartition'; readonly keyfunc: ShippedFunction; readonly ascending: boolean }

@@ -191,7 +191,7 @@ export function taskNode(node: LineageNode, partition: number, shuffleRead: (dep
     case 'slices':
       return { t: 'slice', data: l.slices[partition]! };
     case 'op': {
-      const op = l.op.kind === 'mapPartitionsWithIndex' ? { ...l.op, index: partition } : l.op;
+      const op = l.op.kind === 'mapPartitionsWithIndex' || l.op.kind === 'mapWithIndex' ? { ...l.op, index: partition } : l.op;
       return { t: 'op', op, parent: taskNode(l.parent, partition, shuffleRead) };
     }
     case 'shuffled':
