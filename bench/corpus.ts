@@ -136,3 +136,54 @@ export function sortCorpus(bytes: number): string {
   if (!existsSync(path) || statSync(path).size < Math.floor(bytes / 100) * 100) writeSortRecords(path, bytes);
   return path;
 }
+
+/**
+ * The join corpus: a fact CSV of `rows` lines "key,quantity,price,store" (keys "k" + 7
+ * digits drawn uniformly from `keys` distinct ones, about 25 bytes a line) and a
+ * dimension CSV of one line "key,name" per key, in shuffled order. Every fact row
+ * matches exactly one dimension row.
+ */
+export function writeJoinCorpus(factPath: string, dimPath: string, rows: number, keys: number, seed = 11): void {
+  const r = seeded(seed);
+  const key = (i: number): string => `k${String(i).padStart(7, '0')}`;
+  const write = (path: string, n: number, line: (i: number) => string): void => {
+    mkdirSync(dirname(path), { recursive: true });
+    const tmp = `${path}.tmp-${process.pid}`;
+    const fd = openSync(tmp, 'w');
+    let chunk = '';
+    for (let i = 0; i < n; i++) {
+      chunk += line(i);
+      if (chunk.length > 1 << 20) {
+        writeSync(fd, chunk);
+        chunk = '';
+      }
+    }
+    writeSync(fd, chunk);
+    closeSync(fd);
+    renameSync(tmp, path);
+  };
+  write(factPath, rows, () => `${key(Math.floor(r() * keys))},${1 + Math.floor(r() * 99)},${(r() * 1000).toFixed(2)},s${String(Math.floor(r() * 1000)).padStart(3, '0')}\n`);
+  // A random permutation of the keys (Fisher-Yates), so neither file is sorted.
+  const order = Array.from({ length: keys }, (_, i) => i);
+  for (let i = keys - 1; i > 0; i--) {
+    const j = Math.floor(r() * (i + 1));
+    [order[i], order[j]] = [order[j]!, order[i]!];
+  }
+  write(dimPath, keys, (i) => `${key(order[i]!)},name${order[i]!}\n`);
+}
+
+/** The dimension file that goes with a join fact file. */
+export function joinDimensionPath(factPath: string): string {
+  return factPath.replace(/\.csv$/, '.dim.csv');
+}
+
+/**
+ * Path of the cached join fact file of about `bytes` bytes (25 bytes a row; keys a
+ * tenth of the rows), generated with its dimension file on first use.
+ */
+export function joinCorpus(bytes: number): string {
+  const rows = Math.max(10, Math.round(bytes / 25));
+  const path = join(DATA_DIR, `join-${rows}.csv`);
+  if (!existsSync(path) || !existsSync(joinDimensionPath(path))) writeJoinCorpus(path, joinDimensionPath(path), rows, Math.max(1, Math.round(rows / 10)));
+  return path;
+}

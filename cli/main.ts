@@ -23,7 +23,7 @@ import { plainInputBytes, settingsFrom, workersForInput, type CliSettings } from
 import { MetricsRecorder } from './summary.js';
 import { announceUi, serveUntilAborted } from './ui.js';
 
-const ALL: readonly Command[] = [commands.wordcount, commands.grep, commands.distinct, commands.sort, commands.run, commands.explain, commands.history];
+const ALL: readonly Command[] = [commands.wordcount, commands.grep, commands.distinct, commands.sort, commands.join, commands.run, commands.explain, commands.history];
 
 /** Runs the command line `argv` and resolves with the exit code. */
 export async function main(argv: readonly string[]): Promise<number> {

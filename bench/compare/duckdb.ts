@@ -14,6 +14,7 @@
 //    rejects a lone "\r"), and reads an empty line as NULL rather than "".
 // Usage: node dist/bench/compare/duckdb.js <wordcount|distinct|sort|version> FILE OUT [threads]
 import { DuckDBInstance } from '@duckdb/node-api';
+import { joinDimensionPath } from '../corpus.js';
 
 const [task, file, out, threadsArg] = process.argv.slice(2);
 const threads = threadsArg ?? '2';
@@ -44,6 +45,14 @@ switch (task) {
   case 'distinct':
     await db.run(`COPY (SELECT DISTINCT line FROM ${lines(file!)}) TO ${lit(out!)} ${plain}`);
     break;
+  case 'join': {
+    const csv = (path: string, columns: string): string =>
+      `read_csv(${lit(path)}, columns={${columns}}, delim=',', quote='', escape='', header=false, auto_detect=false)`;
+    const fact = csv(file!, `'k': 'VARCHAR', 'q': 'VARCHAR', 'p': 'VARCHAR', 's': 'VARCHAR'`);
+    const dim = csv(joinDimensionPath(file!), `'k': 'VARCHAR', 'name': 'VARCHAR'`);
+    await db.run(`COPY (SELECT f.k, f.q, f.p, f.s, d.name FROM ${fact} f JOIN ${dim} d ON f.k = d.k) TO ${lit(out!)} (FORMAT csv, HEADER false, DELIMITER ',', QUOTE '', ESCAPE '')`);
+    break;
+  }
   case 'sort':
     await db.run(`COPY (SELECT line FROM ${lines(file!)} ORDER BY encode(line)) TO ${lit(out!)} ${plain}`);
     break;

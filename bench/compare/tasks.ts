@@ -1,11 +1,11 @@
 // The benchmark tasks. Policy: each task names its default inputs (deterministic
 // corpora from bench/corpus.ts, regenerated when missing) and how its outputs are
 // compared; which tools run it lives in tools.ts.
-import { sortCorpus, zipfCorpus } from '../corpus.js';
+import { joinCorpus, sortCorpus, zipfCorpus } from '../corpus.js';
 import type { OutputKind } from './normalize.js';
 
 /** Task names, as given to `--task`. */
-export const TASK_NAMES = ['wordcount', 'distinct', 'sort', 'grep', 'grep-e', 'grep-e-noliteral'] as const;
+export const TASK_NAMES = ['wordcount', 'distinct', 'sort', 'grep', 'grep-e', 'grep-e-noliteral', 'join'] as const;
 
 /** One of {@link TASK_NAMES}. */
 export type TaskName = (typeof TASK_NAMES)[number];
@@ -40,6 +40,9 @@ export const TASKS: readonly Task[] = [
   { name: 'grep', title: 'grep -c -F', output: 'count', sizes: [43e6, 430e6], corpus: zipfCorpus },
   { name: 'grep-e', title: `grep -c -E '${E_PATTERN}'`, output: 'count', sizes: [430e6], corpus: zipfCorpus },
   { name: 'grep-e-noliteral', title: `grep -c -E '${E_NOLITERAL_PATTERN}'`, output: 'count', sizes: [430e6], corpus: zipfCorpus },
+  // The input is the fact CSV; its dimension CSV (one line per key) sits next to it
+  // as NAME.dim.csv (bench/corpus.ts joinCorpus). 250 MB: 10M rows, 1M keys.
+  { name: 'join', title: 'inner join (fact x dim)', output: 'line-set', sizes: [250e6], corpus: async (bytes) => joinCorpus(bytes) },
 ];
 
 /** Parses a size such as "43m", "1g", "430MB" or "1000000" into bytes (decimal units). */

@@ -17,6 +17,7 @@ import { fileURLToPath } from 'node:url';
 import type { Command } from './runner.js';
 import type { WordCountLayout } from './normalize.js';
 import { E_NOLITERAL_PATTERN, E_PATTERN, type TaskName } from './tasks.js';
+import { joinDimensionPath } from '../corpus.js';
 
 /** One way of running one task. */
 export interface Tool {
@@ -92,15 +93,27 @@ export function toolsFor(task: TaskName, ctx: ToolContext): Tool[] {
       const pattern = task === 'grep-e' ? E_PATTERN : E_NOLITERAL_PATTERN;
       return [kiln('grep', 2, ['--count', '--extended-regexp', pattern], true), shell('grep', 'grep -c -E', ['grep'], `grep -c -E -e "$2" "$1"; [ $? -le 1 ]`, [pattern])];
     }
+    case 'join': {
+      // join(1) needs both inputs sorted on the join field: two stable sorts, then join.
+      const script = `t=$(mktemp -d) && sort -s -t, -k1,1 --parallel=${ctx.threads} -S 1G "$1" > "$t/f" && sort -s -t, -k1,1 --parallel=${ctx.threads} -S 1G "$2" > "$t/d" && join -t, "$t/f" "$t/d"; s=$?; rm -rf "$t"; exit $s`;
+      const gnu = shell('sort', `sort -s -t, -k1,1 --parallel=${ctx.threads} (x2), then join -t,`, ['sort', 'join'], script);
+      return [
+        kiln('join', 2, ['-t', ','], true),
+        { ...gnu, command: (input) => ({ argv: ['sh', '-c', script, 'sh', input, joinDimensionPath(input)], env: C_LOCALE }) },
+        duckdb('join', ctx.threads),
+      ];
+    }
     default:
       return task satisfies never;
   }
 }
 
 /** kiln as a child process: the CLI when built, else the engine-API stub (labelled so). */
-function kiln(task: 'wordcount' | 'distinct' | 'sort' | 'grep', workers: number, args: string[], reference: boolean): Tool {
+function kiln(task: 'wordcount' | 'distinct' | 'sort' | 'grep' | 'join', workers: number, args: string[], reference: boolean): Tool {
   const cli = existsSync(KILN_CLI);
-  const argv = (input: string): string[] => [process.execPath, cli ? KILN_CLI : KILN_STUB, task, ...args, input, '--workers', String(workers), '--quiet', '--progress', 'never'];
+  // A join reads the fact file and the dimension file next to it.
+  const inputs = (input: string): string[] => (task === 'join' ? [input, joinDimensionPath(input)] : [input]);
+  const argv = (input: string): string[] => [process.execPath, cli ? KILN_CLI : KILN_STUB, task, ...args, ...inputs(input), '--workers', String(workers), '--quiet', '--progress', 'never'];
   return {
     id: `kiln-${workers}w`,
     family: 'kiln',

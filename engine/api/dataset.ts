@@ -28,6 +28,8 @@ import type { PipeOptions } from './shape.js';
 import { debugString } from './debug-string.js';
 import type { BoundedDouble } from './approx.js';
 import type { AggregateOptions } from './aggregates.js';
+import { cogroupOf, joinOf, joinWhereOf, type JoinWhereOptions } from '../join/datasets.js';
+import type { JoinOptions, JoinType } from '../join/types.js';
 
 /** Options every action accepts. */
 export interface ActionOptions {
@@ -105,6 +107,15 @@ export class Dataset<T> implements LineageNode, AsyncIterable<T> {
   /** Like mapPartitions, with the partition index. */
   mapPartitionsWithIndex<U>(fn: (index: number, records: Iterator<T>) => Iterable<U>, captures?: Captures): Dataset<U> {
     return this.op({ kind: 'mapPartitionsWithIndex', fn: ship(fn, 'mapPartitionsWithIndex', captures), index: -1 });
+  }
+
+  /**
+   * Applies `fn(record, partition, i)` to every record, where `i` is its position in
+   * its partition: a streamed mapPartitionsWithIndex (records are not held; for
+   * textFile, partitions and positions follow the files' order). kiln-specific.
+   */
+  mapWithIndex<U>(fn: (x: T, partition: number, i: number) => U, captures?: Captures): Dataset<U> {
+    return this.op({ kind: 'mapWithIndex', fn: ship(fn, 'mapWithIndex', captures), index: -1 });
   }
 
   /** Applies `fn` to the value of every [key, value] pair; keeps the partitioner. */
@@ -286,6 +297,88 @@ export class Dataset<T> implements LineageNode, AsyncIterable<T> {
   /** Sorts records by `fn(record)`. */
   sortBy<K>(fn: (x: T) => K, ascending = true, numPartitions?: number, captures?: Captures): Dataset<T> {
     return this.keyBy(fn, captures).sortByKey(ascending, numPartitions).values();
+  }
+
+  // ---------------------------------------------------------------- joins (engine/join/)
+
+  /** Groups the values of each key in this and the other datasets: [k, [vs, ws, ...]] (Spark's cogroup). */
+  cogroup<K, V>(this: Dataset<[K, V]>, ...others: (Dataset<[K, unknown]> | JoinOptions)[]): Dataset<[K, unknown[][]]> {
+    const last = others[others.length - 1];
+    const options = last !== undefined && !(last instanceof Dataset) ? (others.pop() as JoinOptions) : undefined;
+    const datasets = others as Dataset<[K, unknown]>[];
+    if (datasets.length < 1 || datasets.length > 3) throw new KilnError('usage', `cogroup takes 1 to 3 other datasets, got ${datasets.length}`);
+    for (const o of datasets) this.sameContext(o, 'cogroup');
+    return cogroupOf(this.kiln, this.maker(), [this, ...datasets], options) as unknown as Dataset<[K, unknown[][]]>;
+  }
+
+  /** Alias of {@link cogroup}. */
+  groupWith<K, V>(this: Dataset<[K, V]>, ...others: (Dataset<[K, unknown]> | JoinOptions)[]): Dataset<[K, unknown[][]]> {
+    return this.cogroup(...others);
+  }
+
+  /** Inner equi-join: [k, [v, w]] for every pair of values with equal keys. */
+  join<K, V, W>(this: Dataset<[K, V]>, other: Dataset<[K, W]>, options?: JoinOptions): Dataset<[K, [V, W]]> {
+    return this.joined(other, 'inner', options, 'join');
+  }
+
+  /** Left outer join: [k, [v, w | null]]. */
+  leftOuterJoin<K, V, W>(this: Dataset<[K, V]>, other: Dataset<[K, W]>, options?: JoinOptions): Dataset<[K, [V, W | null]]> {
+    return this.joined(other, 'left', options, 'leftOuterJoin');
+  }
+
+  /** Right outer join: [k, [v | null, w]]. */
+  rightOuterJoin<K, V, W>(this: Dataset<[K, V]>, other: Dataset<[K, W]>, options?: JoinOptions): Dataset<[K, [V | null, W]]> {
+    return this.joined(other, 'right', options, 'rightOuterJoin');
+  }
+
+  /** Full outer join: [k, [v | null, w | null]]. */
+  fullOuterJoin<K, V, W>(this: Dataset<[K, V]>, other: Dataset<[K, W]>, options?: JoinOptions): Dataset<[K, [V | null, W | null]]> {
+    return this.joined(other, 'full', options, 'fullOuterJoin');
+  }
+
+  /** Pairs whose key occurs in `other` (Spark SQL's LEFT SEMI JOIN): [k, v]. */
+  semiJoin<K, V>(this: Dataset<[K, V]>, other: Dataset<[K, unknown]>, options?: JoinOptions): Dataset<[K, V]> {
+    return this.joined(other, 'semi', options, 'semiJoin');
+  }
+
+  /** Pairs whose key does not occur in `other` (Spark SQL's LEFT ANTI JOIN): [k, v]. */
+  antiJoin<K, V>(this: Dataset<[K, V]>, other: Dataset<[K, unknown]>, options?: JoinOptions): Dataset<[K, V]> {
+    return this.joined(other, 'anti', options, 'antiJoin');
+  }
+
+  /** Pairs whose key does not occur in `other` (Spark's subtractByKey; an anti join). */
+  subtractByKey<K, V>(this: Dataset<[K, V]>, other: Dataset<[K, unknown]>, options?: JoinOptions): Dataset<[K, V]> {
+    return this.joined(other, 'anti', options, 'subtractByKey');
+  }
+
+  /** Records not in `other`, with their duplicates (Spark's subtract: keyed by the whole record). */
+  subtract(other: Dataset<T>, options?: JoinOptions): Dataset<T> {
+    const keyed = (d: Dataset<T>): Dataset<[T, null]> => d.map((x) => [x, null] as [T, null]);
+    return keyed(this).joined<[T, null]>(keyed(other), 'anti', options, 'subtract').keys() as Dataset<T>;
+  }
+
+  /** Distinct records present in both (Spark's intersection: a cogroup keeping keys on both sides). */
+  intersection(other: Dataset<T>, options?: JoinOptions): Dataset<T> {
+    this.sameContext(other, 'intersection');
+    const keyed = (d: Dataset<T>): Dataset<[T, null]> => d.map((x) => [x, null] as [T, null]);
+    const grouped = cogroupOf(this.kiln, this.maker(), [keyed(this), keyed(other)], options, 'intersection');
+    return grouped.filter(([, g]) => g[0]!.length > 0 && g[1]!.length > 0).keys() as Dataset<T>;
+  }
+
+  /** Every pair [x, y] of this x other (Spark's cartesian: partitions m x n). */
+  cartesian<U>(other: Dataset<U>): Dataset<[T, U]> {
+    this.sameContext(other, 'cartesian');
+    return new Dataset<[T, U]>(this.kiln, { kind: 'cartesian', left: this, right: other });
+  }
+
+  /**
+   * A non-equi join of whole records: [x, y] where `predicate(x, y)`, padded with null
+   * for the outer side of a left, right or full join. Broadcast nested loop when a
+   * side is small, cartesian for a large inner join.
+   */
+  joinWhere<U>(other: Dataset<U>, predicate: (x: T, y: U) => unknown, options: JoinWhereOptions = {}): Dataset<[T | null, U | null]> {
+    this.sameContext(other, 'joinWhere');
+    return joinWhereOf(this.kiln, this.maker(), this, other, predicate as (x: never, y: never) => unknown, options);
   }
 
   // ---------------------------------------------------------------- actions
@@ -651,6 +744,15 @@ export class Dataset<T> implements LineageNode, AsyncIterable<T> {
   /** @internal A map by an already shipped (e.g. composed) function. */
   mapShipped<U>(fn: ShippedFunction, keepsPartitioner = false): Dataset<U> {
     return this.op({ kind: 'map', fn }, keepsPartitioner);
+  }
+
+  private joined<R>(other: Dataset<unknown>, type: JoinType, options: JoinOptions | undefined, operator: string): Dataset<R> {
+    this.sameContext(other, operator);
+    return joinOf<R>(this.kiln, this.maker(), this, other, type, options, operator);
+  }
+
+  private maker(): <U>(lineage: Lineage) => Dataset<U> {
+    return <U>(lineage: Lineage) => new Dataset<U>(this.kiln, lineage);
   }
 
   private op<U>(op: OpSpec, keepsPartitioner = false): Dataset<U> {

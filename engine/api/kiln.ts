@@ -73,6 +73,16 @@ export interface KilnOptions {
   ui?: boolean | UiOptions;
   /** The application's name in the UI and the event log (default "kiln"). */
   appName?: string;
+  /**
+   * Largest side (map-output bytes) an auto join broadcasts (bytes or "10m"; default
+   * 10 MiB, Spark's spark.sql.autoBroadcastJoinThreshold); -1 turns broadcasting off.
+   */
+  autoBroadcastJoinThreshold?: number | string;
+  /**
+   * A join's reduce partition above this size and 5x the median is split (default
+   * 64 MiB; Spark's skewedPartitionThresholdInBytes is 256 MB).
+   */
+  skewJoinThreshold?: number | string;
 }
 
 /** Contexts started by this process: part of the application id (two may start in one millisecond). */
@@ -163,7 +173,22 @@ export class Kiln {
     await tasks.ready(WORKER_READY_TIMEOUT_MS);
     const tracker = new MapOutputTracker((r) => budget.releaseShuffle(r));
     const broadcasts = new BroadcastRegistry(driver);
-    const dag = new DagScheduler(tasks, tracker, broadcasts, { io: resolved.io, maxAttempts: resolved.maxAttempts, spillDir: resolved.spillDir });
+    const threshold = options.autoBroadcastJoinThreshold === undefined ? 10 * 2 ** 20 : Number(options.autoBroadcastJoinThreshold) < 0 ? -1 : parseSize(options.autoBroadcastJoinThreshold);
+    const skewBytes = parseSize(options.skewJoinThreshold ?? '64m');
+    const dag = new DagScheduler(tasks, tracker, broadcasts, {
+      io: resolved.io,
+      maxAttempts: resolved.maxAttempts,
+      spillDir: resolved.spillDir,
+      joins: { threshold, skew: { factor: 5, minBytes: skewBytes } },
+      workers: Math.max(1, workers),
+      memoryBytes: resolved.memory,
+      // A join's hash tables are reserved from the shuffle budget while the job runs.
+      reserve: (bytes) => {
+        if (bytes <= 0) return () => {};
+        const region = budget.reserveShuffle(bytes);
+        return region ? () => budget.releaseShuffle(region) : undefined;
+      },
+    });
     const eventLog = options.eventLog ?? (process.env.KILN_EVENT_LOG?.trim() || undefined);
     let monitor: Monitor | undefined;
     try {

@@ -13,6 +13,7 @@ import { readWholeFile } from '../io/whole-file.js';
 import { runPipe } from './pipe.js';
 import { readShuffle } from '../shuffle/reader.js';
 import { readGrep } from './grep-source.js';
+import { computeCartesian, computeCogroup, computeJoin, computeNestedLoop } from '../join/compute.js';
 import type { NodeSpec, OpSpec } from './protocol.js';
 import { seededRandom } from './seeded-random.js';
 import { CANCEL_CHECK_EVERY, type TaskContext } from './task-context.js';
@@ -71,6 +72,14 @@ export function compute(node: NodeSpec, ctx: TaskContext, emit: Emit): void {
     case 'op':
       applyOp(node.op, node.parent, ctx, emit);
       return;
+    case 'join':
+      return computeJoin(node.join, ctx, emit);
+    case 'cogroup':
+      return computeCogroup(node.parts, node.operator, ctx, emit);
+    case 'cartesian':
+      return computeCartesian(node.left, node.right, node.predicate, ctx, emit);
+    case 'nestedLoop':
+      return computeNestedLoop(node, ctx, emit);
   }
 }
 
@@ -139,6 +148,12 @@ function applyOp(op: OpSpec, parent: NodeSpec, ctx: TaskContext, emit: Emit): vo
       const out = ctx.fn<(it: Iterator<unknown>) => Iterable<unknown>>(op.fn)(records[Symbol.iterator]());
       for (const y of iterableOf(out, op.kind)) emit(y);
       return;
+    }
+    case 'mapWithIndex': {
+      const f = ctx.fn<(x: unknown, partition: number, i: number) => unknown>(op.fn);
+      const p = op.index;
+      let i = 0;
+      return compute(parent, ctx, (x) => emit(f(x, p, i++)));
     }
     case 'mapPartitionsWithIndex': {
       const records: unknown[] = [];

@@ -70,7 +70,36 @@ export type NodeSpec =
   | { readonly t: 'concat'; readonly parts: readonly NodeSpec[] }
   /** Pairs [a, b] of two computed partitions of equal length (zip). */
   | { readonly t: 'zip'; readonly parts: readonly [NodeSpec, NodeSpec] }
-  | { readonly t: 'op'; readonly op: OpSpec; readonly parent: NodeSpec };
+  | { readonly t: 'op'; readonly op: OpSpec; readonly parent: NodeSpec }
+  /** Joins and cogroups (engine/join/compute.ts). */
+  | { readonly t: 'join'; readonly join: JoinTaskSpec }
+  | { readonly t: 'cogroup'; readonly parts: readonly NodeSpec[]; readonly operator: string }
+  /** Every pair of left x right records, kept when `predicate(x, y)` (if given). */
+  | { readonly t: 'cartesian'; readonly left: NodeSpec; readonly right: NodeSpec; readonly predicate?: ShippedFunction }
+  /** joinWhere by broadcast nested loop: `build` is a whole side, the other one partition. */
+  | {
+      readonly t: 'nestedLoop';
+      /** The unmatched types emit only stream rows that match nothing (the rest of a full join). */
+      readonly type: 'inner' | 'left' | 'right' | 'leftUnmatched' | 'rightUnmatched';
+      readonly build: 'left' | 'right';
+      readonly left: NodeSpec;
+      readonly right: NodeSpec;
+      readonly predicate: ShippedFunction;
+    };
+
+/**
+ * One partition of an equi-join: two sides ([key, value] records, or a keyed shuffle
+ * read whose key bytes are used as they lie), joined by a hash table on `build` or by
+ * sorting both sides on key bytes and merging.
+ */
+export interface JoinTaskSpec {
+  readonly type: 'inner' | 'left' | 'right' | 'full' | 'semi' | 'anti';
+  readonly algorithm: 'hash' | 'merge';
+  readonly build: 'left' | 'right';
+  readonly left: NodeSpec;
+  readonly right: NodeSpec;
+  readonly operator: string;
+}
 
 /**
  * What a grep source looks for (engine/exec/grep-source.ts). `literal`: a string every
@@ -92,6 +121,8 @@ export interface LineSearch {
 export type OpSpec =
   | { readonly kind: 'map' | 'keyBy' | 'flatMap' | 'filter' | 'mapValues' | 'flatMapValues' | 'mapPartitions'; readonly fn: ShippedFunction }
   | { readonly kind: 'mapPartitionsWithIndex'; readonly fn: ShippedFunction; readonly index: number }
+  /** map with the record's (partition, position in partition): streamed, unlike mapPartitionsWithIndex. */
+  | { readonly kind: 'mapWithIndex'; readonly fn: ShippedFunction; readonly index: number }
   | { readonly kind: 'keys' | 'values' }
   /** Sorts the partition's [key, value] pairs by kiln's order of keyfunc(key), stably (repartitionAndSortWithinPartitions). */
   | { readonly kind: 'sortPartition'; readonly keyfunc: ShippedFunction; readonly ascending: boolean }
@@ -142,6 +173,8 @@ export type SinkSpec =
       readonly keyed: boolean;
       /** Write key bytes for a reduce-side sort (format 'keyed') under a non-range partitioner. */
       readonly sortedKeys?: boolean;
+      /** The operator the shuffle serves, named in errors about its records (default partitionBy). */
+      readonly operator?: string;
     }
   | { readonly t: 'collect'; readonly limit?: number }
   | { readonly t: 'count' }

@@ -2,7 +2,10 @@
 // stages parents-first. Policy: a shuffle map stage whose output the tracker already
 // holds is skipped (its output is reused); otherwise only its missing map partitions
 // run. A range partitioner is resolved (by its sampling job) just before its map
-// stage. Task-level retries belong to the task scheduler, not here.
+// stage. Independent parent stages run concurrently (each stage once per job, however
+// many children share it). Joins are decided before the job is planned, parents
+// first (engine/join/resolve.ts): that may run some map stages early, which the plan
+// then finds done. Task-level retries belong to the task scheduler, not here.
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { BroadcastRegistry } from '../api/broadcasts.js';
@@ -11,7 +14,10 @@ import type { IoBackend } from '../io/index.js';
 import type { NodeSpec, SinkSpec, TaskMetrics } from '../exec/protocol.js';
 import type { TaskListener, TaskScheduler, TaskTemplate } from '../exec/task-scheduler.js';
 import type { MapOutputTracker } from '../shuffle/map-output-tracker.js';
-import { inputSplits, partitionCount, taskNode, type LineageNode, type ShuffleDependency } from './lineage.js';
+import { dependencies, inputSplits, partitionCount, taskNode, type LineageNode, type ShuffleDependency } from './lineage.js';
+import { estimateInput, resolveJoin, resolveWhere, type JoinEnvironment } from '../join/resolve.js';
+import type { SkewSettings } from '../join/skew.js';
+import type { JoinDecision, WhereDecision } from '../join/types.js';
 import { StagePlanner, stageOperators, type Stage } from './stage.js';
 import { killPipes } from '../exec/pipe.js';
 
@@ -31,6 +37,18 @@ export interface JobMetrics {
   readonly jobId: number;
   readonly wallMs: number;
   readonly stages: { id: number; kind: Stage['kind']; tasks: number; skipped: boolean; metrics: TaskMetrics[] }[];
+  /** Joins decided in this job: strategy, sizes, and skewed partitions that were split. */
+  readonly joins: JoinMetrics[];
+}
+
+/** What a job recorded about one join it decided. */
+export interface JoinMetrics {
+  readonly operator: string;
+  readonly decision: JoinDecision | WhereDecision;
+  /** Reduce partitions split because they were skewed. */
+  readonly skewedPartitions: number[];
+  /** Tasks the join runs. */
+  readonly tasks: number;
 }
 
 /** Options of one job. */
@@ -48,6 +66,23 @@ export interface SchedulerSettings {
   io: IoBackend;
   maxAttempts: number;
   spillDir: string;
+  /** Join settings: autoBroadcastJoinThreshold (bytes; negative: off) and skew detection. */
+  joins?: { threshold: number; skew: SkewSettings };
+  /** Worker threads (how many hash tables a join holds at once). */
+  workers?: number;
+  /** Reserves memory for a join's hash tables; returns its release, or undefined when refused. */
+  reserve?: (bytes: number) => (() => void) | undefined;
+  /** The memory budget in bytes (for messages). */
+  memoryBytes?: number;
+}
+
+/** One running job's state: its map stages (each submitted once) and held reservations. */
+interface JobRun {
+  readonly jobId: number;
+  readonly options: JobOptions;
+  readonly metrics: JobMetrics;
+  readonly submitted: Map<number, Promise<void>>;
+  readonly releases: (() => void)[];
 }
 
 /** Runs jobs. */
@@ -71,11 +106,16 @@ export class DagScheduler {
   async runJob(node: LineageNode, sink: SinkSpec, options: JobOptions = {}): Promise<unknown[]> {
     const jobId = this.nextJobId++;
     const started = performance.now();
-    const metrics: JobMetrics = { jobId, wallMs: 0, stages: [] };
-    const result = this.planner.resultStage(node);
-    options.listener?.onJobStart?.(jobId, result, sink.t, options.callSite);
+    const metrics: JobMetrics = { jobId, wallMs: 0, stages: [], joins: [] };
+    const run: JobRun = { jobId, options, metrics, submitted: new Map(), releases: [] };
+    // The job starts with the plan as it looks before its joins are decided; it runs the
+    // plan made after (a broadcast join reads its stream side unshuffled), under the same id.
+    const planned = this.planner.resultStage(node);
+    options.listener?.onJobStart?.(jobId, planned, sink.t, options.callSite);
     try {
-      for (const parent of result.parents) await this.submitMapStage(jobId, parent, options, metrics);
+      await this.resolveJoins(node, run, new Set());
+      const result: Stage = { ...this.planner.resultStage(node), id: planned.id };
+      await Promise.all(result.parents.map((p) => this.submitMapStage(p, run)));
       const partitions = options.partitions ?? range(partitionCount(node));
       const outcomes = await this.runStage(jobId, result, partitions, () => sink, options, metrics);
       (metrics as { wallMs: number }).wallMs = performance.now() - started;
@@ -88,6 +128,7 @@ export class DagScheduler {
     } finally {
       // pipe() commands of tasks whose threads were killed (engine/exec/pipe.ts).
       killPipes(this.spillDir, jobId);
+      for (const release of run.releases) release();
     }
   }
 
@@ -96,13 +137,63 @@ export class DagScheduler {
     return this.planner.resultStage(node);
   }
 
-  private async submitMapStage(jobId: number, stage: Stage, options: JobOptions, metrics: JobMetrics): Promise<void> {
+  /** Decides every undecided join under `node`, parents first. */
+  private async resolveJoins(node: LineageNode, run: JobRun, seen: Set<number>): Promise<void> {
+    if (seen.has(node.id)) return;
+    seen.add(node.id);
+    const l = node.lineage;
+    // Every side, whatever the decision: a side's own joins are decided first.
+    const children = l.kind === 'join' ? [l.plan.left.parent, l.plan.right.parent] : dependencies(node).map((d) => d.parent);
+    for (const child of children) await this.resolveJoins(child, run, seen);
+    if (l.kind === 'join' && !l.plan.decision) {
+      const d = await resolveJoin(l.plan, this.joinEnvironment(run));
+      const skewed = [...new Set((d.tasks ?? []).filter((t) => t.split).map((t) => t.partition))];
+      run.metrics.joins.push({ operator: l.plan.operator, decision: d, skewedPartitions: skewed, tasks: partitionCount(node) });
+    } else if (l.kind === 'where' && !l.plan.decision) {
+      const d = resolveWhere(l.plan, this.joinEnvironment(run));
+      run.metrics.joins.push({ operator: 'joinWhere', decision: d, skewedPartitions: [], tasks: partitionCount(node) });
+    }
+  }
+
+  private joinEnvironment(run: JobRun): JoinEnvironment {
+    const s = this.settings;
+    return {
+      threshold: s.joins?.threshold ?? 10 * 2 ** 20,
+      skew: s.joins?.skew ?? { factor: 5, minBytes: 64 * 2 ** 20 },
+      concurrency: Math.max(1, s.workers ?? 1),
+      budget: s.memoryBytes ?? 0,
+      runMapStage: (dep) => this.submitMapStage(this.planner.mapStageOf(dep), run),
+      isAvailable: (dep) => this.tracker.isAvailable(dep.shuffleId),
+      blockBytes: (dep) => this.tracker.blockBytes(dep.shuffleId, dep.partitioner?.partitions ?? dep.partitions),
+      reserve: (bytes) => {
+        if (!s.reserve) return true;
+        const release = s.reserve(bytes);
+        if (release) run.releases.push(release);
+        return release !== undefined;
+      },
+      estimate: (node) => estimateInput(node),
+    };
+  }
+
+  /** Submits a map stage once per job (children sharing it wait for the same run). */
+  private submitMapStage(stage: Stage, run: JobRun): Promise<void> {
+    const id = stage.shuffle!.shuffleId;
+    let p = run.submitted.get(id);
+    if (!p) {
+      p = this.runMapStage(stage, run);
+      run.submitted.set(id, p);
+    }
+    return p;
+  }
+
+  private async runMapStage(stage: Stage, run: JobRun): Promise<void> {
+    const { jobId, options, metrics } = run;
     const dep = stage.shuffle!;
     if (this.tracker.isAvailable(dep.shuffleId)) {
       metrics.stages.push({ id: stage.id, kind: stage.kind, tasks: 0, skipped: true, metrics: [] });
       return;
     }
-    for (const parent of stage.parents) await this.submitMapStage(jobId, parent, options, metrics);
+    await Promise.all(stage.parents.map((parent) => this.submitMapStage(parent, run)));
     if (!dep.partitioner) {
       if (!dep.resolvePartitioner) throw new Error(`shuffle ${dep.shuffleId} has no partitioner`);
       dep.partitioner = await dep.resolvePartitioner();
@@ -119,6 +210,7 @@ export class DagScheduler {
       mapSideCombine: dep.mapSideCombine,
       keyed: dep.keyed,
       ...(dep.format === 'keyed' && dep.partitioner!.kind !== 'range' ? { sortedKeys: true } : {}),
+      ...(dep.operator ? { operator: dep.operator } : {}),
     });
     const outcomes = await this.runStage(jobId, stage, missing, sinkFor, options, metrics);
     for (const o of outcomes) this.tracker.put(dep.shuffleId, o.partition, { blocks: o.blocks ?? [], regions: o.regions });
@@ -131,7 +223,7 @@ export class DagScheduler {
       jobId,
       stageId: stage.id,
       partition: p,
-      node: taskNode(stage.node, p, (dep, rp) => this.shuffleRead(dep, rp)),
+      node: taskNode(stage.node, p, (dep, rp, blocks) => this.shuffleRead(dep, rp, blocks)),
       sink: sinkFor(p),
       io: this.settings.io,
       spillDir: this.spillDir,
@@ -150,14 +242,16 @@ export class DagScheduler {
     return outcomes;
   }
 
-  private shuffleRead(dep: ShuffleDependency, partition: number): NodeSpec {
+  private shuffleRead(dep: ShuffleDependency, partition: number, blocks?: readonly [number, number]): NodeSpec {
+    const all = this.tracker.blocks(dep.shuffleId);
     return {
       t: 'shuffle',
       read: {
         shuffleId: dep.shuffleId,
         partition,
         format: dep.format,
-        blocks: this.tracker.blocks(dep.shuffleId),
+        // A skewed join partition's sub-task reads a range of the map blocks.
+        blocks: blocks ? all.slice(blocks[0], blocks[1]) : all,
         ...(dep.aggregator ? { aggregator: dep.aggregator } : {}),
         combined: dep.mapSideCombine,
         ...(dep.partitioner?.kind === 'range' ? { ascending: dep.partitioner.ascending } : dep.ascending !== undefined ? { ascending: dep.ascending } : {}),

@@ -6,6 +6,8 @@ import type { FileSplit, InputPartition } from '../io/index.js';
 import type { AggregatorSpec, BlockFormat, LineSearch, NodeSpec, OpSpec } from '../exec/protocol.js';
 import type { PartitionerSpec } from '../shuffle/partitioner.js';
 import type { TextEncoding } from '../io/text-encoding.js';
+import type { JoinPlan, WherePlan } from '../join/types.js';
+import { cartesianNode, joinDependencies, joinLabel, joinPartitions, joinTaskNode, whereDependencies, whereLabel, wherePartitions, whereTaskNode } from '../join/lineage.js';
 
 /** The part of a dataset the planner needs (the Dataset class implements it). */
 export interface LineageNode {
@@ -28,6 +30,8 @@ export interface ShuffleDependency {
   readonly format: BlockFormat;
   /** Format 'keyed' under a hash partitioner: the order each partition is sorted in (default ascending). */
   readonly ascending?: boolean;
+  /** The operator the shuffle serves, named in errors about its records (a join's). */
+  readonly operator?: string;
 }
 
 /** A narrow dependency: pipelined inside the child's task. */
@@ -51,7 +55,15 @@ export type Lineage =
   | { readonly kind: 'union'; readonly parents: readonly LineageNode[] }
   | { readonly kind: 'coalesce'; readonly parent: LineageNode; readonly groups: readonly (readonly number[])[] }
   /** zip: partition i pairs the records of both parents' partition i (narrow on both; engine/api/shape.ts). */
-  | { readonly kind: 'zip'; readonly parents: readonly [LineageNode, LineageNode] };
+  | { readonly kind: 'zip'; readonly parents: readonly [LineageNode, LineageNode] }
+  /** Spark's CoGroupedRDD: one dependency per parent, narrow when co-partitioned. */
+  | { readonly kind: 'cogroup'; readonly deps: readonly Dependency[]; readonly partitioner: PartitionerSpec; readonly operator: string }
+  /** An equi-join, its strategy decided at run time (engine/join/). */
+  | { readonly kind: 'join'; readonly plan: JoinPlan }
+  /** A non-equi join (joinWhere). */
+  | { readonly kind: 'where'; readonly plan: WherePlan }
+  /** Every pair of records (Spark's CartesianRDD: partitions m x n). */
+  | { readonly kind: 'cartesian'; readonly left: LineageNode; readonly right: LineageNode };
 
 /** Number of partitions of a dataset. */
 export function partitionCount(node: LineageNode): number {
@@ -73,6 +85,14 @@ export function partitionCount(node: LineageNode): number {
       return l.groups.length;
     case 'zip':
       return partitionCount(l.parents[0]);
+    case 'cogroup':
+      return l.partitioner.partitions;
+    case 'join':
+      return joinPartitions(l.plan);
+    case 'where':
+      return wherePartitions(l.plan);
+    case 'cartesian':
+      return partitionCount(l.left) * partitionCount(l.right);
   }
 }
 
@@ -93,6 +113,17 @@ export function dependencies(node: LineageNode): Dependency[] {
     case 'union':
     case 'zip':
       return l.parents.map((parent) => ({ kind: 'narrow', parent }));
+    case 'cogroup':
+      return [...l.deps];
+    case 'join':
+      return joinDependencies(l.plan);
+    case 'where':
+      return whereDependencies(l.plan);
+    case 'cartesian':
+      return [
+        { kind: 'narrow', parent: l.left },
+        { kind: 'narrow', parent: l.right },
+      ];
   }
 }
 
@@ -101,6 +132,9 @@ export function partitionerOf(node: LineageNode): PartitionerSpec | undefined {
   const l = node.lineage;
   if (l.kind === 'shuffled') return l.dep.partitioner;
   if (l.kind === 'op' && l.keepsPartitioner) return partitionerOf(l.parent);
+  // A cogroup's output is partitioned by key. A join's is not declared: its strategy,
+  // and so how its output is partitioned, is decided when it runs.
+  if (l.kind === 'cogroup') return l.partitioner;
   return undefined;
 }
 
@@ -122,6 +156,8 @@ export function inputSplits(node: LineageNode, partition: number): readonly File
       return l.groups[partition]!.flatMap((p) => inputSplits(l.parent, p));
     case 'zip':
       return [...inputSplits(l.parents[0], partition), ...inputSplits(l.parents[1], partition)];
+    case 'cartesian':
+      return inputSplits(l.left, Math.floor(partition / partitionCount(l.right)));
     default:
       return [];
   }
@@ -142,8 +178,9 @@ export function unionParent(parents: readonly LineageNode[], partition: number):
  * Builds the compute tree of one partition, down to sources and shuffle reads.
  * `shuffleRead` supplies the blocks of a finished shuffle (from the map-output tracker).
  */
-export function taskNode(node: LineageNode, partition: number, shuffleRead: (dep: ShuffleDependency, partition: number) => NodeSpec): NodeSpec {
+export function taskNode(node: LineageNode, partition: number, shuffleRead: (dep: ShuffleDependency, partition: number, blocks?: readonly [number, number]) => NodeSpec): NodeSpec {
   const l = node.lineage;
+  const task = (n: LineageNode, p: number): NodeSpec => taskNode(n, p, shuffleRead);
   switch (l.kind) {
     case 'text':
       return { t: 'text', splits: l.partitions[partition]!.splits, encoding: l.encoding };
@@ -154,7 +191,7 @@ export function taskNode(node: LineageNode, partition: number, shuffleRead: (dep
     case 'slices':
       return { t: 'slice', data: l.slices[partition]! };
     case 'op': {
-      const op = l.op.kind === 'mapPartitionsWithIndex' ? { ...l.op, index: partition } : l.op;
+      const op = l.op.kind === 'mapPartitionsWithIndex' || l.op.kind === 'mapWithIndex' ? { ...l.op, index: partition } : l.op;
       return { t: 'op', op, parent: taskNode(l.parent, partition, shuffleRead) };
     }
     case 'shuffled':
@@ -167,6 +204,15 @@ export function taskNode(node: LineageNode, partition: number, shuffleRead: (dep
       return { t: 'concat', parts: l.groups[partition]!.map((p) => taskNode(l.parent, p, shuffleRead)) };
     case 'zip':
       return { t: 'zip', parts: [taskNode(l.parents[0], partition, shuffleRead), taskNode(l.parents[1], partition, shuffleRead)] };
+    case 'cogroup':
+      // A narrow parent has the target partitioner: its partition p holds exactly these keys.
+      return { t: 'cogroup', parts: l.deps.map((d) => (d.kind === 'shuffle' ? shuffleRead(d, partition) : task(d.parent, partition))), operator: l.operator };
+    case 'join':
+      return joinTaskNode(l.plan, partition, task, shuffleRead);
+    case 'where':
+      return whereTaskNode(l.plan, partition, task);
+    case 'cartesian':
+      return cartesianNode(l.left, l.right, partition, task);
   }
 }
 
@@ -208,5 +254,15 @@ export function describe(node: LineageNode): { label: string; kernels: string[] 
       return { label: `coalesce(${l.groups.length})`, kernels: [] };
     case 'zip':
       return { label: 'zip', kernels: [] };
+    case 'cogroup':
+      return { label: `${l.operator}(${l.deps.map((d) => (d.kind === 'shuffle' ? `shuffle read #${d.shuffleId}` : 'co-partitioned, no shuffle')).join(' | ')})`, kernels: [] };
+    case 'join': {
+      const d = l.plan.decision;
+      return { label: joinLabel(l.plan), kernels: d?.strategy === 'sortMerge' ? ['partitioned sort'] : [] };
+    }
+    case 'where':
+      return { label: whereLabel(l.plan), kernels: [] };
+    case 'cartesian':
+      return { label: 'cartesian', kernels: [] };
   }
 }

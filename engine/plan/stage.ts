@@ -15,32 +15,46 @@ export interface Stage {
   readonly shuffle?: ShuffleDependency;
 }
 
-/** Builds stages for a job; remembers shuffle map stages across jobs. */
+/**
+ * Builds stages for a job. A shuffle's map stage keeps its id across jobs; its
+ * parents are planned afresh each time, because a join's dependencies change once
+ * its strategy is decided at run time (engine/join/lineage.ts). Within one plan a
+ * shared map stage is one object.
+ */
 export class StagePlanner {
   private nextId = 0;
-  private readonly mapStages = new Map<number, Stage>();
+  private readonly mapStageIds = new Map<number, number>();
 
   /** The result stage of a job ending at `node`, with all parent stages. */
   resultStage(node: LineageNode): Stage {
-    return { id: this.nextId++, kind: 'result', node, parents: this.parentStages(node) };
+    return { id: this.nextId++, kind: 'result', node, parents: this.parentStages(node, new Map()) };
+  }
+
+  /** The map stage that writes `dep`'s shuffle, with its parent stages. */
+  mapStageOf(dep: ShuffleDependency): Stage {
+    return this.mapStage(dep, new Map());
   }
 
   /** Forgets a shuffle's stage (its output was dropped). */
   forget(shuffleId: number): void {
-    this.mapStages.delete(shuffleId);
+    this.mapStageIds.delete(shuffleId);
   }
 
-  private mapStage(dep: ShuffleDependency): Stage {
-    let stage = this.mapStages.get(dep.shuffleId);
-    if (!stage) {
-      stage = { id: this.nextId++, kind: 'shuffleMap', node: dep.parent, parents: this.parentStages(dep.parent), shuffle: dep };
-      this.mapStages.set(dep.shuffleId, stage);
+  private mapStage(dep: ShuffleDependency, planned: Map<number, Stage>): Stage {
+    let stage = planned.get(dep.shuffleId);
+    if (stage) return stage;
+    let id = this.mapStageIds.get(dep.shuffleId);
+    if (id === undefined) {
+      id = this.nextId++;
+      this.mapStageIds.set(dep.shuffleId, id);
     }
+    stage = { id, kind: 'shuffleMap', node: dep.parent, parents: this.parentStages(dep.parent, planned), shuffle: dep };
+    planned.set(dep.shuffleId, stage);
     return stage;
   }
 
   /** Shuffle dependencies reachable through narrow ones become parent stages. */
-  private parentStages(node: LineageNode): Stage[] {
+  private parentStages(node: LineageNode, planned: Map<number, Stage>): Stage[] {
     const parents: Stage[] = [];
     const seen = new Set<number>();
     const visit = (n: LineageNode): void => {
@@ -48,7 +62,7 @@ export class StagePlanner {
       seen.add(n.id);
       for (const dep of dependencies(n)) {
         if (dep.kind === 'shuffle') {
-          const s = this.mapStage(dep);
+          const s = this.mapStage(dep, planned);
           if (!parents.includes(s)) parents.push(s);
         } else visit(dep.parent);
       }

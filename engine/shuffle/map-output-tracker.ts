@@ -59,6 +59,15 @@ export class MapOutputTracker {
     });
   }
 
+  /**
+   * Bytes of each reduce partition in each map block: [partition][block], blocks in
+   * the order {@link blocks} lists them (a join's sizes and skew splits).
+   */
+  blockBytes(shuffleId: number, partitions: number): number[][] {
+    const blocks = this.blocks(shuffleId);
+    return Array.from({ length: partitions }, (_, p) => blocks.map((b) => b.offsets[p + 1]! - b.offsets[p]!));
+  }
+
   /** Drops a shuffle: frees its memory and deletes its spill files. */
   unregister(shuffleId: number): void {
     const entry = this.shuffles.get(shuffleId);

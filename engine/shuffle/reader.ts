@@ -49,7 +49,8 @@ export function readShuffle(read: ShuffleReadSpec, ctx: TaskContext, emit: Emit)
   }
 }
 
-function locateSegments(read: ShuffleReadSpec, ctx: TaskContext, scratch: Region[]): Segment[] {
+/** The segments of `read.partition` in every block: in place, or read back from spill files into `scratch`. */
+export function locateSegments(read: ShuffleReadSpec, ctx: TaskContext, scratch: Region[]): Segment[] {
   const p = read.partition;
   const segments: Segment[] = [];
   for (const block of read.blocks) {
