@@ -61,10 +61,10 @@ export class PartitionedSorter {
     const partBits = partitionBits(input.numPartitions);
     const sizes = { n, partBits };
     const bytes = Math.max(n, 1) * SORT_ENTRY_BYTES;
-    this.entries = this.ensure(this.entries, bytes, 16);
-    this.tmp = this.ensure(this.tmp, bytes, 16);
+    this.entries = this.ensure('entries', bytes, 16);
+    this.tmp = this.ensure('tmp', bytes, 16);
     const ctlBytes = this.rt.exports.SORT_CTL_BYTES.value as number;
-    this.ctl = this.ensure(this.ctl, ctlBytes, 64);
+    this.ctl = this.ensure('ctl', ctlBytes, 64);
     const entries = this.entries.ptr;
     const tmp = this.tmp.ptr;
     const ex = this.rt.exports;
@@ -105,8 +105,8 @@ export class PartitionedSorter {
       throw new KernelError('sortPrepare', 'partitions and keys differ in length', { n, partitions: partitions.length });
     }
     const total = keys.reduce((sum, k) => sum + k.length, 0);
-    this.stageKeys = this.ensure(this.stageKeys, total, 16);
-    this.stageOffsets = this.ensure(this.stageOffsets, 4 * (n + 1), 4);
+    this.stageKeys = this.ensure('stageKeys', total, 16);
+    this.stageOffsets = this.ensure('stageOffsets', 4 * (n + 1), 4);
     const u8 = this.rt.u8;
     const offs = this.rt.u32(this.stageOffsets.ptr, n + 1);
     let at = 0;
@@ -118,7 +118,7 @@ export class PartitionedSorter {
     offs[n] = at;
     let partsPtr: number | undefined;
     if (partitions) {
-      this.stageParts = this.ensure(this.stageParts, 4 * n, 4);
+      this.stageParts = this.ensure('stageParts', 4 * n, 4);
       this.rt.u32(this.stageParts.ptr, n).set(partitions);
       partsPtr = this.stageParts.ptr;
     }
@@ -136,10 +136,17 @@ export class PartitionedSorter {
     this.sortedN = -1;
   }
 
-  private ensure(region: Region | undefined, size: number, align: number): Region {
+  private ensure(field: 'entries' | 'tmp' | 'ctl' | 'stageKeys' | 'stageOffsets' | 'stageParts', size: number, align: number): Region {
+    const region = this[field];
     if (region && region.size >= size) return region;
     // Release first so the allocator can coalesce the old space into the new region.
-    if (region) this.rt.allocator.release(region);
+    // The field forgets it at once: if the allocation below fails, a later call must not
+    // release it a second time (the next task on this thread saw "release of a region
+    // this allocator does not hold" instead of the out-of-memory error).
+    if (region) {
+      this[field] = undefined;
+      this.rt.allocator.release(region);
+    }
     return this.rt.allocator.alloc(size, align);
   }
 }
