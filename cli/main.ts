@@ -10,7 +10,8 @@
 // removing temporary output synchronously. A failed write of the results (a full
 // disk, a closed stdout) fails the command and commits nothing.
 import { readFileSync, rmSync } from 'node:fs';
-import { constants as osConstants } from 'node:os';
+import { constants as osConstants, tmpdir } from 'node:os';
+import { dirname, resolve } from 'node:path';
 import type { Kiln } from '../engine/index.js';
 import { parseCommandLine, GLOBAL_OPTIONS, type CommandSpec, type Invocation } from './args.js';
 import * as commands from './commands/index.js';
@@ -88,6 +89,11 @@ async function execute(invocation: Invocation, settings: CliSettings): Promise<n
     setTimeout(() => forceStop(signal), STOP_GRACE_MS).unref();
   };
   for (const signal of STOP_SIGNALS) process.on(signal, onSignal);
+
+  // What killed runs left behind (SIGKILL, a power cut): their pid no longer exists.
+  const { sweepStale } = await import('../engine/io/stale.js');
+  const stale = [...sweepStale(engine.spillDir ?? tmpdir(), 'spill'), ...(settings.output ? sweepStale(dirname(resolve(settings.output)), 'output') : [])];
+  for (const d of stale) process.stderr.write(`kiln: removed ${d.path}, left by process ${d.pid}, which no longer runs\n`);
 
   const showProgress = !settings.quiet && (settings.progress === 'always' || (settings.progress === 'auto' && process.stderr.isTTY === true));
   const progress = showProgress ? new ConsoleProgress({ write: (s) => process.stderr.write(s), columns: terminalColumns(), now: () => performance.now() }) : undefined;

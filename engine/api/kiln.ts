@@ -3,7 +3,7 @@
 // it creates source datasets and runs every job. Its defaults follow Spark's local
 // mode (workers = CPU count, 128 MiB splits, shuffle partitions = upstream partitions).
 import { availableParallelism, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { rmSync } from 'node:fs';
 import { Broadcast, onBroadcastRelease } from '../functions/index.js';
@@ -17,6 +17,7 @@ import { KernelRuntime } from '../kernels/runtime.js';
 import { hashBytes } from '../kernels/hash.js';
 import { MemoryBudget, parseSize } from '../memory/budget.js';
 import { checkEncoding, type TextEncoding } from '../io/text-encoding.js';
+import { sweepStale } from '../io/stale.js';
 import { adviseHugePages } from '../memory/huge-pages.js';
 import type { SinkSpec } from '../exec/protocol.js';
 import { TaskScheduler } from '../exec/task-scheduler.js';
@@ -149,6 +150,10 @@ export class Kiln {
       maxAttempts: options.maxAttempts ?? 4,
       spillDir: join(options.spillDir ?? tmpdir(), `kiln-${process.pid}-${Date.now().toString(36)}${randomBytes(3).toString('hex')}`),
     };
+    // Spill directories of processes that died without removing them (SIGKILL).
+    for (const d of sweepStale(dirname(resolved.spillDir), 'spill')) {
+      process.emitWarning(`removed ${d.path}, left by process ${d.pid}, which no longer runs`, { type: 'KilnWarning', code: 'KILN_STALE_REMOVED' });
+    }
     if (resolved.maxPartitionBytes < 1) throw new KilnError('usage', 'maxPartitionBytes must be at least 1 byte');
     preferOptimizedWasm();
     const module = kernelModule();
