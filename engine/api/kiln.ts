@@ -29,6 +29,7 @@ import { actionCallSite } from '../monitor/call-site.js';
 import { chainListeners, Monitor } from '../monitor/monitor.js';
 import type { UiOptions } from '../ui/server.js';
 import { BroadcastRegistry } from './broadcasts.js';
+import { CollectionAccumulator, CustomAccumulator, NumericAccumulator, type AccumulatorOps } from '../functions/accumulator.js';
 import { Dataset, TextDataset, type ActionOptions } from './dataset.js';
 
 /** Options of {@link Kiln.start}. */
@@ -297,6 +298,36 @@ export class Kiln {
     const bytes = this.broadcasts.register(b.id, value);
     this.monitor?.recorder.broadcastCreated(b.id, bytes);
     return b;
+  }
+
+  /**
+   * A sum of integers with its count and avg (Spark's longAccumulator). Capture it and
+   * add in tasks: `ds.foreach((x) => { if (!x) bad.add(1); }, { bad })`; read `value`
+   * on the driver. Exactly once per partition in actions; in transformations it
+   * counts each time a partition is computed (see {@link Accumulator}). A named one
+   * shows in `lastJobMetrics.stages[].accumulables`.
+   */
+  longAccumulator(name?: string): NumericAccumulator {
+    return new NumericAccumulator('long', name);
+  }
+
+  /** A sum of numbers with its count and avg (Spark's doubleAccumulator); as {@link longAccumulator}. */
+  doubleAccumulator(name?: string): NumericAccumulator {
+    return new NumericAccumulator('double', name);
+  }
+
+  /** The values tasks add, collected on the driver (Spark's collectionAccumulator); as {@link longAccumulator}. */
+  collectionAccumulator<T>(name?: string): CollectionAccumulator<T> {
+    return new CollectionAccumulator<T>(name);
+  }
+
+  /**
+   * A custom accumulator: each task starts from a copy of `zero` and folds its values
+   * with `add` (shipped to the workers, so self-contained); the driver combines task
+   * values with `merge`. Both return the new value.
+   */
+  accumulator<V, In = V>(zero: V, ops: AccumulatorOps<V, In>, name?: string): CustomAccumulator<V, In> {
+    return new CustomAccumulator<V, In>(zero, ops, name);
   }
 
   /** Metrics of the last job (per stage, per task). */

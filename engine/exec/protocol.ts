@@ -7,6 +7,7 @@ import type { MessagePort } from 'node:worker_threads';
 import type { PlainError } from '../errors.js';
 import type { FileSplit, IoBackend } from '../io/index.js';
 import type { ShippedFunction } from '../functions/index.js';
+import type { AccumulatorUpdate } from '../functions/accumulator.js';
 import type { KeyFormat, PartitionerSpec } from '../shuffle/partitioner.js';
 import type { TextEncoding } from '../io/text-encoding.js';
 
@@ -250,7 +251,14 @@ export interface TaskMetrics {
 
 /** What a task sends back. */
 export type TaskResult =
-  | { readonly ok: true; readonly value: unknown; readonly blocks?: readonly BlockSpec[]; readonly metrics: TaskMetrics }
+  | {
+      readonly ok: true;
+      readonly value: unknown;
+      readonly blocks?: readonly BlockSpec[];
+      readonly metrics: TaskMetrics;
+      /** The attempt's accumulator updates (merged by the driver only for the attempt it keeps). */
+      readonly accumulators?: readonly AccumulatorUpdate[];
+    }
   | { readonly ok: false; readonly error: PlainError; readonly metrics: TaskMetrics };
 
 /** What every worker gets at start (piscina workerData). */

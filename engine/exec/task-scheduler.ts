@@ -23,6 +23,7 @@ import type { MemoryBudget } from '../memory/budget.js';
 import type { Region } from '../memory/region.js';
 import { CANCEL_SLOTS, emptyMetrics, READY_WORD, sendReply, TASK_MODULE_ERROR, type BlockSpec, type PortReply, type PortRequest, type TaskMetrics, type TaskResult, type TaskSpec, type WorkerInit } from './protocol.js';
 import { TaskSlots, type ReleaseSlot } from './task-slots.js';
+import { applyAccumulatorUpdates, type AccumulatorUpdate } from '../functions/accumulator.js';
 import { SPAN_WAIT_MS, WorkerSpans } from './worker-spans.js';
 
 /** A task to run: everything but the per-attempt fields. */
@@ -36,6 +37,8 @@ export interface TaskOutcome {
   readonly metrics: TaskMetrics;
   /** Shuffle-arena regions the task filled (now owned by the caller). */
   readonly regions: readonly Region[];
+  /** The kept attempt's accumulator updates (already merged into the driver's accumulators). */
+  readonly accumulators?: readonly AccumulatorUpdate[] | undefined;
 }
 
 /**
@@ -258,7 +261,11 @@ export class TaskScheduler {
       } finally {
         release();
       }
-      if (result.ok) return result;
+      if (result.ok) {
+        // The one attempt kept for this partition: its updates count, once.
+        applyAccumulatorUpdates(result.accumulators);
+        return result;
+      }
       lastError = result.error;
       // Retrying cannot help a usage error or a cancelled task, and must not follow a
       // failure that left a side effect behind (noRetry: bytes written to a shared fd).
@@ -283,7 +290,7 @@ export class TaskScheduler {
     });
     try {
       const result = (await this.pool.run({ ...spec, port: port2 }, { transferList: [port2], signal: stop })) as TaskResult;
-      if (result.ok) return { ok: true, partition: spec.partition, value: result.value, blocks: result.blocks, metrics: result.metrics, regions };
+      if (result.ok) return { ok: true, partition: spec.partition, value: result.value, blocks: result.blocks, metrics: result.metrics, regions, accumulators: result.accumulators };
       for (const r of regions) this.budget.releaseShuffle(r);
       return { ok: false, error: fromPlainError(result.error), metrics: result.metrics };
     } catch (e) {
@@ -302,7 +309,7 @@ export class TaskScheduler {
     await new Promise((resolve) => setImmediate(resolve));
     const { runTaskWith } = await import('./worker.js');
     const result = runTaskWith(spec, this.init, (req) => this.answer(req, regions));
-    if (result.ok) return { ok: true, partition: spec.partition, value: result.value, blocks: result.blocks, metrics: result.metrics, regions };
+    if (result.ok) return { ok: true, partition: spec.partition, value: result.value, blocks: result.blocks, metrics: result.metrics, regions, accumulators: result.accumulators };
     for (const r of regions) this.budget.releaseShuffle(r);
     return { ok: false, error: fromPlainError(result.error), metrics: result.metrics };
   }

@@ -10,6 +10,7 @@ import { READY_WORD, type TaskResult, type TaskSpec, type WorkerInit } from './p
 import { runResultSink } from './sinks.js';
 import { TaskContext, type Requester } from './task-context.js';
 import { writeShuffle } from '../shuffle/writer.js';
+import { beginAccumulatorUpdates, takeAccumulatorUpdates } from '../functions/accumulator-task.js';
 
 // esbuild/tsx wraps named functions in __name(fn, "name"); shipped sources may contain it.
 (globalThis as { __name?: unknown }).__name ??= (f: unknown) => f;
@@ -34,6 +35,7 @@ export default function runTask(spec: TaskSpec): TaskResult {
 export function runTaskWith(spec: TaskSpec, init: WorkerInit, direct?: Requester): TaskResult {
   const start = performance.now();
   let ctx: TaskContext | undefined;
+  beginAccumulatorUpdates();
   try {
     ctx = TaskContext.open(spec, init, direct);
     const sink = spec.sink;
@@ -42,13 +44,13 @@ export function runTaskWith(spec: TaskSpec, init: WorkerInit, direct?: Requester
       ctx.metrics.runMs = performance.now() - start;
       ctx.metrics.threadId = threadId;
       ctx.metrics.peakMemoryBytes = ctx.rt.allocator.peakBytesInUse;
-      return { ok: true, value: null, blocks, metrics: ctx.metrics };
+      return withUpdates({ ok: true, value: null, blocks, metrics: ctx.metrics });
     }
     const value = runResultSink(spec.node, sink, ctx);
     ctx.metrics.runMs = performance.now() - start;
     ctx.metrics.threadId = threadId;
     ctx.metrics.peakMemoryBytes = ctx.rt.allocator.peakBytesInUse;
-    return { ok: true, value, metrics: ctx.metrics };
+    return withUpdates({ ok: true, value, metrics: ctx.metrics });
   } catch (error) {
     const metrics = ctx?.metrics ?? { inputBytes: 0, inputRecords: 0, shuffleWriteBytes: 0, shuffleWriteRecords: 0, shuffleReadBytes: 0, shuffleReadRecords: 0, spillBytes: 0, resultRecords: 0, runMs: 0 };
     metrics.runMs = performance.now() - start;
@@ -56,6 +58,13 @@ export function runTaskWith(spec: TaskSpec, init: WorkerInit, direct?: Requester
     if (ctx) metrics.peakMemoryBytes = ctx.rt.allocator.peakBytesInUse;
     return { ok: false, error: toPlainError(error), metrics };
   } finally {
+    // A failed attempt's updates are dropped here (Spark counts only successful tasks).
+    takeAccumulatorUpdates();
     ctx?.close();
   }
+}
+
+function withUpdates(result: TaskResult & { ok: true }): TaskResult {
+  const accumulators = takeAccumulatorUpdates();
+  return accumulators ? { ...result, accumulators } : result;
 }

@@ -4,7 +4,8 @@
 // source), the bound function by (captures object identity, source). Broadcast
 // handles in captures become `{ id, value }` views whose value the worker's resolver
 // supplies on first use and this thread then keeps (one copy per worker) until the
-// scheduler calls `forgetBroadcast`. This file is loaded by workers: it must not
+// scheduler calls `forgetBroadcast`. Accumulator handles become task views
+// (accumulator-task.ts) that add to the running attempt's copy. This file is loaded by workers: it must not
 // import the parser (acorn) or anything heavy.
 //
 // `__name`: tsx/esbuild (keepNames) inserts `__name(fn, "fn")` calls into function
@@ -15,6 +16,8 @@
 import { KilnError } from '../errors.js';
 import { Broadcast, destroyedError, isBroadcastHandle, type BroadcastHandle, type BroadcastValue } from './broadcast.js';
 import type { ShippedFunction } from './shipped.js';
+import { accumulatorView } from './accumulator-task.js';
+import type { AccumulatorHandle } from './accumulator.js';
 
 /** Helper names every revived function can use without capturing them (see the header). */
 export const SHIPPING_HELPERS: readonly string[] = ['__name'];
@@ -58,6 +61,7 @@ export function reviveFunction<F extends Function>(shipped: ShippedFunction, res
     const names = Object.keys(captures);
     const values = names.map((name) => {
       const v = captures[name];
+      if (isAccumulatorCapture(v)) return accumulatorView(v, name, () => reviveFunction((v as AccumulatorHandle).addFn!, resolveBroadcast));
       return isBroadcastHandle(v) ? broadcastView(v, name, shipped, resolveBroadcast) : v;
     });
     fn = factoryFor(shipped, names)(identityName, ...values);
@@ -69,6 +73,11 @@ export function reviveFunction<F extends Function>(shipped: ShippedFunction, res
 /** Drops this thread's cached value of broadcast `id` (after unpersist or destroy). */
 export function forgetBroadcast(id: number): void {
   views.delete(id);
+}
+
+// Also a driver-side Accumulator (inline tasks): the task adds to its own copy either way.
+function isAccumulatorCapture(v: unknown): v is AccumulatorHandle {
+  return typeof v === 'object' && v !== null && typeof (v as AccumulatorHandle).__kilnAccumulator === 'number';
 }
 
 function factoryFor(shipped: ShippedFunction, names: string[]): Factory {

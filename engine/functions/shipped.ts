@@ -27,6 +27,12 @@ import { KilnError } from '../errors.js';
 import { Broadcast, destroyedError, isBroadcastHandle } from './broadcast.js';
 import { functionBody, SHIPPING_HELPERS } from './revive.js';
 import { builtinSource } from './builtins.js';
+import type { AccumulatorHandle } from './accumulator.js';
+
+// Not imported from accumulator.ts, which imports this file.
+function isAccumulatorHandle(v: unknown): v is AccumulatorHandle {
+  return typeof v === 'object' && v !== null && typeof (v as AccumulatorHandle).__kilnAccumulator === 'number';
+}
 
 // The parser and scope analysis load on the first shipped function (~30 ms of start-up
 // that kernel-only jobs, such as the CLI's word count, never need).
@@ -297,7 +303,7 @@ function checkCapture(operator: string, name: string, value: unknown): void {
     if (!value.isValid) throw destroyedError(value.id, name);
     return;
   }
-  if (isBroadcastHandle(value)) return;
+  if (isBroadcastHandle(value) || isAccumulatorHandle(value)) return;
   if (typeof value === 'function') {
     throw new KilnError('usage', `capture "${name}" passed to ${operator} is a function, which cannot be sent to worker threads; define it inside the function that uses it, or ship its result as data`, { operator });
   }

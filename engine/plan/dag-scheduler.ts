@@ -20,6 +20,7 @@ import type { SkewSettings } from '../join/skew.js';
 import type { JoinDecision, WhereDecision } from '../join/types.js';
 import { StagePlanner, stageOperators, type Stage } from './stage.js';
 import { killPipes } from '../exec/pipe.js';
+import { stageAccumulables, type StageAccumulable } from '../functions/accumulator.js';
 
 /** Listener of job progress: the task listener plus job and stage events. */
 export interface JobListener extends TaskListener {
@@ -36,7 +37,7 @@ export interface JobListener extends TaskListener {
 export interface JobMetrics {
   readonly jobId: number;
   readonly wallMs: number;
-  readonly stages: { id: number; kind: Stage['kind']; tasks: number; skipped: boolean; metrics: TaskMetrics[] }[];
+  readonly stages: { id: number; kind: Stage['kind']; tasks: number; skipped: boolean; metrics: TaskMetrics[]; accumulables?: StageAccumulable[] }[];
   /** Joins decided in this job: strategy, sizes, and skewed partitions that were split. */
   readonly joins: JoinMetrics[];
 }
@@ -237,7 +238,8 @@ export class DagScheduler {
       options.listener?.onStageCompleted?.(stage, e instanceof Error ? e : new Error(String(e)));
       throw e;
     }
-    metrics.stages.push({ id: stage.id, kind: stage.kind, tasks: partitions.length, skipped: false, metrics: outcomes.map((o) => o.metrics) });
+    const accumulables = stageAccumulables(outcomes.map((o) => o.accumulators));
+    metrics.stages.push({ id: stage.id, kind: stage.kind, tasks: partitions.length, skipped: false, metrics: outcomes.map((o) => o.metrics), ...(accumulables.length ? { accumulables } : {}) });
     options.listener?.onStageCompleted?.(stage);
     return outcomes;
   }
