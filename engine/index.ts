@@ -8,6 +8,8 @@ export type { AggregateOptions } from './api/aggregates.js';
 export type { BoundedDouble } from './api/approx.js';
 export { SortedLines, type SortLinesOptions, type WriteSummary } from './api/sorted-lines.js';
 export { Broadcast } from './functions/index.js';
+export { StorageLevel, type StorageLevelName } from './storage/storage-level.js';
+export type { DatasetStorage } from './storage/storage-manager.js';
 export { Accumulator, NumericAccumulator, CollectionAccumulator, CustomAccumulator, type AccumulatorOps, type StageAccumulable } from './functions/accumulator.js';
 export { KilnError, type ErrorKind, type ErrorContext } from './errors.js';
 export type { JobListener, JobMetrics, JoinMetrics } from './plan/dag-scheduler.js';

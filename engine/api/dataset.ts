@@ -30,6 +30,7 @@ import type { BoundedDouble } from './approx.js';
 import type { AggregateOptions } from './aggregates.js';
 import { cogroupOf, joinOf, joinWhereOf, type JoinWhereOptions } from '../join/datasets.js';
 import type { JoinOptions, JoinType } from '../join/types.js';
+import { StorageLevel, type StorageLevelName } from '../storage/storage-level.js';
 
 /** Options every action accepts. */
 export interface ActionOptions {
@@ -75,6 +76,42 @@ export class Dataset<T> implements LineageNode, AsyncIterable<T> {
   /** The partitioner of this dataset's records, if known. */
   get partitioner(): PartitionerSpec | undefined {
     return partitionerOf(this);
+  }
+
+  // ---------------------------------------------------------------- storage
+
+  /** persist(StorageLevel.MEMORY_ONLY). */
+  cache(): this {
+    return this.persist(StorageLevel.MEMORY_ONLY);
+  }
+
+  /**
+   * Keeps this dataset's partitions once computed, so later jobs read them instead of
+   * recomputing (lazily: the first action that computes a partition stores it).
+   * `level` is a StorageLevel or its name: MEMORY_ONLY (default), MEMORY_AND_DISK,
+   * DISK_ONLY, and the _2 (replicated) and _SER variants, which kiln accepts but
+   * stores once (one executor; blocks are always serialized). A partition that is
+   * missing or was evicted is recomputed from lineage. Changing the level of a
+   * persisted dataset is a usage error: unpersist() first.
+   */
+  persist(level: StorageLevel | StorageLevelName = StorageLevel.MEMORY_ONLY): this {
+    this.kiln.persistent.persist(this as Dataset<unknown>, level);
+    return this;
+  }
+
+  /**
+   * Stops persisting and frees the stored blocks (memory and files). Blocks a running
+   * job reads are freed when it ends; `blocking` is accepted for Spark's signature
+   * (freeing never waits on workers here).
+   */
+  unpersist(_options: { blocking?: boolean } = {}): this {
+    this.kiln.persistent.unpersist(this as Dataset<unknown>);
+    return this;
+  }
+
+  /** The level this dataset is persisted at (StorageLevel.NONE when it is not). */
+  getStorageLevel(): StorageLevel {
+    return this.kiln.persistent.levelOf(this as Dataset<unknown>);
   }
 
   // ---------------------------------------------------------------- narrow

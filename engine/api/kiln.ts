@@ -29,6 +29,8 @@ import { actionCallSite } from '../monitor/call-site.js';
 import { chainListeners, Monitor } from '../monitor/monitor.js';
 import type { UiOptions } from '../ui/server.js';
 import { BroadcastRegistry } from './broadcasts.js';
+import { StorageManager } from '../storage/storage-manager.js';
+import { PersistentDatasets } from './persistence.js';
 import { CollectionAccumulator, CustomAccumulator, NumericAccumulator, type AccumulatorOps } from '../functions/accumulator.js';
 import { Dataset, TextDataset, type ActionOptions } from './dataset.js';
 
@@ -38,6 +40,13 @@ export interface KilnOptions {
   workers?: number;
   /** Memory budget for in-memory shuffle blocks (bytes or "2g"); beyond it blocks spill to disk. Default 1 GiB. */
   memory?: number | string;
+  /**
+   * Most bytes of persisted datasets' blocks held in memory (bytes or "512m"; default
+   * half of `memory`, from whose pool they come). Past it, least-recently-used blocks
+   * are evicted (MEMORY_AND_DISK ones to the spill directory); a shuffle short of
+   * memory evicts them too, down to half of this.
+   */
+  storageMemory?: number | string;
   /** Scratch memory per worker thread for splits, tables and sorts (default 512 MiB, less on many cores; touched lazily). */
   workerMemory?: number | string;
   /** Largest split of an input file (default 128 MiB). */
@@ -103,6 +112,8 @@ export interface ResolvedOptions {
   readonly io: IoBackend;
   readonly maxAttempts: number;
   readonly spillDir: string;
+  /** Most bytes of cached blocks in memory. */
+  readonly storageMemory: number;
 }
 
 /** The kiln context: sources, broadcast variables, and the engine that runs jobs. */
@@ -123,6 +134,8 @@ export class Kiln {
     private listener: JobListener | undefined,
     private readonly signal: AbortSignal | undefined,
     private readonly monitor: Monitor | undefined,
+    /** @internal Persisted datasets' blocks (engine/storage/). */
+    readonly storage: StorageManager,
   ) {
     // A destroyed or collected broadcast frees its bytes (workers drop their copies lazily).
     this.unsubscribe = onBroadcastRelease((id, reason) => {
@@ -150,11 +163,13 @@ export class Kiln {
       io: options.io ?? 'read',
       maxAttempts: options.maxAttempts ?? 4,
       spillDir: join(options.spillDir ?? tmpdir(), `kiln-${process.pid}-${Date.now().toString(36)}${randomBytes(3).toString('hex')}`),
+      storageMemory: options.storageMemory !== undefined ? parseSize(options.storageMemory) : Math.floor(shuffleBytes / 2),
     };
     // Spill directories of processes that died without removing them (SIGKILL).
     for (const d of sweepStale(dirname(resolved.spillDir), 'spill')) {
       process.emitWarning(`removed ${d.path}, left by process ${d.pid}, which no longer runs`, { type: 'KilnWarning', code: 'KILN_STALE_REMOVED' });
     }
+    if (resolved.storageMemory > resolved.memory) throw new KilnError('usage', `storageMemory (${resolved.storageMemory} bytes) cannot exceed memory (${resolved.memory} bytes), whose pool holds the cached blocks`);
     if (resolved.maxPartitionBytes < 1) throw new KilnError('usage', 'maxPartitionBytes must be at least 1 byte');
     preferOptimizedWasm();
     const module = kernelModule();
@@ -181,7 +196,11 @@ export class Kiln {
     const broadcasts = new BroadcastRegistry(driver);
     const threshold = options.autoBroadcastJoinThreshold === undefined ? 10 * 2 ** 20 : Number(options.autoBroadcastJoinThreshold) < 0 ? -1 : parseSize(options.autoBroadcastJoinThreshold);
     const skewBytes = parseSize(options.skewJoinThreshold ?? '64m');
+    // Spark's unified memory: execution may evict storage down to half of storageMemory.
+    const storage = new StorageManager(budget, memory, resolved.storageMemory, Math.floor(resolved.storageMemory / 2), resolved.spillDir);
+    budget.onPressure = (bytes) => storage.evictForExecution(bytes);
     const dag = new DagScheduler(tasks, tracker, broadcasts, {
+      storage,
       io: resolved.io,
       maxAttempts: resolved.maxAttempts,
       spillDir: resolved.spillDir,
@@ -208,7 +227,7 @@ export class Kiln {
       await tasks.close();
       throw e;
     }
-    return new Kiln(resolved, driver, tasks, tracker, broadcasts, dag, options.listener, options.signal, monitor);
+    return new Kiln(resolved, driver, tasks, tracker, broadcasts, dag, options.listener, options.signal, monitor, storage);
   }
 
   /**
@@ -330,6 +349,14 @@ export class Kiln {
     return new CustomAccumulator<V, In>(zero, ops, name);
   }
 
+  /** @internal The datasets persisted in this context (see getPersistentDatasets). */
+  readonly persistent = new PersistentDatasets(this);
+
+  /** The datasets persisted now, by id (Spark's getPersistentRDDs): those garbage-collected or unpersisted are gone. */
+  getPersistentDatasets(): Map<number, Dataset<unknown>> {
+    return this.persistent.live();
+  }
+
   /** Metrics of the last job (per stage, per task). */
   get lastJobMetrics(): JobMetrics | undefined {
     return this.dag.lastJob;
@@ -359,6 +386,7 @@ export class Kiln {
       await this.tasks.close();
     } finally {
       this.tracker.clear();
+      this.storage.clear();
       rmSync(this.options.spillDir, { recursive: true, force: true });
       await this.monitor?.close();
     }

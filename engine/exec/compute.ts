@@ -16,6 +16,7 @@ import { readGrep } from './grep-source.js';
 import { computeCartesian, computeCogroup, computeJoin, computeNestedLoop } from '../join/compute.js';
 import type { NodeSpec, OpSpec } from './protocol.js';
 import { seededRandom } from './seeded-random.js';
+import { computeAndStore, readStoredBlock } from '../storage/block-io.js';
 import { CANCEL_CHECK_EVERY, type TaskContext } from './task-context.js';
 import type { TextEncoding } from '../io/text-encoding.js';
 
@@ -51,6 +52,12 @@ export function compute(node: NodeSpec, ctx: TaskContext, emit: Emit): void {
       return;
     }
     case 'empty':
+      return;
+    case 'cached':
+      readStoredBlock(node, ctx, emit);
+      return;
+    case 'persist':
+      computeAndStore(node, ctx, (n, e) => compute(n, ctx, e), emit);
       return;
     case 'shuffle':
       readShuffle(node.read, ctx, emit);

@@ -67,6 +67,10 @@ export type NodeSpec =
   | { readonly t: 'grep'; readonly splits: readonly FileSplit[]; readonly find: LineSearch; readonly count: boolean; readonly encoding: TextEncoding }
   | { readonly t: 'slice'; readonly data: readonly unknown[] }
   | { readonly t: 'empty' }
+  /** A persisted partition read from its stored block, in place (engine/storage/block-io.ts). */
+  | { readonly t: 'cached'; readonly datasetId: number; readonly partition: number; readonly location: BlockLocation }
+  /** A persisted partition not stored yet: computed from `parent`, its records stored as a block as they pass. */
+  | { readonly t: 'persist'; readonly datasetId: number; readonly partition: number; readonly memory: boolean; readonly disk: boolean; readonly parent: NodeSpec }
   | { readonly t: 'shuffle'; readonly read: ShuffleReadSpec }
   | { readonly t: 'concat'; readonly parts: readonly NodeSpec[] }
   /** Pairs [a, b] of two computed partitions of equal length (zip). */
@@ -249,6 +253,14 @@ export interface TaskMetrics {
   peakMemoryBytes?: number;
 }
 
+/** A persisted partition's block, written by the task that computed it (record codec). */
+export interface StoredBlock {
+  readonly datasetId: number;
+  readonly partition: number;
+  readonly location: BlockLocation;
+  readonly records: number;
+}
+
 /** What a task sends back. */
 export type TaskResult =
   | {
@@ -256,6 +268,8 @@ export type TaskResult =
       readonly value: unknown;
       readonly blocks?: readonly BlockSpec[];
       readonly metrics: TaskMetrics;
+      /** Blocks of persisted partitions this attempt computed (the driver's storage manager takes them). */
+      readonly stored?: readonly StoredBlock[];
       /** The attempt's accumulator updates (merged by the driver only for the attempt it keeps). */
       readonly accumulators?: readonly AccumulatorUpdate[];
     }

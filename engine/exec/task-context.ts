@@ -15,7 +15,7 @@ import { Tokenizer } from '../kernels/tokenizer.js';
 import type { Region } from '../memory/region.js';
 import { deserialize } from 'node:v8';
 import type { MessagePort } from 'node:worker_threads';
-import { decodeReply, emptyMetrics, type BroadcastRef, REPLY_BYTES, REPLY_PENDING, REPLY_STATE, type PortReply, type PortRequest, type TaskMetrics, type TaskSpec, type WorkerInit } from './protocol.js';
+import { decodeReply, emptyMetrics, type BroadcastRef, REPLY_BYTES, REPLY_PENDING, REPLY_STATE, type PortReply, type PortRequest, type StoredBlock, type TaskMetrics, type TaskSpec, type WorkerInit } from './protocol.js';
 
 /** Per-thread state, made on the first task. */
 interface ThreadState {
@@ -40,6 +40,8 @@ export const CANCEL_CHECK_EVERY = 4096;
 export class TaskContext {
   /** Metrics the task accumulates. */
   readonly metrics: TaskMetrics = emptyMetrics();
+  /** Blocks of persisted partitions this attempt stored (engine/storage/block-io.ts). */
+  readonly stored: StoredBlock[] = [];
   private readonly control: Int32Array;
 
   private constructor(

@@ -21,7 +21,7 @@ import type { Piscina } from 'piscina';
 import { describeContext, fromPlainError, KilnError, type ErrorContext } from '../errors.js';
 import type { MemoryBudget } from '../memory/budget.js';
 import type { Region } from '../memory/region.js';
-import { CANCEL_SLOTS, emptyMetrics, READY_WORD, sendReply, TASK_MODULE_ERROR, type BlockSpec, type PortReply, type PortRequest, type TaskMetrics, type TaskResult, type TaskSpec, type WorkerInit } from './protocol.js';
+import { CANCEL_SLOTS, emptyMetrics, READY_WORD, sendReply, TASK_MODULE_ERROR, type BlockSpec, type PortReply, type PortRequest, type StoredBlock, type TaskMetrics, type TaskResult, type TaskSpec, type WorkerInit } from './protocol.js';
 import { TaskSlots, type ReleaseSlot } from './task-slots.js';
 import { applyAccumulatorUpdates, type AccumulatorUpdate } from '../functions/accumulator.js';
 import { SPAN_WAIT_MS, WorkerSpans } from './worker-spans.js';
@@ -37,6 +37,8 @@ export interface TaskOutcome {
   readonly metrics: TaskMetrics;
   /** Shuffle-arena regions the task filled (now owned by the caller). */
   readonly regions: readonly Region[];
+  /** Blocks of persisted partitions the task stored (their memory regions are among `regions`). */
+  readonly stored?: readonly StoredBlock[] | undefined;
   /** The kept attempt's accumulator updates (already merged into the driver's accumulators). */
   readonly accumulators?: readonly AccumulatorUpdate[] | undefined;
 }
@@ -290,7 +292,7 @@ export class TaskScheduler {
     });
     try {
       const result = (await this.pool.run({ ...spec, port: port2 }, { transferList: [port2], signal: stop })) as TaskResult;
-      if (result.ok) return { ok: true, partition: spec.partition, value: result.value, blocks: result.blocks, metrics: result.metrics, regions, accumulators: result.accumulators };
+      if (result.ok) return { ok: true, partition: spec.partition, value: result.value, blocks: result.blocks, metrics: result.metrics, regions, accumulators: result.accumulators, stored: result.stored };
       for (const r of regions) this.budget.releaseShuffle(r);
       return { ok: false, error: fromPlainError(result.error), metrics: result.metrics };
     } catch (e) {
@@ -309,7 +311,7 @@ export class TaskScheduler {
     await new Promise((resolve) => setImmediate(resolve));
     const { runTaskWith } = await import('./worker.js');
     const result = runTaskWith(spec, this.init, (req) => this.answer(req, regions));
-    if (result.ok) return { ok: true, partition: spec.partition, value: result.value, blocks: result.blocks, metrics: result.metrics, regions, accumulators: result.accumulators };
+    if (result.ok) return { ok: true, partition: spec.partition, value: result.value, blocks: result.blocks, metrics: result.metrics, regions, accumulators: result.accumulators, stored: result.stored };
     for (const r of regions) this.budget.releaseShuffle(r);
     return { ok: false, error: fromPlainError(result.error), metrics: result.metrics };
   }

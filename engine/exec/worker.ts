@@ -44,13 +44,13 @@ export function runTaskWith(spec: TaskSpec, init: WorkerInit, direct?: Requester
       ctx.metrics.runMs = performance.now() - start;
       ctx.metrics.threadId = threadId;
       ctx.metrics.peakMemoryBytes = ctx.rt.allocator.peakBytesInUse;
-      return withUpdates({ ok: true, value: null, blocks, metrics: ctx.metrics });
+      return withUpdates({ ok: true, value: null, blocks, metrics: ctx.metrics }, ctx);
     }
     const value = runResultSink(spec.node, sink, ctx);
     ctx.metrics.runMs = performance.now() - start;
     ctx.metrics.threadId = threadId;
     ctx.metrics.peakMemoryBytes = ctx.rt.allocator.peakBytesInUse;
-    return withUpdates({ ok: true, value, metrics: ctx.metrics });
+    return withUpdates({ ok: true, value, metrics: ctx.metrics }, ctx);
   } catch (error) {
     const metrics = ctx?.metrics ?? { inputBytes: 0, inputRecords: 0, shuffleWriteBytes: 0, shuffleWriteRecords: 0, shuffleReadBytes: 0, shuffleReadRecords: 0, spillBytes: 0, resultRecords: 0, runMs: 0 };
     metrics.runMs = performance.now() - start;
@@ -64,7 +64,8 @@ export function runTaskWith(spec: TaskSpec, init: WorkerInit, direct?: Requester
   }
 }
 
-function withUpdates(result: TaskResult & { ok: true }): TaskResult {
+function withUpdates(result: TaskResult & { ok: true }, ctx: TaskContext): TaskResult {
   const accumulators = takeAccumulatorUpdates();
-  return accumulators ? { ...result, accumulators } : result;
+  const stored = ctx.stored.length > 0 ? { stored: ctx.stored } : {};
+  return accumulators ? { ...result, ...stored, accumulators } : { ...result, ...stored };
 }

@@ -92,12 +92,20 @@ export class MemoryBudget {
     }
   }
 
+  /**
+   * Called when a region cannot be had: frees cached storage blocks (execution evicts
+   * storage, engine/storage/storage-manager.ts) and says whether anything was freed.
+   */
+  onPressure: ((bytes: number) => boolean) | undefined;
+
   /** A shuffle-arena region, or undefined when the budget is spent (the caller spills). */
   reserveShuffle(bytes: number): Region | undefined {
-    try {
-      return this.shuffle.alloc(bytes, 8);
-    } catch {
-      return undefined;
+    for (;;) {
+      try {
+        return this.shuffle.alloc(bytes, 8);
+      } catch {
+        if (!this.onPressure?.(bytes)) return undefined;
+      }
     }
   }
 

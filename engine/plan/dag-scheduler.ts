@@ -12,7 +12,8 @@ import type { BroadcastRegistry } from '../api/broadcasts.js';
 import type { ErrorContext } from '../errors.js';
 import type { IoBackend } from '../io/index.js';
 import type { NodeSpec, SinkSpec, TaskMetrics } from '../exec/protocol.js';
-import type { TaskListener, TaskScheduler, TaskTemplate } from '../exec/task-scheduler.js';
+import type { TaskListener, TaskOutcome, TaskScheduler, TaskTemplate } from '../exec/task-scheduler.js';
+import type { DatasetStorage, JobStorage, StorageManager } from '../storage/storage-manager.js';
 import type { MapOutputTracker } from '../shuffle/map-output-tracker.js';
 import { dependencies, inputSplits, partitionCount, taskNode, type LineageNode, type ShuffleDependency } from './lineage.js';
 import { estimateInput, resolveJoin, resolveWhere, type JoinEnvironment } from '../join/resolve.js';
@@ -40,6 +41,8 @@ export interface JobMetrics {
   readonly stages: { id: number; kind: Stage['kind']; tasks: number; skipped: boolean; metrics: TaskMetrics[]; accumulables?: StageAccumulable[] }[];
   /** Joins decided in this job: strategy, sizes, and skewed partitions that were split. */
   readonly joins: JoinMetrics[];
+  /** Persisted datasets this job touched: storage hits, misses, evictions, bytes held at its end. */
+  readonly storage?: DatasetStorage[];
 }
 
 /** What a job recorded about one join it decided. */
@@ -75,6 +78,8 @@ export interface SchedulerSettings {
   reserve?: (bytes: number) => (() => void) | undefined;
   /** The memory budget in bytes (for messages). */
   memoryBytes?: number;
+  /** Persisted datasets' blocks (absent: nothing is ever persisted, as in planner tests). */
+  storage?: StorageManager;
 }
 
 /** One running job's state: its map stages (each submitted once) and held reservations. */
@@ -84,6 +89,8 @@ interface JobRun {
   readonly metrics: JobMetrics;
   readonly submitted: Map<number, Promise<void>>;
   readonly releases: (() => void)[];
+  /** Storage figures of this job, by dataset id. */
+  readonly storage: JobStorage;
 }
 
 /** Runs jobs. */
@@ -108,7 +115,10 @@ export class DagScheduler {
     const jobId = this.nextJobId++;
     const started = performance.now();
     const metrics: JobMetrics = { jobId, wallMs: 0, stages: [], joins: [] };
-    const run: JobRun = { jobId, options, metrics, submitted: new Map(), releases: [] };
+    const run: JobRun = { jobId, options, metrics, submitted: new Map(), releases: [], storage: new Map() };
+    // Blocks of persisted datasets this job reads are not evicted while it runs.
+    const pinned = this.settings.storage ? persistedIn(node, this.settings.storage) : [];
+    this.settings.storage?.pin(pinned);
     // The job starts with the plan as it looks before its joins are decided; it runs the
     // plan made after (a broadcast join reads its stream side unshuffled), under the same id.
     const planned = this.planner.resultStage(node);
@@ -118,8 +128,12 @@ export class DagScheduler {
       const result: Stage = { ...this.planner.resultStage(node), id: planned.id };
       await Promise.all(result.parents.map((p) => this.submitMapStage(p, run)));
       const partitions = options.partitions ?? range(partitionCount(node));
-      const outcomes = await this.runStage(jobId, result, partitions, () => sink, options, metrics);
+      const outcomes = await this.runStage(run, result, partitions, () => sink);
       (metrics as { wallMs: number }).wallMs = performance.now() - started;
+      if (run.storage.size > 0) {
+        this.settings.storage!.finish(run.storage);
+        (metrics as { storage?: DatasetStorage[] }).storage = [...run.storage.values()];
+      }
       this.lastJob = metrics;
       options.listener?.onJobEnd?.(jobId);
       return outcomes.map((o) => o.value);
@@ -130,6 +144,7 @@ export class DagScheduler {
       // pipe() commands of tasks whose threads were killed (engine/exec/pipe.ts).
       killPipes(this.spillDir, jobId);
       for (const release of run.releases) release();
+      this.settings.storage?.unpin(pinned);
     }
   }
 
@@ -213,31 +228,36 @@ export class DagScheduler {
       ...(dep.format === 'keyed' && dep.partitioner!.kind !== 'range' ? { sortedKeys: true } : {}),
       ...(dep.operator ? { operator: dep.operator } : {}),
     });
-    const outcomes = await this.runStage(jobId, stage, missing, sinkFor, options, metrics);
+    const outcomes = await this.runStage(run, stage, missing, sinkFor);
     for (const o of outcomes) this.tracker.put(dep.shuffleId, o.partition, { blocks: o.blocks ?? [], regions: o.regions });
   }
 
-  private async runStage(jobId: number, stage: Stage, partitions: readonly number[], sinkFor: (p: number) => SinkSpec, options: JobOptions, metrics: JobMetrics) {
+  private async runStage(run: JobRun, stage: Stage, partitions: readonly number[], sinkFor: (p: number) => SinkSpec) {
+    const { jobId, options, metrics } = run;
     options.listener?.onStageSubmitted?.(stage, partitions.length, jobId);
     const broadcasts = this.broadcasts.snapshot();
+    const storage = this.settings.storage;
+    const persisted = storage?.resolver(run.storage);
     const templates: TaskTemplate[] = partitions.map((p) => ({
       jobId,
       stageId: stage.id,
       partition: p,
-      node: taskNode(stage.node, p, (dep, rp, blocks) => this.shuffleRead(dep, rp, blocks)),
+      node: taskNode(stage.node, p, (dep, rp, blocks) => this.shuffleRead(dep, rp, blocks), persisted),
       sink: sinkFor(p),
       io: this.settings.io,
       spillDir: this.spillDir,
       broadcasts,
     }));
     const context = (p: number): ErrorContext => splitContext(stage.node, p);
-    let outcomes;
+    let outcomes: TaskOutcome[];
     try {
       outcomes = await this.tasks.runTaskSet(templates, { signal: options.signal, maxAttempts: this.settings.maxAttempts, context, listener: options.listener });
     } catch (e) {
       options.listener?.onStageCompleted?.(stage, e instanceof Error ? e : new Error(String(e)));
       throw e;
     }
+    // Blocks the tasks stored go to the storage manager; the other regions are shuffle output.
+    if (storage) outcomes = outcomes.map((o) => (o.stored ? { ...o, regions: storage.accept(o.stored, o.regions, run.storage) } : o));
     const accumulables = stageAccumulables(outcomes.map((o) => o.accumulators));
     metrics.stages.push({ id: stage.id, kind: stage.kind, tasks: partitions.length, skipped: false, metrics: outcomes.map((o) => o.metrics), ...(accumulables.length ? { accumulables } : {}) });
     options.listener?.onStageCompleted?.(stage);
@@ -287,6 +307,22 @@ function splitContext(node: LineageNode, partition: number): ErrorContext {
   if (splits.length === 0) return {};
   const s = splits[0]!;
   return { file: splits.length > 1 ? `${s.path} (+${splits.length - 1} more)` : s.path, range: [s.start, s.start + s.length] };
+}
+
+/** Ids of the persisted datasets in a job's lineage (joins' sides included). */
+function persistedIn(node: LineageNode, storage: StorageManager): number[] {
+  const out: number[] = [];
+  const seen = new Set<number>();
+  const visit = (n: LineageNode): void => {
+    if (seen.has(n.id)) return;
+    seen.add(n.id);
+    if (storage.levelOf(n.id)) out.push(n.id);
+    const l = n.lineage;
+    const parents = l.kind === 'join' ? [l.plan.left.parent, l.plan.right.parent] : dependencies(n).map((d) => d.parent);
+    for (const p of parents) visit(p);
+  };
+  visit(node);
+  return out;
 }
 
 function range(n: number): number[] {

@@ -178,9 +178,23 @@ export function unionParent(parents: readonly LineageNode[], partition: number):
  * Builds the compute tree of one partition, down to sources and shuffle reads.
  * `shuffleRead` supplies the blocks of a finished shuffle (from the map-output tracker).
  */
-export function taskNode(node: LineageNode, partition: number, shuffleRead: (dep: ShuffleDependency, partition: number, blocks?: readonly [number, number]) => NodeSpec): NodeSpec {
+export function taskNode(node: LineageNode, partition: number, shuffleRead: (dep: ShuffleDependency, partition: number, blocks?: readonly [number, number]) => NodeSpec, persisted?: PersistedNode): NodeSpec {
+  const task = (n: LineageNode, p: number): NodeSpec => taskNode(n, p, shuffleRead, persisted);
+  if (persisted) {
+    const stored = persisted(node, partition, () => computedNode(node, partition, shuffleRead, task));
+    if (stored) return stored;
+  }
+  return computedNode(node, partition, shuffleRead, task);
+}
+
+/**
+ * How the scheduler resolves a persisted dataset's partition: a read of its stored
+ * block, or `compute()` wrapped to store it; undefined when the dataset is not persisted.
+ */
+export type PersistedNode = (node: LineageNode, partition: number, compute: () => NodeSpec) => NodeSpec | undefined;
+
+function computedNode(node: LineageNode, partition: number, shuffleRead: (dep: ShuffleDependency, partition: number, blocks?: readonly [number, number]) => NodeSpec, task: (n: LineageNode, p: number) => NodeSpec): NodeSpec {
   const l = node.lineage;
-  const task = (n: LineageNode, p: number): NodeSpec => taskNode(n, p, shuffleRead);
   switch (l.kind) {
     case 'text':
       return { t: 'text', splits: l.partitions[partition]!.splits, encoding: l.encoding };
@@ -192,18 +206,18 @@ export function taskNode(node: LineageNode, partition: number, shuffleRead: (dep
       return { t: 'slice', data: l.slices[partition]! };
     case 'op': {
       const op = l.op.kind === 'mapPartitionsWithIndex' || l.op.kind === 'mapWithIndex' ? { ...l.op, index: partition } : l.op;
-      return { t: 'op', op, parent: taskNode(l.parent, partition, shuffleRead) };
+      return { t: 'op', op, parent: task(l.parent, partition) };
     }
     case 'shuffled':
       return shuffleRead(l.dep, partition);
     case 'union': {
       const [parent, p] = unionParent(l.parents, partition);
-      return taskNode(parent, p, shuffleRead);
+      return task(parent, p);
     }
     case 'coalesce':
-      return { t: 'concat', parts: l.groups[partition]!.map((p) => taskNode(l.parent, p, shuffleRead)) };
+      return { t: 'concat', parts: l.groups[partition]!.map((p) => task(l.parent, p)) };
     case 'zip':
-      return { t: 'zip', parts: [taskNode(l.parents[0], partition, shuffleRead), taskNode(l.parents[1], partition, shuffleRead)] };
+      return { t: 'zip', parts: [task(l.parents[0], partition), task(l.parents[1], partition)] };
     case 'cogroup':
       // A narrow parent has the target partitioner: its partition p holds exactly these keys.
       return { t: 'cogroup', parts: l.deps.map((d) => (d.kind === 'shuffle' ? shuffleRead(d, partition) : task(d.parent, partition))), operator: l.operator };
