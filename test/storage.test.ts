@@ -1,6 +1,7 @@
 // Persistence end to end. Every storage level against recomputation (the same
 // answer as plain JS, and the partitions computed once, counted with an
-// accumulator) with workers 0, 1 and 2 and several partition counts; LRU eviction
+// accumulator) with workers 0, 1 and 2 and several partition counts; concurrent jobs
+// computing an uncached partition once (the block lock); LRU eviction
 // order under a tiny storageMemory; execution (a shuffle short of memory) evicting
 // cached blocks, then a recompute that gives the same answer; unpersisted and
 // garbage-collected datasets freeing their memory (the memory pool shows it); bad
@@ -70,6 +71,29 @@ for (const workers of [0, 1, 2]) {
         }
       }
       assert.is(kiln.storage.memoryBytes, 0, 'unpersisted blocks left no memory behind');
+    } finally {
+      await kiln.stop();
+    }
+  });
+}
+
+for (const workers of [0, 1, 2]) {
+  test(`two concurrent jobs over one uncached persisted dataset compute each partition once (workers ${workers})`, async () => {
+    const kiln = await Kiln.start({ workers, memory: '32m' });
+    try {
+      for (const level of ['MEMORY_ONLY', 'DISK_ONLY'] as const) {
+        const xs = words(300 + workers, 20_000);
+        const computed = kiln.longAccumulator();
+        const ds = kiln.parallelize(xs, 5).map((w) => {
+          computed.add(1);
+          return w.toUpperCase();
+        }, { computed }).persist(level);
+        const [all, count, lengths] = await Promise.all([ds.collect(), ds.count(), ds.map((w) => w.length).sum()]);
+        assert.equal(all, xs.map((w) => w.toUpperCase()));
+        assert.is(count, xs.length);
+        assert.is(lengths, xs.reduce((s, w) => s + w.length, 0));
+        assert.is(computed.value, xs.length, `${level}: each record computed once by three concurrent jobs`);
+      }
     } finally {
       await kiln.stop();
     }

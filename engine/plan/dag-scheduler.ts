@@ -15,7 +15,7 @@ import type { NodeSpec, SinkSpec, TaskMetrics } from '../exec/protocol.js';
 import type { TaskListener, TaskOutcome, TaskScheduler, TaskTemplate } from '../exec/task-scheduler.js';
 import type { DatasetStorage, JobStorage, StorageManager } from '../storage/storage-manager.js';
 import type { MapOutputTracker } from '../shuffle/map-output-tracker.js';
-import { dependencies, inputSplits, partitionCount, taskNode, type LineageNode, type ShuffleDependency } from './lineage.js';
+import { dependencies, inputSplits, partitionCount, taskNode, type LineageNode, type PersistedNode, type ShuffleDependency } from './lineage.js';
 import { estimateInput, resolveJoin, resolveWhere, type JoinEnvironment } from '../join/resolve.js';
 import type { SkewSettings } from '../join/skew.js';
 import type { JoinDecision, WhereDecision } from '../join/types.js';
@@ -237,27 +237,32 @@ export class DagScheduler {
     options.listener?.onStageSubmitted?.(stage, partitions.length, jobId);
     const broadcasts = this.broadcasts.snapshot();
     const storage = this.settings.storage;
-    const persisted = storage?.resolver(run.storage);
-    const templates: TaskTemplate[] = partitions.map((p) => ({
-      jobId,
-      stageId: stage.id,
-      partition: p,
-      node: taskNode(stage.node, p, (dep, rp, blocks) => this.shuffleRead(dep, rp, blocks), persisted),
-      sink: sinkFor(p),
-      io: this.settings.io,
-      spillDir: this.spillDir,
-      broadcasts,
-    }));
+    const build = (persisted: PersistedNode | undefined): TaskTemplate[] =>
+      partitions.map((p) => ({
+        jobId,
+        stageId: stage.id,
+        partition: p,
+        node: taskNode(stage.node, p, (dep, rp, blocks) => this.shuffleRead(dep, rp, blocks), persisted),
+        sink: sinkFor(p),
+        io: this.settings.io,
+        spillDir: this.spillDir,
+        broadcasts,
+      }));
+    // A persisted partition another job is computing now is waited for, then read (block lock).
+    const locked = storage ? await storage.lockedBuild(run.storage, build) : { value: build(undefined), done: () => {} };
+    const templates = locked.value;
     const context = (p: number): ErrorContext => splitContext(stage.node, p);
     let outcomes: TaskOutcome[];
     try {
       outcomes = await this.tasks.runTaskSet(templates, { signal: options.signal, maxAttempts: this.settings.maxAttempts, context, listener: options.listener });
     } catch (e) {
+      locked.done();
       options.listener?.onStageCompleted?.(stage, e instanceof Error ? e : new Error(String(e)));
       throw e;
     }
     // Blocks the tasks stored go to the storage manager; the other regions are shuffle output.
     if (storage) outcomes = outcomes.map((o) => (o.stored ? { ...o, regions: storage.accept(o.stored, o.regions, run.storage) } : o));
+    locked.done();
     const accumulables = stageAccumulables(outcomes.map((o) => o.accumulators));
     metrics.stages.push({ id: stage.id, kind: stage.kind, tasks: partitions.length, skipped: false, metrics: outcomes.map((o) => o.metrics), ...(accumulables.length ? { accumulables } : {}) });
     options.listener?.onStageCompleted?.(stage);

@@ -68,6 +68,8 @@ export class StorageManager {
   /** Dataset ids read by running jobs (a count per id): never evicted. */
   private readonly pinned = new Map<number, number>();
   private memoryInUse = 0;
+  /** Partitions a running task set is computing and will store (Spark's block write lock), by key. */
+  private readonly computing = new Map<string, Promise<void>>();
   /** Unpersisted while pinned: blocks freed at the last unpin. */
   private readonly doomed = new Set<number>();
 
@@ -138,10 +140,44 @@ export class StorageManager {
   }
 
   /**
-   * The resolver a job's task trees use (lineage.ts taskNode): a stored block, or the
-   * partition computed and stored. Counts hits and misses into `job`.
+   * Waits until no other task set is computing a persisted partition that `build`
+   * would compute (Spark's block lock: the second reader waits for the writer, then
+   * reads its block), then builds the task trees with the resolver and marks the
+   * partitions they compute as being computed until `done` (the task set's end).
    */
-  resolver(job: JobStorage): PersistedNode {
+  async lockedBuild<T>(job: JobStorage, build: (persisted: PersistedNode) => T): Promise<{ value: T; done: () => void }> {
+    for (;;) {
+      const waits = new Set<Promise<void>>();
+      build((node, partition) => {
+        if (!this.persisted.has(node.id) || this.blocks.has(blockKey(node.id, partition))) return undefined;
+        const pending = this.computing.get(blockKey(node.id, partition));
+        if (pending) waits.add(pending);
+        return undefined;
+      });
+      if (waits.size === 0) break;
+      await Promise.all(waits);
+    }
+    const claimed: string[] = [];
+    let release!: () => void;
+    const finished = new Promise<void>((resolve) => (release = resolve));
+    const value = build(this.resolver(job, (key) => {
+      this.computing.set(key, finished);
+      claimed.push(key);
+    }));
+    return {
+      value,
+      done: () => {
+        for (const key of claimed) if (this.computing.get(key) === finished) this.computing.delete(key);
+        release();
+      },
+    };
+  }
+
+  /**
+   * The resolver a job's task trees use (lineage.ts taskNode): a stored block, or the
+   * partition computed and stored (`onCompute` is told its key). Counts hits and misses into `job`.
+   */
+  resolver(job: JobStorage, onCompute?: (key: string) => void): PersistedNode {
     return (node: LineageNode, partition: number, compute: () => NodeSpec): NodeSpec | undefined => {
       const p = this.persisted.get(node.id);
       if (!p) return undefined;
@@ -158,6 +194,7 @@ export class StorageManager {
       }
       figures.misses++;
       p.totals.misses++;
+      onCompute?.(key);
       return { t: 'persist', datasetId: node.id, partition, memory: p.level.useMemory, disk: p.level.useDisk, parent: compute() };
     };
   }
