@@ -68,7 +68,7 @@ export type NodeSpec =
   | { readonly t: 'slice'; readonly data: readonly unknown[] }
   | { readonly t: 'empty' }
   /** A persisted partition read from its stored block, in place (engine/storage/block-io.ts). */
-  | { readonly t: 'cached'; readonly datasetId: number; readonly partition: number; readonly location: BlockLocation }
+  | { readonly t: 'cached'; readonly datasetId: number; readonly partition: number; readonly location: BlockLocation; readonly records: number }
   /** A persisted partition not stored yet: computed from `parent`, its records stored as a block as they pass. */
   | { readonly t: 'persist'; readonly datasetId: number; readonly partition: number; readonly memory: boolean; readonly disk: boolean; readonly parent: NodeSpec }
   | { readonly t: 'shuffle'; readonly read: ShuffleReadSpec }

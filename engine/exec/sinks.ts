@@ -33,6 +33,8 @@ export function runResultSink(node: NodeSpec, sink: Exclude<SinkSpec, { t: 'shuf
       return out;
     }
     case 'count': {
+      // A stored block knows its record count: no record is decoded (engine/storage/).
+      if (node.t === 'cached') return node.records;
       let n = 0;
       run(node, ctx, () => void n++);
       return n;

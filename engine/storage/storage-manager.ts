@@ -190,7 +190,7 @@ export class StorageManager {
         this.blocks.set(key, block);
         figures.hits++;
         p.totals.hits++;
-        return { t: 'cached', datasetId: node.id, partition, location: block.location };
+        return { t: 'cached', datasetId: node.id, partition, location: block.location, records: block.records };
       }
       figures.misses++;
       p.totals.misses++;
