@@ -59,8 +59,11 @@ const collected = new FinalizationRegistry<number>((id) => live.delete(id));
  * two actions without cache() counts twice.
  */
 export abstract class Accumulator<In, Out> implements AccumulatorHandle {
+  /** The handle field (see AccumulatorHandle); what crosses threads with `kind` and `name`. */
   readonly __kilnAccumulator: number;
+  /** Which accumulator type this is. */
   readonly kind: AccumulatorKind;
+  /** The name given, if any (named ones show in the job metrics). */
   readonly name: string | undefined;
 
   /** Use kiln.longAccumulator(), doubleAccumulator(), collectionAccumulator() or accumulator(). */
