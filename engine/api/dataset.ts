@@ -64,9 +64,22 @@ export class Dataset<T> implements LineageNode, AsyncIterable<T> {
   constructor(
     /** The context this dataset belongs to. */
     readonly kiln: Kiln,
-    /** What this dataset is (see engine/plan/lineage.ts). */
-    readonly lineage: Lineage,
-  ) {}
+    initial: Lineage,
+  ) {
+    this.current = initial;
+  }
+
+  private current: Lineage;
+
+  /** What this dataset is (see engine/plan/lineage.ts); a checkpoint replaces it once written. */
+  get lineage(): Lineage {
+    return this.current;
+  }
+
+  /** @internal Lineage truncation by a written checkpoint (engine/api/checkpoints.ts). */
+  truncateLineage(lineage: Lineage & { kind: 'checkpoint' }): void {
+    this.current = lineage;
+  }
 
   /** Number of partitions (a range-partitioned sortByKey may end up with fewer). */
   get numPartitions(): number {
@@ -112,6 +125,38 @@ export class Dataset<T> implements LineageNode, AsyncIterable<T> {
   /** The level this dataset is persisted at (StorageLevel.NONE when it is not). */
   getStorageLevel(): StorageLevel {
     return this.kiln.persistent.levelOf(this as Dataset<unknown>);
+  }
+
+  /**
+   * Marks this dataset for a reliable checkpoint (Spark's checkpoint): after the next
+   * action over it, its partitions are written under the checkpoint directory in the
+   * record codec, committed atomically, and its lineage is truncated to those files,
+   * so later jobs read them and not its inputs. Persist it too if the action's result
+   * is needed as well, or the checkpoint job recomputes it. A usage error when
+   * kiln.setCheckpointDir() was not called.
+   */
+  checkpoint(): void {
+    this.kiln.checkpoints.mark(this, true);
+  }
+
+  /**
+   * Marks this dataset for a local checkpoint (Spark's localCheckpoint): as
+   * checkpoint(), but the files go to the context's spill directory, which stop()
+   * removes; it needs no checkpoint directory and lasts as long as the context.
+   */
+  localCheckpoint(): this {
+    this.kiln.checkpoints.mark(this, false);
+    return this;
+  }
+
+  /** Whether a checkpoint of this dataset has been written (its lineage is truncated). */
+  isCheckpointed(): boolean {
+    return this.current.kind === 'checkpoint';
+  }
+
+  /** The directory of this dataset's reliable checkpoint, once written (undefined otherwise, as Spark's None). */
+  getCheckpointFile(): string | undefined {
+    return this.current.kind === 'checkpoint' && this.current.reliable ? this.current.dir : undefined;
   }
 
   // ---------------------------------------------------------------- narrow

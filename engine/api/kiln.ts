@@ -31,6 +31,7 @@ import type { UiOptions } from '../ui/server.js';
 import { BroadcastRegistry } from './broadcasts.js';
 import { StorageManager } from '../storage/storage-manager.js';
 import { PersistentDatasets } from './persistence.js';
+import { Checkpoints } from './checkpoints.js';
 import { CollectionAccumulator, CustomAccumulator, NumericAccumulator, type AccumulatorOps } from '../functions/accumulator.js';
 import { Dataset, TextDataset, type ActionOptions } from './dataset.js';
 
@@ -352,6 +353,24 @@ export class Kiln {
   /** @internal The datasets persisted in this context (see getPersistentDatasets). */
   readonly persistent = new PersistentDatasets(this);
 
+  /** @internal Checkpoint directory and marked datasets (engine/api/checkpoints.ts). */
+  readonly checkpoints = new Checkpoints(this);
+
+  /**
+   * Sets the directory reliable checkpoints are written under (Spark's
+   * setCheckpointDir): kiln creates it and a fresh subdirectory for this context, and
+   * a directory that cannot be created or written is a usage error now, before any job.
+   */
+  setCheckpointDir(dir: string): void {
+    this.checkRunning();
+    this.checkpoints.setDir(dir);
+  }
+
+  /** The subdirectory of the checkpoint directory this context writes to, if one is set (Spark's getCheckpointDir). */
+  getCheckpointDir(): string | undefined {
+    return this.checkpoints.dir;
+  }
+
   /** The datasets persisted now, by id (Spark's getPersistentRDDs): those garbage-collected or unpersisted are gone. */
   getPersistentDatasets(): Map<number, Dataset<unknown>> {
     return this.persistent.live();
@@ -399,7 +418,10 @@ export class Kiln {
     const signal = signals.length > 1 ? AbortSignal.any(signals) : signals[0];
     // The job's name in the UI and event log (only with a monitor: a stack trace costs).
     const callSite = this.monitor ? actionCallSite() : undefined;
-    return this.dag.runJob(node, sink, { signal, listener: this.jobListener(), ...(options.partitions ? { partitions: options.partitions } : {}), ...(callSite ? { callSite } : {}) });
+    const result = await this.dag.runJob(node, sink, { signal, listener: this.jobListener(), ...(options.partitions ? { partitions: options.partitions } : {}), ...(callSite ? { callSite } : {}) });
+    // Spark's doCheckpoint: marked datasets the action reached are written now.
+    await this.checkpoints.afterJob(node);
+    return result;
   }
 
   /** @internal The plan of a job over `node`, as text. */

@@ -194,6 +194,8 @@ export type SinkSpec =
   | { readonly t: 'hll'; readonly precision: number }
   /** Writes the partition as text lines to <dir>/part-NNNNN (part-NNNNN.gz, gzip members, with compression). */
   | { readonly t: 'saveText'; readonly dir: string; readonly compression?: 'gzip' }
+  /** A checkpoint: the partition's records in the record codec to <dir>/part-NNNNN (engine/storage/checkpoint-sink.ts). */
+  | { readonly t: 'saveRecords'; readonly dir: string }
   /** sortLines output: a partition's sorted bytes, to an ordered fd or a part file. */
   | { readonly t: 'writeLines'; readonly target: LinesTarget };
 

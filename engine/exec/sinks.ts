@@ -13,6 +13,7 @@ import type { TaskContext } from './task-context.js';
 import { formatRecord } from './text-format.js';
 import { hllSink } from './hll-sink.js';
 import { statsSink } from './stats-sink.js';
+import { saveRecords } from '../storage/checkpoint-sink.js';
 import { GZIP_EXTENSION, gzipMember } from '../io/gzip.js';
 
 /** Runs a result task: computes `node` into `sink`; returns what goes back to the driver. */
@@ -99,6 +100,8 @@ export function runResultSink(node: NodeSpec, sink: Exclude<SinkSpec, { t: 'shuf
       const name = `part-${String(ctx.spec.partition).padStart(5, '0')}${sink.compression === 'gzip' ? GZIP_EXTENSION : ''}`;
       return saveText(node, join(sink.dir, name), ctx, sink.compression === 'gzip' ? gzipMember : undefined);
     }
+    case 'saveRecords':
+      return saveRecords(join(sink.dir, `part-${String(ctx.spec.partition).padStart(5, '0')}`), (emit) => run(node, ctx, emit));
     case 'writeLines':
       return writeSortedLines(node, sink.target, ctx);
   }

@@ -143,6 +143,8 @@ export function estimateInput(node: LineageNode, seen = new Set<number>()): numb
       return l.partitions.reduce((a, p) => a + p.splits.reduce((b, s) => b + s.length, 0), 0);
     case 'slices':
       return 32 * l.slices.reduce((a, s) => a + s.length, 0);
+    case 'checkpoint':
+      return l.files.reduce((a, f) => a + f.bytes, 0);
     case 'op':
     case 'coalesce':
       return estimateInput(l.parent, seen);

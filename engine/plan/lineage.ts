@@ -63,7 +63,16 @@ export type Lineage =
   /** A non-equi join (joinWhere). */
   | { readonly kind: 'where'; readonly plan: WherePlan }
   /** Every pair of records (Spark's CartesianRDD: partitions m x n). */
-  | { readonly kind: 'cartesian'; readonly left: LineageNode; readonly right: LineageNode };
+  | { readonly kind: 'cartesian'; readonly left: LineageNode; readonly right: LineageNode }
+  /** A checkpointed dataset: its partitions read from record-codec files, no parents (engine/api/checkpoints.ts). */
+  | { readonly kind: 'checkpoint'; readonly files: readonly CheckpointFile[]; readonly dir: string; readonly reliable: boolean; readonly partitioner: PartitionerSpec | undefined };
+
+/** One partition of a checkpoint: its file and record count. */
+export interface CheckpointFile {
+  readonly path: string;
+  readonly bytes: number;
+  readonly records: number;
+}
 
 /** Number of partitions of a dataset. */
 export function partitionCount(node: LineageNode): number {
@@ -93,6 +102,8 @@ export function partitionCount(node: LineageNode): number {
       return wherePartitions(l.plan);
     case 'cartesian':
       return partitionCount(l.left) * partitionCount(l.right);
+    case 'checkpoint':
+      return l.files.length;
   }
 }
 
@@ -104,6 +115,7 @@ export function dependencies(node: LineageNode): Dependency[] {
     case 'words':
     case 'grep':
     case 'slices':
+    case 'checkpoint':
       return [];
     case 'op':
     case 'coalesce':
@@ -135,6 +147,7 @@ export function partitionerOf(node: LineageNode): PartitionerSpec | undefined {
   // A cogroup's output is partitioned by key. A join's is not declared: its strategy,
   // and so how its output is partitioned, is decided when it runs.
   if (l.kind === 'cogroup') return l.partitioner;
+  if (l.kind === 'checkpoint') return l.partitioner;
   return undefined;
 }
 
@@ -227,6 +240,10 @@ function computedNode(node: LineageNode, partition: number, shuffleRead: (dep: S
       return whereTaskNode(l.plan, partition, task);
     case 'cartesian':
       return cartesianNode(l.left, l.right, partition, task);
+    case 'checkpoint': {
+      const f = l.files[partition]!;
+      return { t: 'cached', datasetId: node.id, partition, location: { kind: 'file', path: f.path, len: f.bytes }, records: f.records };
+    }
   }
 }
 
@@ -278,5 +295,7 @@ export function describe(node: LineageNode): { label: string; kernels: string[] 
       return { label: whereLabel(l.plan), kernels: [] };
     case 'cartesian':
       return { label: 'cartesian', kernels: [] };
+    case 'checkpoint':
+      return { label: `${l.reliable ? 'ReliableCheckpoint' : 'LocalCheckpoint'}(${l.dir})`, kernels: [] };
   }
 }
