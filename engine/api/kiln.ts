@@ -22,7 +22,7 @@ import { adviseHugePages } from '../memory/huge-pages.js';
 import type { SinkSpec } from '../exec/protocol.js';
 import { TaskScheduler } from '../exec/task-scheduler.js';
 import { DagScheduler, explainStages, type JobListener, type JobMetrics } from '../plan/dag-scheduler.js';
-import type { LineageNode } from '../plan/lineage.js';
+import { describe, type LineageNode } from '../plan/lineage.js';
 import { MapOutputTracker } from '../shuffle/map-output-tracker.js';
 import { checkPartitions, type PartitionerSpec } from '../shuffle/partitioner.js';
 import { actionCallSite } from '../monitor/call-site.js';
@@ -32,6 +32,7 @@ import { BroadcastRegistry } from './broadcasts.js';
 import { StorageManager } from '../storage/storage-manager.js';
 import { PersistentDatasets } from './persistence.js';
 import { Checkpoints } from './checkpoints.js';
+import { storageJson } from './storage-status.js';
 import { CollectionAccumulator, CustomAccumulator, NumericAccumulator, type AccumulatorOps } from '../functions/accumulator.js';
 import { Dataset, TextDataset, type ActionOptions } from './dataset.js';
 
@@ -418,10 +419,29 @@ export class Kiln {
     const signal = signals.length > 1 ? AbortSignal.any(signals) : signals[0];
     // The job's name in the UI and event log (only with a monitor: a stack trace costs).
     const callSite = this.monitor ? actionCallSite() : undefined;
-    const result = await this.dag.runJob(node, sink, { signal, listener: this.jobListener(), ...(options.partitions ? { partitions: options.partitions } : {}), ...(callSite ? { callSite } : {}) });
+    let result: unknown[];
+    try {
+      result = await this.dag.runJob(node, sink, { signal, listener: this.jobListener(), ...(options.partitions ? { partitions: options.partitions } : {}), ...(callSite ? { callSite } : {}) });
+    } finally {
+      this.reportStorage();
+    }
     // Spark's doCheckpoint: marked datasets the action reached are written now.
     await this.checkpoints.afterJob(node);
     return result;
+  }
+
+  /** @internal Tells the monitor (UI Storage page, event log) what every persisted dataset holds now. */
+  reportStorage(): void {
+    if (!this.monitor || this.stopped) return;
+    const live = this.persistent.live();
+    const rdds = this.storage.datasetIds.flatMap((id) => {
+      const f = this.storage.figures(id);
+      const level = this.storage.levelOf(id);
+      if (!f || !level) return [];
+      const ds = live.get(id);
+      return [storageJson(id, ds ? (ds.name ?? describe(ds).label) : `dataset ${id}`, ds ? ds.numPartitions : f.cachedPartitions, level, f)];
+    });
+    this.monitor.recorder.storageStatus(rdds);
   }
 
   /** @internal The plan of a job over `node`, as text. */

@@ -18,6 +18,7 @@ export class PersistentDatasets {
     this.collected = new FinalizationRegistry((id) => {
       this.refs.delete(id);
       this.kiln.storage.unpersist(id);
+      this.kiln.reportStorage();
     });
   }
 
@@ -37,6 +38,7 @@ export class PersistentDatasets {
     this.kiln.storage.unpersist(ds.id);
     this.refs.delete(ds.id);
     this.collected.unregister(ds);
+    this.kiln.reportStorage();
   }
 
   /** The level of `ds` (StorageLevel.NONE when it is not persisted). */

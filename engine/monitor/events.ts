@@ -93,5 +93,31 @@ export interface StageInfoJson {
   'Kiln Kernel Hints'?: { Problem: string; Advice: string }[];
 }
 
+/** Spark's StorageLevel in JsonProtocol's shape. */
+export interface StorageLevelJson {
+  'Use Disk': boolean;
+  'Use Memory': boolean;
+  'Use Off Heap': false;
+  /** kiln's blocks are always serialized (record codec). */
+  Deserialized: false;
+  Replication: number;
+}
+
+/**
+ * One persisted dataset's storage now (the fields of Spark's RDDInfo that its Storage
+ * page reads), carried by kiln's "KilnStorageStatus" event, which lists every
+ * persisted dataset after each job and each unpersist (Spark derives the same from
+ * SparkListenerBlockUpdated, which its event logs leave out by default).
+ */
+export interface RddStorageJson {
+  'RDD ID': number;
+  Name: string;
+  'Storage Level': StorageLevelJson;
+  'Number of Partitions': number;
+  'Number of Cached Partitions': number;
+  'Memory Size': number;
+  'Disk Size': number;
+}
+
 /** The kiln version the events are written by, in SparkListenerLogStart's "Spark Version". */
 export const LOG_FORMAT_VERSION = 'kiln-1';

@@ -11,7 +11,7 @@ import { dependencies, describe, partitionCount, type LineageNode } from '../pla
 import { stageOperators, type Stage } from '../plan/stage.js';
 import type { JobListener } from '../plan/dag-scheduler.js';
 import { KilnError } from '../errors.js';
-import { LOG_FORMAT_VERSION, type RddInfoJson, type SparkEvent, type StageInfoJson, type TaskInfoJson, type TaskMetricsJson } from './events.js';
+import { LOG_FORMAT_VERSION, type RddInfoJson, type RddStorageJson, type SparkEvent, type StageInfoJson, type TaskInfoJson, type TaskMetricsJson } from './events.js';
 import { kernelHints } from './kernel-hints.js';
 
 /** What the recorder says about the application when it starts. */
@@ -71,6 +71,11 @@ export class EventRecorder implements JobListener {
     if (this.ended) return;
     this.ended = true;
     this.emit({ Event: 'SparkListenerApplicationEnd', Timestamp: this.now() });
+  }
+
+  /** Records the storage of every persisted dataset now (kiln's own event; see RddStorageJson). */
+  storageStatus(rdds: RddStorageJson[]): void {
+    this.emit({ Event: 'KilnStorageStatus', 'RDD Storage Info': rdds, Timestamp: this.now() });
   }
 
   /** Records a new broadcast variable and its serialized size (kiln's own event). */

@@ -6,7 +6,7 @@
 // history server — so a live UI and the history server answer alike for the same
 // application. Unknown events are ignored (Spark's rule), so newer logs still load.
 // Per task it keeps one small row, which is what bounds memory on a large log.
-import type { SparkEvent, StageInfoJson, TaskInfoJson, TaskMetricsJson } from './events.js';
+import type { RddStorageJson, SparkEvent, StageInfoJson, StorageLevelJson, TaskInfoJson, TaskMetricsJson } from './events.js';
 import { diagnoseStage, type Finding } from './diagnosis.js';
 
 /** Spark's REST date format ("2015-02-03T16:42:40.000GMT"). */
@@ -104,6 +104,8 @@ export class StatusStore {
   private readonly stages = new Map<number, StageAttempt[]>();
   private readonly executors = new Map<string, Executor>();
   private readonly broadcasts: { id: number; bytes: number; time: number }[] = [];
+  /** The persisted datasets as the last KilnStorageStatus listed them. */
+  private storage: RddStorageJson[] = [];
   /** Bumped on every event: clients poll it to know whether to re-read. */
   revision = 0;
 
@@ -133,6 +135,10 @@ export class StatusStore {
         if (!this.executors.has(f['Executor ID'])) {
           this.executors.set(f['Executor ID'], { id: f['Executor ID'], addTime: f.Timestamp, activeTasks: 0, failedTasks: 0, completedTasks: 0, totalDuration: 0, totalInputBytes: 0, totalShuffleRead: 0, totalShuffleWrite: 0, spilled: 0 });
         }
+        break;
+      case 'KilnStorageStatus':
+        this.storage = Array.isArray(f['RDD Storage Info']) ? f['RDD Storage Info'] : [];
+        this.touch(f.Timestamp);
         break;
       case 'KilnBroadcastCreated':
         this.broadcasts.push({ id: f['Broadcast ID'], bytes: f['Size In Bytes'], time: f.Timestamp });
@@ -584,9 +590,20 @@ export class StatusStore {
     }));
   }
 
-  /** RDDStorageInfo list: empty until kiln has persistence (cache()). */
+  /** RDDStorageInfo list (Spark's /storage/rdd): persisted datasets with at least one stored partition, by id. */
   storageRdds(): Record<string, unknown>[] {
-    return [];
+    return this.storage
+      .filter((r) => r['Number of Cached Partitions'] > 0)
+      .sort((a, b) => a['RDD ID'] - b['RDD ID'])
+      .map((r) => ({
+        id: r['RDD ID'],
+        name: r.Name,
+        numPartitions: r['Number of Partitions'],
+        numCachedPartitions: r['Number of Cached Partitions'],
+        storageLevel: storageLevelDescription(r['Storage Level']),
+        memoryUsed: r['Memory Size'],
+        diskUsed: r['Disk Size'],
+      }));
   }
 
   /** ApplicationEnvironmentInfo. */
@@ -696,4 +713,9 @@ function taskData(t: TaskRow): Record<string, unknown> {
     schedulerDelay: running ? 0 : Math.max(0, t.finishTime - t.launchTime - t.runMs),
     gettingResultTime: 0,
   };
+}
+
+/** Spark's StorageLevel.description, e.g. "Disk Memory Serialized 1x Replicated". */
+function storageLevelDescription(l: StorageLevelJson): string {
+  return `${l['Use Disk'] ? 'Disk ' : ''}${l['Use Memory'] ? (l['Use Off Heap'] ? 'Memory (off heap) ' : 'Memory ') : ''}${l.Deserialized ? 'Deserialized' : 'Serialized'} ${l.Replication}x Replicated`;
 }
