@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { Kiln, KilnError } from '../engine/index.js';
 import { randInt, rng } from './support/random.js';
 import { tempDir } from './support/cli.js';
+import { rejects } from './support/rejects.js';
 
 function lines(seed: number, n: number): string[] {
   const r = rng(seed);
@@ -99,6 +100,31 @@ test('a checkpoint of a parallelized dataset keeps records of every type (worker
     assert.ok(ds.isCheckpointed());
     assert.equal(await ds.collect(), xs);
     assert.equal(await ds.take(3), xs.slice(0, 3));
+  } finally {
+    await kiln.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('a checkpoint that cannot be written fails the action, names the dataset, and is tried again by the next action (workers 1)', async () => {
+  const dir = tempDir('checkpoint');
+  const kiln = await Kiln.start({ workers: 1 });
+  try {
+    kiln.setCheckpointDir(dir);
+    // The context's subdirectory replaced by a file: the checkpoint's commit cannot begin.
+    const sub = kiln.getCheckpointDir()!;
+    rmSync(sub, { recursive: true });
+    writeFileSync(sub, 'x');
+    const xs = Array.from({ length: 100 }, (_, i) => i * 3);
+    const ds = kiln.parallelize(xs, 3);
+    ds.checkpoint();
+    await rejects(() => ds.collect(), new RegExp(`checkpoint of dataset ${ds.id} .* failed: .*ENOTDIR.*tries again`));
+    assert.not.ok(ds.isCheckpointed());
+    rmSync(sub);
+    assert.equal(await ds.collect(), xs);
+    assert.ok(ds.isCheckpointed());
+    assert.equal(readdirSync(sub).filter((f) => f.includes('kiln-tmp')), [], 'no temporary directory is left');
+    assert.equal(await ds.collect(), xs);
   } finally {
     await kiln.stop();
     rmSync(dir, { recursive: true, force: true });

@@ -98,14 +98,21 @@ export class Checkpoints {
     try {
       const base = mark.reliable ? this.directory! : join(this.kiln.options.spillDir, 'checkpoints');
       const dir = join(base, `rdd-${ds.id}`);
-      const committer = await OutputCommitter.begin(dir, { overwrite: true });
       let saved: SavedRecords[];
       try {
-        saved = (await this.kiln.runJob(ds, { t: 'saveRecords', dir: committer.tempDir })) as SavedRecords[];
-        await committer.commit();
+        const committer = await OutputCommitter.begin(dir, { overwrite: true });
+        try {
+          saved = (await this.kiln.runJob(ds, { t: 'saveRecords', dir: committer.tempDir })) as SavedRecords[];
+          await committer.commit();
+        } catch (e) {
+          await committer.abort();
+          throw e;
+        }
       } catch (e) {
-        await committer.abort();
-        throw e;
+        if (e instanceof KilnError && e.kind === 'aborted') throw e;
+        // The action's own job succeeded; say that it is the checkpoint that failed.
+        const kind = e instanceof KilnError ? e.kind : 'execution';
+        throw new KilnError(kind, `the checkpoint of dataset ${ds.id} to ${dir} failed: ${(e as Error).message}; the dataset is not checkpointed, and the next action over it tries again`, { ...(e instanceof KilnError ? e.context : {}), file: dir }, { cause: e });
       }
       const files: CheckpointFile[] = saved.map((s, p) => ({ path: join(dir, `part-${String(p).padStart(5, '0')}`), bytes: s.bytes, records: s.records }));
       ds.truncateLineage({ kind: 'checkpoint', files, dir, reliable: mark.reliable, partitioner: partitionerOf(ds) });
