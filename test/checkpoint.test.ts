@@ -4,8 +4,9 @@
 // truncated (toDebugString/explain show the checkpoint, not the input; the mapped
 // function is not called again, counted with an accumulator), and the dataset
 // survives deletion of its input file. A checkpoint that cannot be written fails
-// the action and leaves the dataset uncheckpointed, to be retried. Bad input: checkpoint() with no directory, a
-// checkpoint directory that cannot be written (refused before any job), an empty path.
+// the action and leaves the dataset uncheckpointed, to be retried. Bad input:
+// checkpoint() with no directory, a checkpoint directory that cannot be written
+// (refused before any job), an empty path.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { existsSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
