@@ -73,6 +73,8 @@ export class Checkpoints {
   /** Writes the marked datasets `node`'s lineage reaches (after an action over `node`). */
   async afterJob(node: LineageNode): Promise<void> {
     if (this.marked.size === 0) return;
+    // A marked dataset the program dropped is never written: forget it.
+    for (const [id, m] of this.marked) if (!m.ref.deref()) this.marked.delete(id);
     for (const ds of this.reached(node)) await this.write(ds);
   }
 
