@@ -89,7 +89,10 @@ test('running joins: the threshold boundary on measured map-output bytes', async
 test('a build side refused memory falls back to sort-merge, spills, and gives the same answer', async () => {
   const left = pairs(6000, 500, 3);
   const right = pairs(4000, 700, 4);
-  const kiln = await Kiln.start({ workers: 2, memory: '64k', workerMemory: '64m' });
+  // 16 KiB: smaller than either side's largest partition x 2 tasks, so every hash
+  // reservation is refused whatever the map outputs hold at that moment (with 64 KiB,
+  // an empty arena let shuffleHash fit when both map stages had spilled first).
+  const kiln = await Kiln.start({ workers: 2, memory: '16k', workerMemory: '64m' });
   try {
     for (const strategy of ['auto', 'shuffleHash'] as const) {
       const got = await kiln.parallelize(left, 3).leftOuterJoin(kiln.parallelize(right, 2), { strategy, partitions: 3 }).collect();
