@@ -6,7 +6,7 @@
 import { KilnError } from '../errors.js';
 import { compareKeys, encodeKey } from '../codec/index.js';
 import { shipFunction, type ShippedFunction } from '../functions/index.js';
-import { checkCompression, isGzipPath, OutputCommitter, type TextCompression } from '../io/index.js';
+import { checkCompression, isCompressedPath, inputCodecOf, OutputCommitter, type TextCompression } from '../io/index.js';
 import type { AggregatorSpec, BuiltinAgg, LineSearch, OpSpec, SinkSpec } from '../exec/protocol.js';
 import { explainStages } from '../plan/dag-scheduler.js';
 import { partitionCount, partitionerOf, type Lineage, type LineageNode, type ShuffleDependency } from '../plan/lineage.js';
@@ -993,11 +993,11 @@ function checkedLiteral(text: string, ignoreCase: boolean, encoding: TextEncodin
   return { text, ignoreCase };
 }
 
-/** The kernel readers take byte ranges of plain files; gzip input goes through the JS line reader. */
+/** The kernel readers take byte ranges of plain files; compressed input goes through the JS line reader. */
 function refuseGzip(partitions: readonly { splits: readonly { path: string }[] }[], operator: string): void {
   for (const p of partitions) {
     for (const s of p.splits) {
-      if (isGzipPath(s.path)) throw new KilnError('usage', `${operator} reads plain text only, and ${s.path} is gzip: use textFile(...).flatMap((l) => l.split(/\\s+/)) for gzip input, or decompress it first`, { file: s.path });
+      if (isCompressedPath(s.path)) throw new KilnError('usage', `${operator} reads plain text only, and ${s.path} is ${inputCodecOf(s.path)!.name}: use textFile(...).flatMap((l) => l.split(/\\s+/)) for compressed input, or decompress it first`, { file: s.path });
     }
   }
 }
