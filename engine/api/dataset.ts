@@ -949,6 +949,9 @@ export class TextDataset extends Dataset<string> {
   private grep(find: LineSearch, count: boolean): Dataset<never> {
     const l = this.lineage;
     if (l.kind !== 'text') throw new KilnError('internal', 'a line search on a non-text dataset');
+    // The grep kernel reads a split's raw bytes: on a compressed file it would search
+    // the compressed bytes and find nothing (or "binary file matches").
+    refuseGzip(l.partitions, count ? 'countLinesMatching()' : 'linesMatching()');
     return new Dataset<never>(this.kiln, { kind: 'grep', partitions: l.partitions, find, count, label: l.label, encoding: l.encoding });
   }
 
@@ -997,7 +1000,7 @@ function checkedLiteral(text: string, ignoreCase: boolean, encoding: TextEncodin
 function refuseGzip(partitions: readonly { splits: readonly { path: string }[] }[], operator: string): void {
   for (const p of partitions) {
     for (const s of p.splits) {
-      if (isCompressedPath(s.path)) throw new KilnError('usage', `${operator} reads plain text only, and ${s.path} is ${inputCodecOf(s.path)!.name}: use textFile(...).flatMap((l) => l.split(/\\s+/)) for compressed input, or decompress it first`, { file: s.path });
+      if (isCompressedPath(s.path)) throw new KilnError('usage', `${operator} reads plain text only, and ${s.path} is ${inputCodecOf(s.path)!.name}: decompress it first, or read it with textFile(...) and filter or split the lines in JS`, { file: s.path });
     }
   }
 }
