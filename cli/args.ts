@@ -49,6 +49,12 @@ export interface CommandSpec {
   readonly options: OptionTable;
   /** Operands needed at least (e.g. 1 for FILES..., 2 for PATTERN FILES...). */
   readonly minOperands: number;
+  /**
+   * How the command reads standard input (cli/stdin.ts): 'default' — the operand `-`,
+   * or no file operand at all when stdin is not a terminal (sort, grep, wc); 'operand'
+   * — only an explicit `-` (join's LEFT or RIGHT). Left out: never.
+   */
+  readonly stdin?: 'default' | 'operand';
 }
 
 /** A parsed command line. */
@@ -70,8 +76,10 @@ export type ParseResult =
 /**
  * Parses `argv` (without node and the script path) against the command specs.
  * Throws UsageError for an unknown command or flag, a missing operand or a bad value.
+ * A command reading standard input by default, given no file operand while stdin is
+ * not a terminal (`stdinIsTerminal`), gets the operand `-`, as coreutils do.
  */
-export function parseCommandLine(argv: readonly string[], commands: readonly CommandSpec[]): ParseResult {
+export function parseCommandLine(argv: readonly string[], commands: readonly CommandSpec[], stdinIsTerminal = process.stdin.isTTY === true): ParseResult {
   const index = firstOperandIndex(argv, GLOBAL_OPTIONS);
   if (index < 0) {
     const flags = parseOnly(argv, GLOBAL_OPTIONS, 'kiln');
@@ -85,11 +93,11 @@ export function parseCommandLine(argv: readonly string[], commands: readonly Com
   // A "--" just before the command only ended the global flags.
   const before = argv.slice(0, argv[index - 1] === '--' ? index - 1 : index);
   const after = argv.slice(index + 1);
-  if (command.name === 'explain') return parseExplain(before, after, commands, command);
-  return parseCommand(command, before, after);
+  if (command.name === 'explain') return parseExplain(before, after, commands, command, stdinIsTerminal);
+  return parseCommand(command, before, after, stdinIsTerminal);
 }
 
-function parseCommand(command: CommandSpec, before: readonly string[], after: readonly string[]): ParseResult {
+function parseCommand(command: CommandSpec, before: readonly string[], after: readonly string[], stdinIsTerminal: boolean): ParseResult {
   const table = { ...GLOBAL_OPTIONS, ...command.options };
   let rest = after;
   let passThrough: string[] = [];
@@ -105,11 +113,12 @@ function parseCommand(command: CommandSpec, before: readonly string[], after: re
   if (values.help) return { kind: 'help', command };
   if (values.version) return { kind: 'version' };
   const operands = [...positionals, ...passThrough];
-  if (positionals.length < command.minOperands) throw new UsageError(`${command.name}: missing operand — usage: kiln ${command.usage}`);
+  if (command.stdin === 'default' && !stdinIsTerminal && positionals.length === command.minOperands - 1) operands.push('-');
+  if (operands.length < command.minOperands) throw new UsageError(`${command.name}: missing operand — usage: kiln ${command.usage}`);
   return { kind: 'run', invocation: { command, operands, flags: values } };
 }
 
-function parseExplain(before: readonly string[], after: readonly string[], commands: readonly CommandSpec[], explain: CommandSpec): ParseResult {
+function parseExplain(before: readonly string[], after: readonly string[], commands: readonly CommandSpec[], explain: CommandSpec, stdinIsTerminal: boolean): ParseResult {
   const at = firstOperandIndex(after, GLOBAL_OPTIONS);
   if (at < 0) {
     const flags = parseOnly([...before, ...after], GLOBAL_OPTIONS, 'explain');
@@ -120,7 +129,7 @@ function parseExplain(before: readonly string[], after: readonly string[], comma
   if (!inner || inner.name === 'explain' || inner.name === 'run') {
     throw new UsageError(`explain: cannot explain "${after[at]}" — explain one of: ${commands.filter((c) => c.name !== 'explain' && c.name !== 'run').map((c) => c.name).join(', ')}`);
   }
-  const parsed = parseCommand(inner, [...before, ...after.slice(0, at)], after.slice(at + 1));
+  const parsed = parseCommand(inner, [...before, ...after.slice(0, at)], after.slice(at + 1), stdinIsTerminal);
   if (parsed.kind !== 'run') return parsed.kind === 'help' ? { kind: 'help', command: explain } : parsed;
   return { kind: 'run', invocation: { command: explain, operands: [], flags: parsed.invocation.flags, explained: parsed.invocation } };
 }

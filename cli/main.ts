@@ -1,7 +1,9 @@
 #!/usr/bin/env node
 // The `kiln` command's entry point. Policy: parse everything before starting anything
 // (a usage error costs no worker threads and exits 2); claim the --output directory
-// before the job (refused at once if it exists); load the engine only when a command
+// before the job (refused at once if it exists); copy standard input (the operand `-`,
+// or no file operand with stdin not a terminal) to a temporary file (cli/stdin.ts)
+// that goes when the command ends or is stopped; load the engine only when a command
 // runs, so --help and usage errors answer fast; own the context's whole life: progress
 // bar and summary on stderr, results on stdout, a signal (Ctrl-C's SIGINT, SIGTERM,
 // SIGHUP) aborting the job through its AbortSignal — also while results are ordered
@@ -21,6 +23,7 @@ import { OutputSink, writeStdout } from './output.js';
 import { hasErrorCode, KilnError, OUTPUT_CLOSED } from '../engine/errors.js';
 import { ConsoleProgress } from './progress.js';
 import { plainInputBytes, settingsFrom, workersForInput, type CliSettings } from './settings.js';
+import { StdinSpool, STDIN_NAME, stdinOperandIndex } from './stdin.js';
 import { MetricsRecorder } from './summary.js';
 import { announceUi, serveUntilAborted } from './ui.js';
 
@@ -61,22 +64,23 @@ export async function main(argv: readonly string[]): Promise<number> {
 async function execute(invocation: Invocation, settings: CliSettings): Promise<number> {
   const explained = invocation.explained;
   const target = commandNamed((explained ?? invocation).command.name);
-  const operands = (explained ?? invocation).operands;
+  let operands = (explained ?? invocation).operands;
   const engine = { ...settings.engine };
-  if (!settings.workersChosen) {
-    const inputs = target.inputs(operands);
-    if (inputs.length > 0) engine.workers = workersForInput(plainInputBytes(inputs));
-  }
+  // Which operand is `-` (standard input, cli/stdin.ts): checked before anything starts.
+  const firstInput = operands.length - target.inputs(operands).length;
+  const stdinAt = target.spec.stdin ? stdinOperandIndex(operands, firstInput) : undefined;
 
   const abort = new AbortController();
   let interrupted: NodeJS.Signals | undefined;
   let sink: OutputSink | undefined;
   let kiln: Kiln | undefined;
-  // Removes temporary output and spill files at once and ends the process by the
+  let spool: StdinSpool | undefined;
+  // Removes temporary output, spill files and the copy of stdin at once and ends the process by the
   // signal: for a second signal, or a job that did not stop within STOP_GRACE_MS (a
   // worker blocked in a system call, such as a write to a pipe nobody reads).
   const forceStop = (signal: NodeJS.Signals): void => {
     sink?.abortSync();
+    spool?.removeSync();
     if (kiln) rmSync(kiln.options.spillDir, { recursive: true, force: true });
     dieBySignal(signal);
   };
@@ -101,12 +105,24 @@ async function execute(invocation: Invocation, settings: CliSettings): Promise<n
   const started = performance.now();
   try {
     sink = explained || target.spec.name === 'run' ? undefined : await OutputSink.open(settings.format, settings.output, settings.overwrite);
+    // Stdin is copied after the output is claimed (a refused --output costs no read),
+    // and before the worker count is chosen from the inputs' size.
+    const inputNames = new Map<string, string>();
+    if (stdinAt !== undefined) {
+      spool = await StdinSpool.fill(process.stdin, engine.spillDir ?? tmpdir(), abort.signal);
+      operands = operands.map((o, i) => (i === stdinAt ? spool!.path : o));
+      inputNames.set(spool.path, STDIN_NAME);
+    }
+    if (!settings.workersChosen) {
+      const inputs = target.inputs(operands);
+      if (inputs.length > 0) engine.workers = workersForInput(plainInputBytes(inputs));
+    }
     const { Kiln } = await import('../engine/index.js');
     kiln = await Kiln.start({ appName: `kiln ${target.spec.name}`, ...engine, listener: fanOut([recorder, progress]), signal: abort.signal });
     recorder.attach(kiln);
     const rawFd = sink?.rawFd();
     announceUi(kiln, (s) => process.stderr.write(s));
-    const plan = target.plan({ kiln, operands, flags: (explained ?? invocation).flags, signal: abort.signal, rawFd, ...(sink ? { rawLabel: sink.rawLabel() } : {}) });
+    const plan = target.plan({ kiln, operands, inputNames, flags: (explained ?? invocation).flags, signal: abort.signal, rawFd, ...(sink ? { rawLabel: sink.rawLabel() } : {}) });
     if (explained) {
       await writeStdout(`${plan.explain().trimEnd()}\n`);
       return ExitCode.ok;
@@ -133,6 +149,7 @@ async function execute(invocation: Invocation, settings: CliSettings): Promise<n
     return exitCodeOf(error);
   } finally {
     await kiln?.stop().catch(() => undefined);
+    spool?.removeSync();
     for (const signal of STOP_SIGNALS) process.off(signal, onSignal);
   }
 }
@@ -204,7 +221,8 @@ function generalHelp(): string {
   const lines = [
     'kiln — a Spark-style map-reduce engine with WebAssembly kernels',
     '',
-    'Usage: kiln COMMAND [FLAGS] FILES...   (FILES: files, directories or globs)',
+    'Usage: kiln COMMAND [FLAGS] FILES...   (FILES: files, directories or globs;',
+    '                                        - or none: standard input)',
     '',
     'Commands:',
     ...ALL.map((c) => `  ${c.spec.name.padEnd(10)} ${c.spec.summary}`),

@@ -21,7 +21,8 @@ test('usage errors exit 2 with one line; --help and --version exit 0', () => {
   const cases: [string[], RegExp][] = [
     [['frobnicate', words], /unknown command "frobnicate"/],
     [['wordcount', '--bogus', words], /Unknown option '--bogus'/],
-    [['grep', 'pattern'], /grep: missing operand/],
+    // (`grep pattern` reads stdin here, which is a pipe: test/cli-stdin.test.ts.)
+    [['grep'], /grep: missing operand/],
     [['wordcount', '--workers', 'zero', words], /--workers must be a whole number/],
     [['wordcount', '--workers=-1', words], /--workers must be a whole number/],
     [['sort', '--format', 'xml', words], /--format must be one of text, tsv, json/],

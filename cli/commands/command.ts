@@ -11,6 +11,8 @@ export interface CommandContext {
   readonly kiln: Kiln;
   /** Operands after the command name (for `run`, the script and its arguments). */
   readonly operands: readonly string[];
+  /** How output names an input path that is not what the user typed: a copy of stdin is "(standard input)". */
+  readonly inputNames?: ReadonlyMap<string, string>;
   /** Global and command flags. */
   readonly flags: OptionValues;
   /** Aborted on Ctrl-C: pass to every action. */

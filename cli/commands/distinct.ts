@@ -11,11 +11,12 @@ type Row = readonly [line: string, count: number];
 
 const spec: CommandSpec = {
   name: 'distinct',
-  usage: 'distinct FILES... [--count]',
+  usage: 'distinct [FILES...] [--count]',
   summary: 'print each distinct line once, in byte order (sort -u; with --count, sort | uniq -c)',
   flagHelp: ['-c, --count             prefix each line with its number of occurrences, as uniq -c does'],
   options: { count: { type: 'boolean', short: 'c' } },
   minOperands: 1,
+  stdin: 'default',
 };
 
 const lineTable: Table<Row> = { columns: ['line', 'count'], text: ([line]) => line, binary: true };

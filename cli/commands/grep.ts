@@ -26,7 +26,7 @@ import type { Command, CommandContext, Plan } from './command.js';
 
 const spec: CommandSpec = {
   name: 'grep',
-  usage: 'grep PATTERN FILES... [--count] [--ignore-case] [--fixed-strings]',
+  usage: 'grep PATTERN [FILES...] [--count] [--ignore-case] [--fixed-strings]',
   summary: 'print lines matching a POSIX extended regular expression (grep -E)',
   flagHelp: [
     '-c, --count             print the number of matching lines (per file)',
@@ -41,6 +41,7 @@ const spec: CommandSpec = {
     'extended-regexp': { type: 'boolean', short: 'E' },
   },
   minOperands: 2,
+  stdin: 'default',
 };
 
 /** One input file: what grep prints for it, and its path. */
@@ -64,25 +65,25 @@ function tables(prefixed: boolean): { lines: Table<LineRow>; counts: Table<Count
 /**
  * The files of each operand, in operand order, named as grep names them: a file as
  * typed, a directory's files as "dir/name", glob matches relative to the working
- * directory. Listing errors are the engine's (missing path, empty directory, ...).
+ * directory, standard input as "(standard input)" (`names`). Listing errors are the engine's (missing path, empty directory, ...).
  */
-function listInputs(operands: readonly string[]): Input[] {
+function listInputs(operands: readonly string[], names: ReadonlyMap<string, string>): Input[] {
   const inputs: Input[] = [];
   for (const operand of operands) {
     const files = listInputFilesSync(operand);
     const single = files.length === 1 && files[0]!.path === resolve(operand);
     for (const f of files) {
-      const name = single ? operand : relative(process.cwd(), f.path) || f.path;
+      const name = single ? (names.get(operand) ?? operand) : relative(process.cwd(), f.path) || f.path;
       inputs.push({ name, path: f.path, size: f.size });
     }
   }
   return inputs;
 }
 
-function plan({ kiln, operands, flags, signal }: CommandContext): Plan {
+function plan({ kiln, operands, inputNames, flags, signal }: CommandContext): Plan {
   const [pattern, ...paths] = operands as [string, ...string[]];
   const re = grepRegExp(pattern, { fixed: flags['fixed-strings'] === true, ignoreCase: flags['ignore-case'] === true });
-  const inputs = listInputs(paths);
+  const inputs = listInputs(paths, inputNames ?? new Map());
   const { lines: lineTable, counts: countTable } = tables(inputs.length > 1);
   const total = inputs.reduce((s, f) => s + f.size, 0);
   const workers = kiln.options.workers;

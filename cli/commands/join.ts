@@ -42,6 +42,7 @@ const spec: CommandSpec = {
     strategy: { type: 'string' },
   },
   minOperands: 2,
+  stdin: 'operand',
 };
 
 // Lines are read as latin1, one char per byte (as LC_ALL=C join sees them), and printed back as those bytes.

@@ -15,7 +15,7 @@ type Row = readonly [line: string];
 
 const spec: CommandSpec = {
   name: 'sort',
-  usage: 'sort FILES... [--reverse] [--unique] [--key-bytes N]',
+  usage: 'sort [FILES...] [--reverse] [--unique] [--key-bytes N]',
   summary: 'sort lines in byte order (LC_ALL=C sort)',
   flagHelp: [
     '-r, --reverse           descending order',
@@ -28,6 +28,7 @@ const spec: CommandSpec = {
     'key-bytes': { type: 'string' },
   },
   minOperands: 1,
+  stdin: 'default',
 };
 
 const table: Table<Row> = { columns: ['line'], text: ([line]) => line, binary: true };

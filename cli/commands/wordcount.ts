@@ -16,7 +16,7 @@ type Row = readonly [word: string, count: number];
 
 const spec: CommandSpec = {
   name: 'wordcount',
-  usage: 'wordcount FILES... [--top N] [--no-lowercase] [--split whitespace|nonalnum]',
+  usage: 'wordcount [FILES...] [--top N] [--no-lowercase] [--split whitespace|nonalnum]',
   summary: 'count words, most frequent first',
   flagHelp: [
     '-n, --top N             print only the N most frequent words',
@@ -30,6 +30,7 @@ const spec: CommandSpec = {
     split: { type: 'string' },
   },
   minOperands: 1,
+  stdin: 'default',
 };
 
 const table: Table<Row> = {

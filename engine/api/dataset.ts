@@ -6,7 +6,7 @@
 import { KilnError } from '../errors.js';
 import { compareKeys, encodeKey } from '../codec/index.js';
 import { shipFunction, type ShippedFunction } from '../functions/index.js';
-import { checkCompression, isGzipPath, OutputCommitter, type TextCompression } from '../io/index.js';
+import { checkCompression, isCompressedPath, inputCodecOf, OutputCommitter, type TextCompression } from '../io/index.js';
 import type { AggregatorSpec, BuiltinAgg, LineSearch, OpSpec, SinkSpec } from '../exec/protocol.js';
 import { explainStages } from '../plan/dag-scheduler.js';
 import { partitionCount, partitionerOf, type Lineage, type LineageNode, type ShuffleDependency } from '../plan/lineage.js';
@@ -949,6 +949,9 @@ export class TextDataset extends Dataset<string> {
   private grep(find: LineSearch, count: boolean): Dataset<never> {
     const l = this.lineage;
     if (l.kind !== 'text') throw new KilnError('internal', 'a line search on a non-text dataset');
+    // The grep kernel reads a split's raw bytes: on a compressed file it would search
+    // the compressed bytes and find nothing (or "binary file matches").
+    refuseGzip(l.partitions, count ? 'countLinesMatching()' : 'linesMatching()');
     return new Dataset<never>(this.kiln, { kind: 'grep', partitions: l.partitions, find, count, label: l.label, encoding: l.encoding });
   }
 
@@ -993,11 +996,11 @@ function checkedLiteral(text: string, ignoreCase: boolean, encoding: TextEncodin
   return { text, ignoreCase };
 }
 
-/** The kernel readers take byte ranges of plain files; gzip input goes through the JS line reader. */
+/** The kernel readers take byte ranges of plain files; compressed input goes through the JS line reader. */
 function refuseGzip(partitions: readonly { splits: readonly { path: string }[] }[], operator: string): void {
   for (const p of partitions) {
     for (const s of p.splits) {
-      if (isGzipPath(s.path)) throw new KilnError('usage', `${operator} reads plain text only, and ${s.path} is gzip: use textFile(...).flatMap((l) => l.split(/\\s+/)) for gzip input, or decompress it first`, { file: s.path });
+      if (isCompressedPath(s.path)) throw new KilnError('usage', `${operator} reads plain text only, and ${s.path} is ${inputCodecOf(s.path)!.name}: decompress it first, or read it with textFile(...) and filter or split the lines in JS`, { file: s.path });
     }
   }
 }

@@ -1,16 +1,16 @@
-// textFile's partitions when gzip files are among the inputs. Policy, as Spark's
-// (Hadoop's TextInputFormat.isSplitable): a compressed file cannot be split, so each
-// `.gz` file is one whole-file split in a partition of its own (one task per file),
+// textFile's partitions when compressed files (.gz, .zst, .bz2) are among the inputs. Policy, as Spark's
+// (Hadoop's TextInputFormat.isSplitable): a compressed file is not split, so each
+// `.gz`, `.zst` or `.bz2` file is one whole-file split in a partition of its own (one task per file),
 // and the plain files are planned as before (engine/io/splits.ts). Partitions stay in
 // path order: a gz partition goes where its path sorts among the plain splits (a
 // packed partition is cut in two around it), so records keep the input order.
-import { isGzipPath, planSplits, type InputFile, type InputPartition } from '../io/index.js';
+import { isCompressedPath, planSplits, type InputFile, type InputPartition } from '../io/index.js';
 
-/** Partitions of `files` (sorted by path): plain files cut and packed, one partition per gzip file. */
+/** Partitions of `files` (sorted by path): plain files cut and packed, one partition per compressed file. */
 export function planTextPartitions(files: readonly InputFile[], maxPartitionBytes: number, minPartitions: number): InputPartition[] {
-  const gz = files.filter((f) => isGzipPath(f.path));
+  const gz = files.filter((f) => isCompressedPath(f.path));
   if (gz.length === 0) return planSplits(files, { maxPartitionBytes, minPartitions });
-  const plain = planSplits(files.filter((f) => !isGzipPath(f.path)), { maxPartitionBytes, minPartitions });
+  const plain = planSplits(files.filter((f) => !isCompressedPath(f.path)), { maxPartitionBytes, minPartitions });
   const whole: InputPartition[] = gz.filter((f) => f.size > 0).map((f) => ({ index: 0, splits: [{ path: f.path, start: 0, length: f.size, fileSize: f.size }] }));
   // Walk the plain splits in path order, cutting a packed partition where a gzip
   // file's path falls between two of its splits.

@@ -8,7 +8,7 @@
 import { Buffer } from 'node:buffer';
 import { builtinSource } from '../functions/builtins.js';
 import type { ShippedFunction } from '../functions/index.js';
-import { isGzipPath } from '../io/gzip.js';
+import { isCompressedPath } from '../io/compressed.js';
 import { STATS_BLOCK_BYTES, statsLines } from '../kernels/stats.js';
 import { compute, StopTask } from './compute.js';
 import type { NodeSpec } from './protocol.js';
@@ -30,7 +30,7 @@ const NUMBER_SOURCE = builtinSource(Number);
 export function statsSink(node: NodeSpec, update: ShippedFunction, ctx: TaskContext): State {
   const f = ctx.fn<(s: State, x: unknown) => State>(update);
   let s: State = { n: 0, mu: 0, m2: 0, max: -Infinity, min: Infinity };
-  if (node.t === 'op' && node.op.kind === 'map' && node.op.fn.source === NUMBER_SOURCE && !node.op.fn.captures && node.parent.t === 'text' && !node.parent.splits.some((sp) => isGzipPath(sp.path))) {
+  if (node.t === 'op' && node.op.kind === 'map' && node.op.fn.source === NUMBER_SOURCE && !node.op.fn.captures && node.parent.t === 'text' && !node.parent.splits.some((sp) => isCompressedPath(sp.path))) {
     return statsOfLines(node.parent, f, ctx);
   }
   try {

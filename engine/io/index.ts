@@ -5,3 +5,4 @@ export * from './splits.js';
 export * from './split-reader.js';
 export * from './commit.js';
 export * from './gzip.js';
+export * from './compressed.js';

@@ -22,6 +22,8 @@ export interface RunOptions {
   env?: Record<string, string | undefined>;
   uid?: number;
   gid?: number;
+  /** Bytes on the child's standard input (default: an empty pipe). */
+  input?: Uint8Array;
 }
 
 /** The child's environment: no colours (the test runner may set FORCE_COLOR). */
@@ -37,6 +39,7 @@ export function kiln(args: readonly string[], options: RunOptions = {}): KilnRun
     cwd: options.cwd,
     env: childEnv(options.env),
     maxBuffer: 1 << 30,
+    ...(options.input !== undefined ? { input: options.input } : {}),
     ...(options.uid !== undefined ? { uid: options.uid, gid: options.gid ?? options.uid } : {}),
   });
   return { code: r.status, signal: r.signal, stdout: r.stdout, stderr: r.stderr.toString('utf8') };
