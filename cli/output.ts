@@ -14,7 +14,7 @@
 import { write as fsWrite } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import { OutputCommitter } from '../engine/io/commit.js';
-import { writeError } from '../engine/shuffle/ordered-output.js';
+import { writeError } from '../engine/io/commit.js';
 import { binaryToDisplay } from '../engine/io/text-encoding.js';
 import type { OutputFormat } from './settings.js';
 

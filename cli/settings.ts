@@ -8,6 +8,7 @@
 import { availableParallelism } from 'node:os';
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { isHiddenName } from '../engine/io/files.js';
 import type { KilnOptions } from '../engine/index.js';
 import { choice, nonNegativeInt, positiveInt, type OptionValues } from './args.js';
 import { UsageError } from './errors.js';
@@ -115,7 +116,7 @@ export function plainInputBytes(paths: readonly string[], enough = SMALL_INPUT_B
 function directoryBytes(dir: string, limit: number): number {
   let total = 0;
   for (const name of readdirSync(dir)) {
-    if (name.startsWith('.') || name.startsWith('_')) continue;
+    if (isHiddenName(name)) continue;
     try {
       const st = statSync(join(dir, name));
       if (st.isFile()) total += st.size;

@@ -10,7 +10,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, rmSync } from 'node:fs';
 import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
-import { KilnError } from '../errors.js';
+import { KilnError, OUTPUT_CLOSED } from '../errors.js';
 
 /** Name of the marker a committed output directory holds (Hadoop's). */
 export const SUCCESS_MARKER = '_SUCCESS';
@@ -125,4 +125,19 @@ function outputError(error: unknown, path: string): KilnError {
     return new KilnError('usage', `permission denied writing ${path} — choose a writable output directory`, { file: path }, options);
   }
   return new KilnError('execution', `cannot write output ${path} (${code ?? String(error)}) — check the path and the disk`, { file: path }, options);
+}
+
+/**
+ * The error for a failed write of a job's output bytes (a part file, stdout, a shared
+ * fd): what happened, where, how much was left, and what to do. {@link outputError}
+ * words the committer's own directory operations.
+ */
+export function writeError(error: unknown, label: string, unwritten: number): KilnError {
+  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  const options = { cause: error };
+  if (code === 'ENOSPC' || code === 'EDQUOT') {
+    return new KilnError('resources', `no space left on device writing ${label}: at least ${unwritten} more bytes were still to be written — free disk space or write the output elsewhere`, { file: label }, options);
+  }
+  if (code === 'EPIPE') return new KilnError('aborted', `the reader of ${label} went away`, { file: label }, { ...options, code: OUTPUT_CLOSED });
+  return new KilnError('execution', `cannot write the output to ${label} (${code ?? (error as Error).message}) — check the destination and its disk`, { file: label }, options);
 }

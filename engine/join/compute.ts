@@ -76,21 +76,13 @@ function eachKeyedRow(node: Extract<NodeSpec, { t: 'shuffle' }>, ctx: TaskContex
       ctx.metrics.shuffleReadBytes += s.len;
       const end = s.ptr + s.len;
       const r = new ByteReader(u8, s.ptr, end);
-      let at = s.ptr;
-      while (at < end) {
-        let len = 0;
-        let shift = 0;
-        let b: number;
-        do {
-          b = u8[at++]!;
-          len += (b & 0x7f) * 2 ** shift;
-          shift += 7;
-        } while (b & 0x80);
+      while (!r.done) {
+        // Varint key length, the key's canonical bytes, then one encoded value.
+        const len = r.readVarUint();
+        const at = r.offset;
         const kb = buf.toString('latin1', at, at + len);
-        r.seek(at);
         const key = readKey(r, at + len);
         const value = readValue(r);
-        at = r.offset;
         if (++n % CANCEL_CHECK_EVERY === 0) ctx.checkCancelled();
         visit(kb, key, value);
       }

@@ -16,7 +16,8 @@
 // so a parked partition is written exactly once.
 import { closeSync, mkdirSync, openSync, readSync, rmSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
-import { KilnError, OUTPUT_CLOSED } from '../errors.js';
+import { KilnError } from '../errors.js';
+import { writeError } from '../io/commit.js';
 import type { TaskContext } from '../exec/task-context.js';
 
 const PENDING = 0;
@@ -197,15 +198,4 @@ export function writeAll(ctx: TaskContext, fd: number, ptr: number, len: number,
       ctx.checkCancelled();
     }
   }
-}
-
-/** The error for a failed write of the output: what happened, where, and what to do. */
-export function writeError(error: unknown, label: string, unwritten: number): KilnError {
-  const code = (error as NodeJS.ErrnoException | undefined)?.code;
-  const options = { cause: error };
-  if (code === 'ENOSPC' || code === 'EDQUOT') {
-    return new KilnError('resources', `no space left on device writing ${label}: at least ${unwritten} more bytes were still to be written — free disk space or write the output elsewhere`, { file: label }, options);
-  }
-  if (code === 'EPIPE') return new KilnError('aborted', `the reader of ${label} went away`, { file: label }, { ...options, code: OUTPUT_CLOSED });
-  return new KilnError('execution', `cannot write the output to ${label} (${code ?? (error as Error).message}) — check the destination and its disk`, { file: label }, options);
 }
