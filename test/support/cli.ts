@@ -1,6 +1,6 @@
 // Runs the real `kiln` binary (dist/cli/main.js) as a child process, as a user would.
 import { spawn, spawnSync } from 'node:child_process';
-import { chmodSync, mkdtempSync } from 'node:fs';
+import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { constants as osConstants, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -69,5 +69,10 @@ export function tool(command: string, args: readonly string[], input?: Uint8Arra
 export function tempDir(prefix: string): string {
   const dir = mkdtempSync(join(tmpdir(), `kiln-${prefix}-`));
   chmodSync(dir, 0o755);
+  if (tempDirs.size === 0) process.once('exit', () => tempDirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+  tempDirs.add(dir);
   return dir;
 }
+
+/** Every tempDir made; removed when the suite's process exits, so repeated runs leave nothing in $TMPDIR. */
+const tempDirs = new Set<string>();
