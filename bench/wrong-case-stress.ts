@@ -13,7 +13,7 @@
 //      [--conditions c1,c2,...] [--loop N]
 // Conditions: plain, pause (sleep S s first), pressure (another process touches 4 GiB
 // during the run), khugepaged (khugepaged scans every 100 ms during the run; restored
-// after), nohuge (API run with hugePages: false), mmap (--io mmap), inline (--workers 0).
+// after), nohuge (API run with hugePages: false), mmap (--io mmap), inline (no --workers: the CLI runs a tiny input inline).
 // --loop N instead runs N word counts in one process per condition (memory reused, so
 // populated 4 KiB pages are khugepaged's collapse candidates).
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
@@ -123,8 +123,10 @@ function runOnce(o: Options, file: string, c: Condition): string {
     return r.stdout;
   }
   const flags = c === 'mmap' ? ['--io', 'mmap'] : [];
-  const workers = c === 'inline' ? '0' : '1';
-  const r = spawnSync(process.execPath, [join(o.dist, 'dist/cli/main.js'), 'wordcount', '--quiet', '--workers', workers, ...flags, file], { encoding: 'utf8' });
+  // inline: no --workers, so the CLI picks inline for this tiny input (builds before
+  // `--workers 0` existed did the same).
+  const workers = c === 'inline' ? [] : ['--workers', '1'];
+  const r = spawnSync(process.execPath, [join(o.dist, 'dist/cli/main.js'), 'wordcount', '--quiet', ...workers, ...flags, file], { encoding: 'utf8' });
   if (r.status !== 0) throw new Error(r.stderr);
   return r.stdout;
 }
