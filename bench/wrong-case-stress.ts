@@ -11,7 +11,7 @@
 //
 // Run: node dist/bench/wrong-case-stress.js [--dist DIR] [--trials N] [--pause S]
 //      [--conditions c1,c2,...] [--loop N]
-// Conditions: plain, pause (sleep S s first), pressure (another process touches 4 GiB
+// Conditions: plain, pause (sleep S s first), pauseinline (the same, then an inline run), pressure (another process touches 4 GiB
 // during the run), khugepaged (khugepaged scans every 100 ms during the run; restored
 // after), nohuge (API run with hugePages: false), mmap (--io mmap), inline (no --workers: the CLI runs a tiny input inline).
 // --loop N instead runs N word counts in one process per condition (memory reused, so
@@ -27,7 +27,7 @@ const TEXT = 'It was the best of times, it was the worst of times,\nit was the a
 const KHUGEPAGED = '/sys/kernel/mm/transparent_hugepage/khugepaged';
 const COUNTERS = ['thp_fault_alloc', 'thp_collapse_alloc', 'thp_split_page', 'thp_underused_split_page', 'thp_deferred_split_page', 'compact_stall', 'compact_success', 'compact_daemon_wake', 'pgmigrate_success'];
 
-type Condition = 'plain' | 'pause' | 'pressure' | 'khugepaged' | 'nohuge' | 'mmap' | 'inline';
+type Condition = 'plain' | 'pause' | 'pauseinline' | 'pressure' | 'khugepaged' | 'nohuge' | 'mmap' | 'inline';
 
 interface Options {
   dist: string;
@@ -125,7 +125,7 @@ function runOnce(o: Options, file: string, c: Condition): string {
   const flags = c === 'mmap' ? ['--io', 'mmap'] : [];
   // inline: no --workers, so the CLI picks inline for this tiny input (builds before
   // `--workers 0` existed did the same).
-  const workers = c === 'inline' ? [] : ['--workers', '1'];
+  const workers = c === 'inline' || c === 'pauseinline' ? [] : ['--workers', '1'];
   const r = spawnSync(process.execPath, [join(o.dist, 'dist/cli/main.js'), 'wordcount', '--quiet', ...workers, ...flags, file], { encoding: 'utf8' });
   if (r.status !== 0) throw new Error(r.stderr);
   return r.stdout;
@@ -168,7 +168,7 @@ async function main(): Promise<void> {
       for (let t = 0; t < trials; t++) {
         const file = join(dir, `dickens-${c}-${t}.txt`);
         writeFileSync(file, TEXT);
-        if (c === 'pause') await sleep(o.pause * 1000);
+        if (c === 'pause' || c === 'pauseinline') await sleep(o.pause * 1000);
         let hog: ChildProcess | undefined;
         let khuge: string | undefined;
         if (c === 'pressure') {
