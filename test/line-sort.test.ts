@@ -192,7 +192,7 @@ test('ordered output: out-of-order partitions park and are written in order exac
   const copy = { ptr: 32, size: 3 };
   const write = (p: number, text: string): void => {
     u8.set(Buffer.from(text), 0);
-    writeInTurn(ctx, target, p, 0, text.length, copy);
+    writeInTurn(ctx, target, p, { kind: 'memory', ptr: 0, len: text.length }, copy);
   };
   try {
     // Partition 2 finishes first while 0 and 1 have not started: it parks at once.
@@ -222,7 +222,7 @@ test('ordered output: a failed write is never retried in place, and the output i
   u8.set(Buffer.from('zero\n'), 0);
   const attempt = (): unknown => {
     try {
-      writeInTurn(ctx, target, 0, 0, 5, { ptr: 32, size: 16 });
+      writeInTurn(ctx, target, 0, { kind: 'memory', ptr: 0, len: 5 }, { ptr: 32, size: 16 });
       return undefined;
     } catch (e) {
       return e;

@@ -35,7 +35,7 @@ function reference(xs: string[]): { pairs: [string, number][]; byLength: [number
   return { pairs, byLength: [...counts].sort((a, b) => a[0] - b[0]) };
 }
 
-const LEVELS = ['MEMORY_ONLY', 'MEMORY_AND_DISK', 'DISK_ONLY', 'MEMORY_ONLY_2'] as const;
+const LEVELS = ['MEMORY_ONLY', 'MEMORY_AND_DISK', 'DISK_ONLY', 'MEMORY_ONLY_2', 'MEMORY_ONLY_SER', 'MEMORY_AND_DISK_SER'] as const;
 
 for (const workers of [0, 1, 2]) {
   test(`every storage level gives the recomputed answer and computes each partition once (workers ${workers})`, async () => {
@@ -63,6 +63,12 @@ for (const workers of [0, 1, 2]) {
           assert.equal([figures.hits, figures.misses, figures.cachedPartitions], [slices, 0, slices]);
           if (level === 'DISK_ONLY') assert.equal([figures.memoryBytes > 0, figures.diskBytes > 0], [false, true]);
           else assert.equal([figures.memoryBytes > 0, figures.diskBytes], [true, 0]);
+          // The tiers: deserialized levels keep a decoded copy of every partition; each read names its tier.
+          const deserialized = ds.getStorageLevel().deserialized;
+          assert.equal([figures.decodedPartitions, figures.decodedBytes > 0], [deserialized ? slices : 0, deserialized], `${level}: decoded copies`);
+          assert.is(figures.decodedHits + figures.encodedHits, slices, `${level}: every read names its tier`);
+          // One thread holds every copy (0 or 1 workers), so every read of a deserialized level is decoded.
+          if (workers < 2) assert.is(figures.decodedHits, deserialized ? slices : 0, `${level}: reads by tier`);
           // Not persisted: every action computes again (the reference behaviour).
           ds.unpersist();
           assert.is(ds.getStorageLevel(), StorageLevel.NONE);
@@ -101,7 +107,8 @@ for (const workers of [0, 1, 2]) {
 }
 
 test('LRU across datasets under a tiny storageMemory: the least recently used block goes first', async () => {
-  // Three one-partition datasets of the same size; room for two blocks.
+  // Three one-partition datasets of the same size; room for two blocks. MEMORY_ONLY_SER:
+  // encoded blocks only (the decoded tier's eviction has its own test in storage-decoded).
   const kiln = await Kiln.start({ workers: 1, memory: '8m', storageMemory: 250_000 });
   try {
     const seen = kiln.collectionAccumulator<string>();
@@ -109,7 +116,7 @@ test('LRU across datasets under a tiny storageMemory: the least recently used bl
       kiln.parallelize(Array.from({ length: 100 }, (_, i) => `${name}${'x'.repeat(1000)}${i}`), 1).map((s) => {
         if (s.endsWith('x0')) seen.add(s.slice(0, 1));
         return s;
-      }, { seen }).cache();
+      }, { seen }).persist('MEMORY_ONLY_SER');
     const [a, b, c] = [make('a'), make('b'), make('c')];
     assert.is(await a.count(), 100);
     const size = kiln.lastJobMetrics!.storage![0]!.memoryBytes;
@@ -141,7 +148,8 @@ test('a shuffle short of memory evicts cached blocks down to the floor; the reco
     const ds = kiln.parallelize(xs, 6).map((w) => {
       computed.add(1);
       return [w, w.length] as [string, number];
-    }, { computed }).cache();
+      // Encoded blocks only: execution evicts pool memory, which decoded copies do not hold.
+    }, { computed }).persist('MEMORY_ONLY_SER');
     assert.is(await ds.count(), xs.length);
     const held = kiln.lastJobMetrics!.storage![0]!.memoryBytes;
     assert.ok(held > 3 * 2 ** 20, `the cache holds ${held} bytes, above the 3 MiB floor`);
@@ -170,7 +178,8 @@ test('a persisted dataset that is garbage-collected frees its blocks (the memory
       const ds = kiln.parallelize(words(5, 20_000), 3).cache();
       weak = new WeakRef(ds);
       assert.is(await ds.count(), 20_000);
-      assert.ok(kiln.storage.memoryBytes > 0 && pool(kiln) >= kiln.storage.memoryBytes, 'its blocks are in the pool');
+      assert.ok(kiln.storage.encodedBytes > 0 && pool(kiln) >= kiln.storage.encodedBytes, 'its encoded blocks are in the pool');
+      assert.ok(kiln.storage.decodedBytes > 0, 'and the worker keeps decoded copies');
       assert.equal([...kiln.getPersistentDatasets().keys()], [ds.id]);
     })();
     // No deref() between collections: a WeakRef read keeps its target alive for the turn.
@@ -180,6 +189,7 @@ test('a persisted dataset that is garbage-collected frees its blocks (the memory
     }
     assert.is(weak!.deref(), undefined, 'the dataset was collected');
     assert.is(pool(kiln), 0, 'and its blocks freed');
+    assert.equal([kiln.storage.memoryBytes, kiln.storage.slots.inUse], [0, 0], 'both tiers: no decoded copy is owned any more');
     assert.is(kiln.getPersistentDatasets().size, 0);
   } finally {
     await kiln.stop();

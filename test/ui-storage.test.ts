@@ -22,9 +22,9 @@ async function getJson(base: string, path: string): Promise<any> {
   return res.json();
 }
 
-/** Spark's StorageLevel.description for a kiln level (always serialized). */
-function description(useDisk: boolean, useMemory: boolean, replication: number): string {
-  return `${useDisk ? 'Disk ' : ''}${useMemory ? 'Memory ' : ''}Serialized ${replication}x Replicated`;
+/** Spark's StorageLevel.description for a kiln level. */
+function description(useDisk: boolean, useMemory: boolean, replication: number, deserialized: boolean): string {
+  return `${useDisk ? 'Disk ' : ''}${useMemory ? 'Memory ' : ''}${deserialized ? 'Deserialized' : 'Serialized'} ${replication}x Replicated`;
 }
 
 for (const workers of [0, 1, 2]) {
@@ -46,7 +46,7 @@ for (const workers of [0, 1, 2]) {
       const figures = kiln.lastJobMetrics!.storage!;
       const rdds = await getJson(base, `/applications/${appId}/storage/rdd`);
       assert.equal(rdds.map((x: any) => x.id), [inMemory.id, onDisk.id], 'datasets with a stored partition, by id (not the one no action reached)');
-      for (const [ds, level] of [[inMemory, { disk: false, memory: true, replication: 2 }], [onDisk, { disk: true, memory: false, replication: 1 }]] as const) {
+      for (const [ds, level] of [[inMemory, { disk: false, memory: true, replication: 2, deserialized: true }], [onDisk, { disk: true, memory: false, replication: 1, deserialized: false }]] as const) {
         const row = rdds.find((x: any) => x.id === ds.id);
         const f = figures.find((x) => x.datasetId === ds.id)!;
         assert.equal(Object.keys(row).sort(), ['diskUsed', 'id', 'memoryUsed', 'name', 'numCachedPartitions', 'numPartitions', 'storageLevel']);
@@ -54,7 +54,7 @@ for (const workers of [0, 1, 2]) {
         assert.is(row.numCachedPartitions, f.cachedPartitions);
         assert.is(row.memoryUsed, f.memoryBytes);
         assert.is(row.diskUsed, f.diskBytes);
-        assert.is(row.storageLevel, description(level.disk, level.memory, level.replication));
+        assert.is(row.storageLevel, description(level.disk, level.memory, level.replication, level.deserialized));
       }
       assert.is(rdds[0].name, 'pairs', 'setName is the RDD name');
       assert.ok(rdds[0].memoryUsed > 0 && rdds[0].diskUsed === 0);

@@ -2,14 +2,14 @@
 // subcommands and output formats, built on the engine API. Policy: tools.ts uses the
 // real CLI whenever it is built and labels rows "(API stub)" otherwise, so a table
 // never passes a stub off as the CLI.
-// Usage: node dist/bench/compare/kiln-stub.js <wordcount|distinct|sort|grep> [PATTERN] FILE [--workers N]
+// Usage: node dist/bench/compare/kiln-stub.js <wordcount|distinct|sort|grep> [PATTERN] FILE [--workers N] [--memory SIZE]
 import { writeSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { Kiln } from '../../engine/index.js';
 
-const { values, positionals } = parseArgs({ allowPositionals: true, options: { workers: { type: 'string' }, count: { type: 'boolean' }, 'fixed-strings': { type: 'boolean' }, quiet: { type: 'boolean' }, progress: { type: 'string' } } });
+const { values, positionals } = parseArgs({ allowPositionals: true, options: { workers: { type: 'string' }, memory: { type: 'string' }, count: { type: 'boolean' }, 'fixed-strings': { type: 'boolean' }, quiet: { type: 'boolean' }, progress: { type: 'string' } } });
 const [task, ...rest] = positionals;
-const kiln = await Kiln.start({ workers: Number(values.workers ?? 2) });
+const kiln = await Kiln.start({ workers: Number(values.workers ?? 2), ...(values.memory ? { memory: values.memory } : {}) });
 
 /** Writes lines to stdout in 1 MiB blocks (UTF-8, as the engine decodes lines). */
 function print(lines: Iterable<string>): void {

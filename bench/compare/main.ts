@@ -16,7 +16,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { runCase } from './case.js';
 import { describeMachine, loadAverage } from './machine.js';
-import { renderReport, updateReadme } from './report.js';
+import { renderReport, updateReadme, withCacheSection } from './report.js';
 import { memoryProbe } from './runner.js';
 import { renderTable, type Row } from './table.js';
 import { DEFAULT_PATTERN, TASKS, TASK_NAMES, parseBytes, type Task } from './tasks.js';
@@ -104,7 +104,7 @@ const phases = rows.filter((r) => r.phases).map((r) => `${r.task}, ${r.inputName
 if (phases.length > 0) console.log(`\nWhere kiln's time goes (one --metrics run each):\n${phases.map((p) => `- ${p}`).join('\n')}`);
 if (values.out !== '-') {
   const report = { machine, command, runs, loadBefore, loadAfter: loadAverage(), startedAt, minutes: (Date.now() - startedAt.getTime()) / 60_000, memoryProbe, table, usedStub, phases, caseLoads };
-  writeFileSync(values.out!, renderReport(report));
+  writeFileSync(values.out!, withCacheSection(values.out!, renderReport(report)));
   log(`wrote ${values.out}`);
   const fullRun = !taskNames && !sizes && !files && !families && resolve(values.out!) === DEFAULT_OUT;
   const summary = `Medians of ${runs} runs on ${machine.cpu} (${machine.cores} cores), Node ${machine.node}, load average ${loadBefore} at the start${Number(loadBefore.split(',')[0]) > 0.5 ? ' (a shared machine: noisy)' : ''}; from [bench/RESULTS.md](bench/RESULTS.md), which lists the tool versions and how each peer was made to compute the same result.`;

@@ -68,6 +68,30 @@ Reproduce: \`${r.command}\` (generates the corpora under bench/data on first use
 `;
 }
 
+/** Marker comments around RESULTS.md's persistence section, written by bench/cache.ts (npm run bench:cache). */
+export const CACHE_BEGIN = '<!-- bench:cache:begin -->';
+/** See {@link CACHE_BEGIN}. */
+export const CACHE_END = '<!-- bench:cache:end -->';
+
+/**
+ * `text` with the persistence section of the results file at `path` carried over (or
+ * `section` in its place when given): the peer comparison and bench:cache each
+ * rewrite only their own part of RESULTS.md.
+ */
+export function withCacheSection(path: string, text: string, section?: string): string {
+  let kept = section;
+  if (kept === undefined && existsSync(path)) {
+    const old = readFileSync(path, 'utf8');
+    const a = old.indexOf(CACHE_BEGIN);
+    const b = old.indexOf(CACHE_END);
+    if (a >= 0 && b > a) kept = old.slice(a + CACHE_BEGIN.length, b).trim();
+  }
+  const a = text.indexOf(CACHE_BEGIN);
+  const b = text.indexOf(CACHE_END);
+  const body = a >= 0 && b > a ? `${text.slice(0, a).trimEnd()}\n${text.slice(b + CACHE_END.length).trimStart()}` : text;
+  return kept === undefined ? body : `${body.trimEnd()}\n\n${CACHE_BEGIN}\n${kept}\n${CACHE_END}\n`;
+}
+
 /** Replaces the README's table between the markers; returns false when the markers are absent. */
 export function updateReadme(path: string, table: string, summary: string): boolean {
   if (!existsSync(path)) return false;

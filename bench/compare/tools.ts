@@ -84,7 +84,9 @@ export function toolsFor(task: TaskName, ctx: ToolContext): Tool[] {
     case 'distinct':
       return [kiln('distinct', 2, [], true), shell('sort', 'LC_ALL=C sort -u', ['sort'], `sort -u "$1"`), duckdb('distinct', ctx.threads)];
     case 'sort':
-      return [kiln('sort', 2, [], true), shell('sort', `LC_ALL=C sort --parallel=${ctx.threads} -S 4G`, ['sort'], `sort --parallel=${ctx.threads} -S 4G "$1"`), duckdb('sort', ctx.threads)];
+      // Issue 11's case: 1 GiB of memory each (kiln's --memory, sort's -S), so a large
+      // input (`--size 10g`) sorts out of core in both.
+      return [kiln('sort', 2, ['--memory', '1g'], true), shell('sort', `LC_ALL=C sort --parallel=${ctx.threads} -S 1G`, ['sort'], `sort --parallel=${ctx.threads} -S 1G "$1"`), duckdb('sort', ctx.threads)];
     case 'grep':
       // grep exits 1 when it counted 0 lines: still a result, not a failure.
       return [kiln('grep', 2, ['--count', '--fixed-strings', ctx.pattern], true), shell('grep', 'grep -c -F', ['grep'], `grep -c -F -e "$2" "$1"; [ $? -le 1 ]`, [ctx.pattern])];
@@ -117,7 +119,7 @@ function kiln(task: 'wordcount' | 'distinct' | 'sort' | 'grep' | 'join', workers
   return {
     id: `kiln-${workers}w`,
     family: 'kiln',
-    label: `kiln, ${workers} worker${workers === 1 ? '' : 's'}${cli ? '' : ' (API stub)'}`,
+    label: `kiln, ${workers} worker${workers === 1 ? '' : 's'}${args.includes('--memory') ? `, --memory ${args[args.indexOf('--memory') + 1]}` : ''}${cli ? '' : ' (API stub)'}`,
     reference,
     missing: undefined,
     command: (input) => ({ argv: argv(input) }),

@@ -6,6 +6,7 @@ import { availableParallelism, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { rmSync } from 'node:fs';
+import { getHeapStatistics } from 'node:v8';
 import { Broadcast, onBroadcastRelease } from '../functions/index.js';
 import { compareKeys } from '../codec/index.js';
 import { KilnError } from '../errors.js';
@@ -30,6 +31,7 @@ import { chainListeners, Monitor } from '../monitor/monitor.js';
 import type { UiOptions } from '../ui/server.js';
 import { BroadcastRegistry } from './broadcasts.js';
 import { StorageManager } from '../storage/storage-manager.js';
+import { DecodedSlots } from '../storage/decoded-slots.js';
 import { PersistentDatasets } from './persistence.js';
 import { Checkpoints } from './checkpoints.js';
 import { storageJson } from './storage-status.js';
@@ -44,11 +46,19 @@ export interface KilnOptions {
   memory?: number | string;
   /**
    * Most bytes of persisted datasets' blocks held in memory (bytes or "512m"; default
-   * half of `memory`, from whose pool they come). Past it, least-recently-used blocks
-   * are evicted (MEMORY_AND_DISK ones to the spill directory); a shuffle short of
-   * memory evicts them too, down to half of this.
+   * half of `memory`, at most `memory`): encoded blocks in `memory`'s pool plus the
+   * estimated heap bytes of decoded copies in worker threads (the deserialized
+   * levels, e.g. MEMORY_ONLY). Past it, least-recently-used blocks are evicted
+   * (MEMORY_AND_DISK ones to the spill directory); a shuffle short of memory evicts
+   * encoded blocks too, down to half of this.
    */
   storageMemory?: number | string;
+  /**
+   * Milliseconds a task over a cached partition waits for the worker thread that holds
+   * its decoded copy, when that thread is busy, before it runs on any free thread and
+   * reads the encoded block (default 3000, Spark's spark.locality.wait).
+   */
+  localityWait?: number;
   /** Scratch memory per worker thread for splits, tables and sorts (default 512 MiB, less on many cores; touched lazily). */
   workerMemory?: number | string;
   /** Largest split of an input file (default 128 MiB). */
@@ -191,7 +201,12 @@ export class Kiln {
     // Before any task touches it (first touch is a job's largest fixed cost here).
     if (workers > 0 && options.hugePages !== false) adviseHugePages(memory);
     const driver = KernelRuntime.create({ module, memory, span: budget.driver });
-    const tasks = new TaskScheduler(budget, { module, memory }, workers);
+    const slots = new DecodedSlots();
+    const tasks = new TaskScheduler(budget, { module, memory, decodedSlots: slots.buffer }, workers, undefined, workerHeapMb(resolved.storageMemory));
+    if (options.localityWait !== undefined) {
+      if (!(options.localityWait >= 0)) throw new KilnError('usage', `localityWait must be a number of milliseconds >= 0 (got ${options.localityWait})`);
+      tasks.localityWaitMs = options.localityWait;
+    }
     // Started when its worker threads are (bounded: a slow machine only delays jobs).
     await tasks.ready(WORKER_READY_TIMEOUT_MS);
     const tracker = new MapOutputTracker((r) => budget.releaseShuffle(r));
@@ -199,8 +214,14 @@ export class Kiln {
     const threshold = options.autoBroadcastJoinThreshold === undefined ? 10 * 2 ** 20 : Number(options.autoBroadcastJoinThreshold) < 0 ? -1 : parseSize(options.autoBroadcastJoinThreshold);
     const skewBytes = parseSize(options.skewJoinThreshold ?? '64m');
     // Spark's unified memory: execution may evict storage down to half of storageMemory.
-    const storage = new StorageManager(budget, memory, resolved.storageMemory, Math.floor(resolved.storageMemory / 2), resolved.spillDir);
+    const storage = new StorageManager(budget, memory, resolved.storageMemory, Math.floor(resolved.storageMemory / 2), resolved.spillDir, slots);
     budget.onPressure = (bytes) => storage.evictForExecution(bytes);
+    // Decoded copies are reserved through the budget, granted against storageMemory.
+    budget.onDecoded = (request) => storage.reserveDecoded(request);
+    budget.onBlock = (request) => storage.reserveBlock(request);
+    // Locality: a task over cached partitions prefers the thread holding their decoded copies.
+    tasks.preferThread = (task) => storage.preferredThread(task.node);
+    storage.liveThreads = () => tasks.threadIds();
     const dag = new DagScheduler(tasks, tracker, broadcasts, {
       storage,
       io: resolved.io,
@@ -512,6 +533,17 @@ function defaultWorkerMemory(workers: number, shuffleBytes: number): number {
   const room = 3.75 * 2 ** 30 - shuffleBytes - (64 << 20);
   const share = Math.floor(room / (workers + 2) / (1 << 20)) * (1 << 20);
   return Math.max(32 << 20, Math.min(512 << 20, share));
+}
+
+/**
+ * Each worker thread's heap limit (MiB): one thread may hold every decoded copy (it
+ * computed every cached partition), so the limit leaves room for all of storageMemory
+ * above Node's default; undefined keeps the default when that is already enough.
+ */
+function workerHeapMb(storageMemory: number): number | undefined {
+  const defaultMb = Math.floor(getHeapStatistics().heap_size_limit / 2 ** 20);
+  const neededMb = Math.ceil(storageMemory / 2 ** 20) + 2048;
+  return neededMb > defaultMb ? neededMb : undefined;
 }
 
 /** Kiln's ordering of keys (the default of takeOrdered, top and sortByKey). */

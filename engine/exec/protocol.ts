@@ -67,10 +67,16 @@ export type NodeSpec =
   | { readonly t: 'grep'; readonly splits: readonly FileSplit[]; readonly find: LineSearch; readonly count: boolean; readonly encoding: TextEncoding }
   | { readonly t: 'slice'; readonly data: readonly unknown[] }
   | { readonly t: 'empty' }
-  /** A persisted partition read from its stored block, in place (engine/storage/block-io.ts). */
-  | { readonly t: 'cached'; readonly datasetId: number; readonly partition: number; readonly location: BlockLocation; readonly records: number }
-  /** A persisted partition not stored yet: computed from `parent`, its records stored as a block as they pass. */
-  | { readonly t: 'persist'; readonly datasetId: number; readonly partition: number; readonly memory: boolean; readonly disk: boolean; readonly parent: NodeSpec }
+  /**
+   * A persisted partition read from its stored block (engine/storage/block-io.ts): the
+   * decoded copy when this thread holds `decoded`, else the encoded block, in place.
+   */
+  | { readonly t: 'cached'; readonly datasetId: number; readonly partition: number; readonly location: BlockLocation; readonly records: number; readonly decoded?: DecodedRef }
+  /**
+   * A persisted partition not stored yet: computed from `parent`, its records stored as
+   * a block as they pass; with `decoded`, the computing thread also keeps them decoded.
+   */
+  | { readonly t: 'persist'; readonly datasetId: number; readonly partition: number; readonly memory: boolean; readonly disk: boolean; readonly decoded: boolean; readonly parent: NodeSpec }
   | { readonly t: 'shuffle'; readonly read: ShuffleReadSpec }
   | { readonly t: 'concat'; readonly parts: readonly NodeSpec[] }
   /** Pairs [a, b] of two computed partitions of equal length (zip). */
@@ -230,6 +236,8 @@ export interface TaskSpec {
   readonly io: IoBackend;
   /** Directory for spilled shuffle blocks. */
   readonly spillDir: string;
+  /** Bytes a sorting task may hold in memory before it spills sorted runs (engine/sort/memory-plan.ts). */
+  readonly sortMemory?: number;
   /** Live broadcast variables: serialized once into shared memory; workers deserialize on first use. */
   readonly broadcasts: readonly BroadcastRef[];
   /** Shared Int32Array slot index the driver sets to 1 to cancel the job cooperatively. */
@@ -255,12 +263,31 @@ export interface TaskMetrics {
   peakMemoryBytes?: number;
 }
 
+/**
+ * A decoded copy of a persisted partition in one worker's heap: its slot in the
+ * decoded-slot words (WorkerInit.decodedSlots) and the generation it was granted
+ * with. The copy is valid while the slot's word holds that generation; the driver
+ * clears the word to drop it, and the worker deletes it at its next task.
+ */
+export interface DecodedRef {
+  readonly slot: number;
+  readonly gen: number;
+}
+
 /** A persisted partition's block, written by the task that computed it (record codec). */
 export interface StoredBlock {
   readonly datasetId: number;
   readonly partition: number;
   readonly location: BlockLocation;
   readonly records: number;
+  /** The decoded copy this attempt kept in its thread (its heap bytes were reserved under `decoded.slot`). */
+  readonly decoded?: DecodedRef;
+}
+
+/** Which tier of a stored block a task read (hits per tier, in the storage metrics). */
+export interface BlockRead {
+  readonly datasetId: number;
+  readonly tier: 'decoded' | 'encoded';
 }
 
 /** What a task sends back. */
@@ -272,6 +299,8 @@ export type TaskResult =
       readonly metrics: TaskMetrics;
       /** Blocks of persisted partitions this attempt computed (the driver's storage manager takes them). */
       readonly stored?: readonly StoredBlock[];
+      /** Stored blocks this attempt read, with the tier each came from. */
+      readonly reads?: readonly BlockRead[];
       /** The attempt's accumulator updates (merged by the driver only for the attempt it keeps). */
       readonly accumulators?: readonly AccumulatorUpdate[];
     }
@@ -283,6 +312,8 @@ export interface WorkerInit {
   readonly memory: WebAssembly.Memory;
   /** Control words shared with the driver: CANCEL_SLOTS cancel flags, then READY_WORD. */
   readonly control: SharedArrayBuffer;
+  /** Int32 words, one per decoded-copy slot: the live generation, 0 when free (see DecodedRef). */
+  readonly decodedSlots: SharedArrayBuffer;
 }
 
 /** Cancel flags in the control words, one per running task set (reused round robin). */
@@ -301,7 +332,20 @@ export const TASK_MODULE_ERROR = 'KILN_TASK_MODULE';
 /** Requests from a running task to the driver, over the task's port (answered synchronously, see below). */
 export type PortRequest =
   | { readonly op: 'span'; readonly threadId: number }
-  | { readonly op: 'alloc'; readonly bytes: number };
+  | { readonly op: 'alloc'; readonly bytes: number }
+  /**
+   * A pool region for the encoded block of a persisted partition: granted only if
+   * storageMemory has room for it (after evicting LRU blocks), so a block that will
+   * not be kept never touches the pool; refused, a level with disk writes a file.
+   */
+  | { readonly op: 'block'; readonly datasetId: number; readonly partition: number; readonly bytes: number }
+  /**
+   * `bytes` more of worker heap for a decoded copy of a persisted partition, charged
+   * to storageMemory (negative: gives back what the estimate no longer needs, always
+   * granted). `slot` -1 asks for a slot too: the reply's ptr is the slot and its size
+   * the generation. A refusal frees the slot and all it had reserved.
+   */
+  | { readonly op: 'decoded'; readonly datasetId: number; readonly partition: number; readonly slot: number; readonly bytes: number };
 
 /**
  * Why the driver refused a request. 'full': no room (a shuffle region: the caller

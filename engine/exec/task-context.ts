@@ -15,7 +15,8 @@ import { Tokenizer } from '../kernels/tokenizer.js';
 import type { Region } from '../memory/region.js';
 import { deserialize } from 'node:v8';
 import type { MessagePort } from 'node:worker_threads';
-import { decodeReply, emptyMetrics, type BroadcastRef, REPLY_BYTES, REPLY_PENDING, REPLY_STATE, type PortReply, type PortRequest, type StoredBlock, type TaskMetrics, type TaskSpec, type WorkerInit } from './protocol.js';
+import { decodeReply, emptyMetrics, type BlockRead, type BroadcastRef, type DecodedRef, REPLY_BYTES, REPLY_PENDING, REPLY_STATE, type PortReply, type PortRequest, type StoredBlock, type TaskMetrics, type TaskSpec, type WorkerInit } from './protocol.js';
+import { keepDecoded, sweepDecoded } from '../storage/decoded-store.js';
 
 /** Per-thread state, made on the first task. */
 interface ThreadState {
@@ -42,6 +43,10 @@ export class TaskContext {
   readonly metrics: TaskMetrics = emptyMetrics();
   /** Blocks of persisted partitions this attempt stored (engine/storage/block-io.ts). */
   readonly stored: StoredBlock[] = [];
+  /** Stored blocks this attempt read, by tier. */
+  readonly reads: BlockRead[] = [];
+  /** Decoded copies this attempt built: kept by the thread only if the attempt succeeds (commitDecoded). */
+  private readonly decoded: { ref: DecodedRef; records: readonly unknown[] }[] = [];
   private readonly control: Int32Array;
 
   private constructor(
@@ -54,6 +59,8 @@ export class TaskContext {
     // Peak execution memory is this task's high-water mark of the thread's span (kept tables included).
     state.rt.allocator.resetPeak();
     for (const b of spec.broadcasts) if (!state.broadcasts.has(b.id)) state.broadcasts.set(b.id, b);
+    // The driver cannot reach this thread between tasks: copies it dropped go now.
+    sweepDecoded(init.decodedSlots);
   }
 
   /** Sets up the thread on its first task (asks the driver for this thread's span), then the task. */
@@ -163,6 +170,32 @@ export class TaskContext {
   reserveShuffle(bytes: number): Region | undefined {
     const reply = this.ask({ op: 'alloc', bytes });
     return reply.ok ? { ptr: reply.ptr, size: reply.size } : undefined;
+  }
+
+  /**
+   * `bytes` more of heap for a decoded copy of a persisted partition (slot -1: a new
+   * copy), charged to storageMemory by the driver; undefined when refused, and then
+   * the slot and all it held are freed.
+   */
+  reserveDecoded(datasetId: number, partition: number, slot: number, bytes: number): DecodedRef | undefined {
+    const reply = this.ask({ op: 'decoded', datasetId, partition, slot, bytes });
+    return reply.ok ? { slot: reply.ptr, gen: reply.size } : undefined;
+  }
+
+  /** A pool region for a persisted partition's encoded block, or undefined when storage has no room for it. */
+  reserveBlock(datasetId: number, partition: number, bytes: number): Region | undefined {
+    const reply = this.ask({ op: 'block', datasetId, partition, bytes });
+    return reply.ok ? { ptr: reply.ptr, size: reply.size } : undefined;
+  }
+
+  /** Notes a decoded copy this attempt built, for commitDecoded. */
+  keepDecoded(ref: DecodedRef, records: readonly unknown[]): void {
+    this.decoded.push({ ref, records });
+  }
+
+  /** The attempt succeeded: this thread keeps its decoded copies. */
+  commitDecoded(): void {
+    for (const d of this.decoded) keepDecoded(d.ref, d.records);
   }
 
   /** Closes the task's port. */

@@ -14,6 +14,11 @@
 // fails outside a task (piscina's 'error' event, which would end the process if nobody
 // listened) fails the running jobs with its cause; if it could not load the task
 // module, the build is broken and every later job of the context fails at once too.
+// Locality (Spark's PROCESS_LOCAL with spark.locality.wait): `preferThread` may name
+// the worker thread a task would rather run on (the one holding a decoded copy of a
+// cached partition it reads); piscina's balancer then hands the task only to that
+// thread while it lives, waiting for it at most `localityWaitMs`, after which the
+// task goes to any free thread. Where a task runs never changes its answer.
 import { setMaxListeners } from 'node:events';
 import { MessageChannel } from 'node:worker_threads';
 import { createRequire } from 'node:module';
@@ -21,7 +26,7 @@ import type { Piscina } from 'piscina';
 import { describeContext, fromPlainError, KilnError, type ErrorContext } from '../errors.js';
 import type { MemoryBudget } from '../memory/budget.js';
 import type { Region } from '../memory/region.js';
-import { CANCEL_SLOTS, emptyMetrics, READY_WORD, sendReply, TASK_MODULE_ERROR, type BlockSpec, type PortReply, type PortRequest, type StoredBlock, type TaskMetrics, type TaskResult, type TaskSpec, type WorkerInit } from './protocol.js';
+import { CANCEL_SLOTS, emptyMetrics, READY_WORD, sendReply, TASK_MODULE_ERROR, type BlockRead, type BlockSpec, type PortReply, type PortRequest, type StoredBlock, type TaskMetrics, type TaskResult, type TaskSpec, type WorkerInit } from './protocol.js';
 import { TaskSlots, type ReleaseSlot } from './task-slots.js';
 import { applyAccumulatorUpdates, type AccumulatorUpdate } from '../functions/accumulator.js';
 import { SPAN_WAIT_MS, WorkerSpans } from './worker-spans.js';
@@ -39,6 +44,8 @@ export interface TaskOutcome {
   readonly regions: readonly Region[];
   /** Blocks of persisted partitions the task stored (their memory regions are among `regions`). */
   readonly stored?: readonly StoredBlock[] | undefined;
+  /** Stored blocks the task read, by tier. */
+  readonly reads?: readonly BlockRead[] | undefined;
   /** The kept attempt's accumulator updates (already merged into the driver's accumulators). */
   readonly accumulators?: readonly AccumulatorUpdate[] | undefined;
 }
@@ -52,6 +59,44 @@ export interface TaskListener {
   onTaskStart?(stageId: number, partition: number): void;
   /** `error`: why a failed attempt failed (kind 'aborted': it was cancelled, Spark's "killed"). */
   onTaskEnd?(stageId: number, partition: number, metrics: TaskMetrics, ok: boolean, error?: Error): void;
+}
+
+/** The worker thread a task would rather run on (by threadId), or undefined: any. */
+export type ThreadPreference = (task: TaskTemplate) => number | undefined;
+
+/** Spark's spark.locality.wait default: how long a task waits for its preferred thread. */
+export const LOCALITY_WAIT_MS = 3000;
+
+/** Where one submission of a task may go, read by the pool's balancer (piscina's queue options). */
+interface Placement {
+  /** The preferred thread; undefined: any. */
+  readonly thread: number | undefined;
+  /** The thread the balancer gave it to, once it did. */
+  placed: number | undefined;
+}
+
+/** The balancer's view of a worker (piscina's PiscinaWorker). */
+interface PoolWorker {
+  readonly id: number;
+  readonly currentUsage: number;
+  readonly terminating: boolean;
+  readonly destroyed: boolean;
+}
+
+/**
+ * piscina's balancer: the preferred thread while it lives (none, if it is busy: the
+ * task waits in piscina's queue), else the first free thread (piscina's own rule
+ * with one task per thread).
+ */
+function placeTask(placement: Placement | null, workers: readonly PoolWorker[]): PoolWorker | null {
+  const live = (w: PoolWorker): boolean => !w.terminating && !w.destroyed;
+  let chosen: PoolWorker | undefined;
+  const home = placement?.thread === undefined ? undefined : workers.find((w) => w.id === placement.thread && live(w));
+  if (home) chosen = home.currentUsage === 0 ? home : undefined;
+  else chosen = workers.find((w) => w.currentUsage === 0 && live(w));
+  if (!chosen) return null;
+  if (placement) placement.placed = chosen.id;
+  return chosen;
 }
 
 /** Atomics.waitAsync (ES2024), which Node 20 has. */
@@ -90,16 +135,23 @@ export class TaskScheduler {
   private readonly running = new Set<{ readonly slot: number; readonly stop: AbortController }>();
   /** Set once workers could not load the task module: every job fails with it. */
   private broken: KilnError | undefined;
+  /** The locality hook: where a task would rather run (see the header). */
+  preferThread: ThreadPreference | undefined;
+  /** Longest a task waits for its preferred thread before going to any free one. */
+  localityWaitMs = LOCALITY_WAIT_MS;
 
   /**
    * @param spanWaitMs longest a new worker thread waits for a killed thread's span to
    *   come free (see worker-spans.ts); tests shorten it
+   * @param heapMb each worker thread's heap limit in MiB (V8's old generation;
+   *   undefined: Node's default), room for the decoded copies of cached partitions
    */
   constructor(
     private readonly budget: MemoryBudget,
     init: Omit<WorkerInit, 'control'>,
     readonly workers: number,
     spanWaitMs = SPAN_WAIT_MS,
+    heapMb?: number,
   ) {
     const sab = new SharedArrayBuffer((READY_WORD + 1) * 4);
     this.control = new Int32Array(sab);
@@ -125,6 +177,8 @@ export class TaskScheduler {
       concurrentTasksPerWorker: 1,
       atomics: 'disabled',
       workerData: { ...init, control: sab } satisfies WorkerInit,
+      loadBalancer: (task, workers) => placeTask((task as unknown as Record<symbol, Placement | null>)[Pool.queueOptionsSymbol] ?? null, workers) as never,
+      ...(heapMb !== undefined ? { resourceLimits: { maxOldGenerationSizeMb: heapMb } } : {}),
     });
     this.slots = new TaskSlots(workers);
     const pool = this.pool;
@@ -187,6 +241,11 @@ export class TaskScheduler {
       this.running.delete(entry);
       options.signal?.removeEventListener('abort', onAbort);
     }
+  }
+
+  /** Thread ids of the live worker threads (0, the driver's, inline). */
+  threadIds(): number[] {
+    return this.pool ? this.pool.threads.map((t) => t.threadId) : [0];
   }
 
   /**
@@ -291,8 +350,8 @@ export class TaskScheduler {
       else sendReply(req.reply, this.answer(req, regions));
     });
     try {
-      const result = (await this.pool.run({ ...spec, port: port2 }, { transferList: [port2], signal: stop })) as TaskResult;
-      if (result.ok) return { ok: true, partition: spec.partition, value: result.value, blocks: result.blocks, metrics: result.metrics, regions, accumulators: result.accumulators, stored: result.stored };
+      const result = await this.submit(spec, port2, stop);
+      if (result.ok) return { ok: true, partition: spec.partition, value: result.value, blocks: result.blocks, metrics: result.metrics, regions, accumulators: result.accumulators, stored: result.stored, reads: result.reads };
       for (const r of regions) this.budget.releaseShuffle(r);
       return { ok: false, error: fromPlainError(result.error), metrics: result.metrics };
     } catch (e) {
@@ -306,12 +365,40 @@ export class TaskScheduler {
     }
   }
 
+  /**
+   * Hands a task to the pool, on its preferred thread if it has one (see the header):
+   * if no thread took it within the locality wait, it is withdrawn from piscina's
+   * queue (an abort before it runs kills no thread, and its port was not transferred
+   * yet) and submitted again for any free thread.
+   */
+  private async submit(spec: Omit<TaskSpec, 'port'>, port: TaskSpec['port'] & object, stop: AbortSignal): Promise<TaskResult> {
+    const pool = this.pool!;
+    const queueOptions = (pool.constructor as typeof Piscina).queueOptionsSymbol;
+    const thread = this.preferThread?.(spec);
+    const run = (placement: Placement, signal: AbortSignal): Promise<TaskResult> =>
+      pool.run({ ...spec, port, [queueOptions]: placement }, { transferList: [port], signal }) as Promise<TaskResult>;
+    if (thread === undefined) return run({ thread: undefined, placed: undefined }, stop);
+    const placement: Placement = { thread, placed: undefined };
+    const giveUp = new AbortController();
+    const timer = setTimeout(() => {
+      if (placement.placed === undefined) giveUp.abort();
+    }, this.localityWaitMs);
+    try {
+      return await run(placement, AbortSignal.any([stop, giveUp.signal]));
+    } catch (e) {
+      if (!giveUp.signal.aborted || stop.aborted || placement.placed !== undefined) throw e;
+      return run({ thread: undefined, placed: undefined }, stop);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
   private async runInline(spec: Omit<TaskSpec, 'port'>, regions: Region[]): Promise<(TaskOutcome & { ok: true }) | { ok: false; error: Error; metrics: TaskMetrics }> {
     // Yield to the event loop first, so an abort signalled meanwhile is seen.
     await new Promise((resolve) => setImmediate(resolve));
     const { runTaskWith } = await import('./worker.js');
     const result = runTaskWith(spec, this.init, (req) => this.answer(req, regions));
-    if (result.ok) return { ok: true, partition: spec.partition, value: result.value, blocks: result.blocks, metrics: result.metrics, regions, accumulators: result.accumulators, stored: result.stored };
+    if (result.ok) return { ok: true, partition: spec.partition, value: result.value, blocks: result.blocks, metrics: result.metrics, regions, accumulators: result.accumulators, stored: result.stored, reads: result.reads };
     for (const r of regions) this.budget.releaseShuffle(r);
     return { ok: false, error: fromPlainError(result.error), metrics: result.metrics };
   }
@@ -329,6 +416,17 @@ export class TaskScheduler {
         if (!region) return { ok: false, refusal: 'full' };
         regions.push(region);
         return { ok: true, ptr: region.ptr, size: region.size };
+      }
+      case 'block': {
+        const region = this.budget.reserveBlock(req);
+        if (!region) return { ok: false, refusal: 'full' };
+        regions.push(region);
+        return { ok: true, ptr: region.ptr, size: region.size };
+      }
+      case 'decoded': {
+        // The reply carries the slot as ptr and its generation as size (protocol.ts).
+        const grant = this.budget.reserveDecoded(req);
+        return grant ? { ok: true, ptr: grant.slot, size: grant.gen } : { ok: false, refusal: 'full' };
       }
     }
   }

@@ -66,6 +66,8 @@ export function runTaskWith(spec: TaskSpec, init: WorkerInit, direct?: Requester
 
 function withUpdates(result: TaskResult & { ok: true }, ctx: TaskContext): TaskResult {
   const accumulators = takeAccumulatorUpdates();
+  ctx.commitDecoded();
   const stored = ctx.stored.length > 0 ? { stored: ctx.stored } : {};
-  return accumulators ? { ...result, ...stored, accumulators } : { ...result, ...stored };
+  const reads = ctx.reads.length > 0 ? { reads: ctx.reads } : {};
+  return accumulators ? { ...result, ...stored, ...reads, accumulators } : { ...result, ...stored, ...reads };
 }

@@ -3,7 +3,10 @@
 // span for its scratch (split buffers, tables, sort buffers), granted on its first
 // task and returned when the thread has exited — not when it is told to stop, which
 // engine/exec/worker-spans.ts decides; shuffle blocks come from the shuffle arena,
-// and a map task that is refused there spills its block to disk instead. Address space
+// and a map task that is refused there spills its block to disk instead. Decoded
+// copies of cached partitions live in worker heaps, not here, but are reserved here
+// too (reserveDecoded): the storage manager grants them against storageMemory, so
+// every reservation a task makes goes through this one budget. Address space
 // is cheap (pages are touched lazily), so spans are sized generously and reused.
 import { RegionAllocator } from './allocator.js';
 import { alignUp, MAX_MEMORY_BYTES, type Region } from './region.js';
@@ -21,6 +24,22 @@ export interface MemoryLayout {
   workers: number;
   /** In-memory shuffle blocks; beyond this, blocks spill to disk. */
   shuffleBytes: number;
+}
+
+/** A task's request for heap bytes of a decoded copy (protocol.ts PortRequest 'decoded'). */
+export interface DecodedRequest {
+  readonly datasetId: number;
+  readonly partition: number;
+  /** -1: a new copy (a slot is granted with the bytes). */
+  readonly slot: number;
+  readonly bytes: number;
+}
+
+/** A task's request for a pool region holding a persisted partition's encoded block. */
+export interface BlockRequest {
+  readonly datasetId: number;
+  readonly partition: number;
+  readonly bytes: number;
 }
 
 /** Parses sizes like "512m", "2g", "1.5GiB", "4096" (bytes). */
@@ -97,6 +116,28 @@ export class MemoryBudget {
    * storage, engine/storage/storage-manager.ts) and says whether anything was freed.
    */
   onPressure: ((bytes: number) => boolean) | undefined;
+
+  /**
+   * Grants worker-heap bytes for a decoded copy of a persisted partition
+   * (engine/storage/storage-manager.ts reserveDecoded, against storageMemory).
+   */
+  onDecoded: ((request: DecodedRequest) => { slot: number; gen: number } | undefined) | undefined;
+
+  /**
+   * Grants a pool region for a persisted partition's encoded block against
+   * storageMemory (engine/storage/storage-manager.ts reserveBlock).
+   */
+  onBlock: ((request: BlockRequest) => Region | undefined) | undefined;
+
+  /** A pool region for an encoded block, or undefined when storage has no room (the task writes a file, or stores nothing). */
+  reserveBlock(request: BlockRequest): Region | undefined {
+    return this.onBlock ? this.onBlock(request) : this.reserveShuffle(request.bytes);
+  }
+
+  /** Heap bytes for a decoded copy, or undefined when refused (the task keeps the encoded block only). */
+  reserveDecoded(request: DecodedRequest): { slot: number; gen: number } | undefined {
+    return this.onDecoded?.(request);
+  }
 
   /** A shuffle-arena region, or undefined when the budget is spent (the caller spills). */
   reserveShuffle(bytes: number): Region | undefined {

@@ -98,8 +98,8 @@ export interface StorageLevelJson {
   'Use Disk': boolean;
   'Use Memory': boolean;
   'Use Off Heap': false;
-  /** kiln's blocks are always serialized (record codec). */
-  Deserialized: false;
+  /** Whether memory also keeps decoded copies (the deserialized levels, e.g. MEMORY_ONLY). */
+  Deserialized: boolean;
   Replication: number;
 }
 

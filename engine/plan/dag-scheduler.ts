@@ -6,6 +6,7 @@
 // many children share it). Joins are decided before the job is planned, parents
 // first (engine/join/resolve.ts): that may run some map stages early, which the plan
 // then finds done. Task-level retries belong to the task scheduler, not here.
+import { taskSortMemory } from '../sort/memory-plan.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { BroadcastRegistry } from '../api/broadcasts.js';
@@ -246,6 +247,7 @@ export class DagScheduler {
         sink: sinkFor(p),
         io: this.settings.io,
         spillDir: this.spillDir,
+        sortMemory: taskSortMemory(this.settings.memoryBytes ?? 1 << 30, this.settings.workers ?? 1),
         broadcasts,
       }));
     // A persisted partition another job is computing now is waited for, then read (block lock).
@@ -261,7 +263,12 @@ export class DagScheduler {
       throw e;
     }
     // Blocks the tasks stored go to the storage manager; the other regions are shuffle output.
-    if (storage) outcomes = outcomes.map((o) => (o.stored ? { ...o, regions: storage.accept(o.stored, o.regions, run.storage) } : o));
+    if (storage) {
+      outcomes = outcomes.map((o) => {
+        storage.countReads(o.reads, run.storage);
+        return o.stored ? { ...o, regions: storage.accept(o.stored, o.regions, run.storage, o.metrics.threadId ?? 0) } : o;
+      });
+    }
     locked.done();
     const accumulables = stageAccumulables(outcomes.map((o) => o.accumulators));
     metrics.stages.push({ id: stage.id, kind: stage.kind, tasks: partitions.length, skipped: false, metrics: outcomes.map((o) => o.metrics), ...(accumulables.length ? { accumulables } : {}) });

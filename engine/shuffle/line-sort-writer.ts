@@ -1,8 +1,10 @@
 // The map side of sortLines: one task reads its splits' lines whole into kernel
-// memory, sorts them with the kernels (engine/shuffle/line-sorter.ts), cuts the sorted
-// order at the range partitioner's bounds (one binary search per bound, not a lookup
-// per line) and copies the lines, grouped by key range and in input order within a
-// range, into one 'lines' block of '\n'-terminated lines. The block's offsets index
+// memory and, one run at a time (at most 32 MiB and a bounded number of lines, so the
+// sort's scratch stays bounded whatever the lines' lengths), sorts them with the
+// kernels (engine/shuffle/line-sorter.ts), cuts the sorted order at the range
+// partitioner's bounds (one binary search per bound, not a lookup per line) and copies
+// the lines, grouped by key range and in input order within a range, into one 'lines'
+// block per run of '\n'-terminated lines. The block's offsets index
 // the ranges (partitions x rangesPerPartition + 1 of them), not just the partitions;
 // under reverse, range 0 holds the largest keys.
 // Policy: the splits are read straight into the thread's reusable input region, by
@@ -22,6 +24,8 @@ import type { ShuffleWriteSink } from './writer.js';
 const NEWLINE = 0x0a;
 /** Bytes read per probe when looking for a split's edge line breaks. */
 const EDGE_PROBE_BYTES = 64 * 1024;
+/** Bytes of one map-side run (one block); a single longer line is a run of its own. */
+const MAP_RUN_BYTES = 32 << 20;
 /** Largest single readSync (Node takes an int32 length). */
 const MAX_READ_BYTES = 1 << 30;
 
@@ -34,21 +38,45 @@ export function writeLineSort(node: NodeSpec, sink: ShuffleWriteSink, agg: Lines
   const { ptr: buf, len } = readSplits(node.splits, scratch, ctx);
   ctx.checkCancelled();
   const sorter = new LineSort(scratch, agg);
-  const sorted = sorter.sort(buf, len);
-  ctx.metrics.inputRecords += sorted.n;
-  ctx.metrics.shuffleWriteRecords += sorted.n;
-  // The bounds cut the keys into P x rangesPerPartition ranges (see LinesAggregator).
-  const cuts = sorter.cuts(buf, sorted, partitioner.bounds);
-  const ranges = cuts.length - 1;
-  if (ranges !== partitioner.partitions * agg.rangesPerPartition) {
+  const ranges = partitioner.partitions * agg.rangesPerPartition;
+  if (partitioner.bounds.length + 1 !== ranges) {
     throw new KilnError('internal', `sortLines partitioner has ${partitioner.bounds.length} bounds for ${partitioner.partitions} x ${agg.rangesPerPartition} ranges`);
   }
-  let offsets: number[] = [];
-  const block = storeBlock(ctx, len, () => offsets, (dst) => {
-    offsets = sorter.groupByRange(buf, sorted, cuts, dst);
-  }, 0);
-  if (len === 0) return [{ location: block.location, offsets: new Array<number>(ranges + 1).fill(0) }];
-  return [block];
+  if (len === 0) return [{ location: { kind: 'memory', ptr: 0, len: 0 }, offsets: new Array<number>(ranges + 1).fill(0) }];
+  // The sort's scratch grows with the line count (~100 bytes a line here: the sorter's
+  // entries, the grouping pass's, offsets), not with the bytes: a split of short lines
+  // is cut into runs of at most maxLines lines, one block each, in input order, so
+  // equal keys keep input order across them (reduce tasks read blocks in order).
+  const maxLines = mapRunLines(ctx.rt.allocator.capacity);
+  const blocks: BlockSpec[] = [];
+  const u8 = ctx.rt.u8;
+  for (let at = 0; at < len; ) {
+    // At most MAP_RUN_BYTES a run (cut after a line break), so a block that spills needs
+    // that much scratch, not the split's size: the spans' resident memory stays small.
+    let runLen = len - at;
+    if (runLen > MAP_RUN_BYTES) {
+      const nl = u8.subarray(buf + at, buf + at + MAP_RUN_BYTES).lastIndexOf(NEWLINE);
+      if (nl >= 0) runLen = nl + 1;
+    }
+    const sorted = sorter.sort(buf + at, runLen, maxLines);
+    ctx.metrics.inputRecords += sorted.n;
+    ctx.metrics.shuffleWriteRecords += sorted.n;
+    // The bounds cut the keys into P x rangesPerPartition ranges (see LinesAggregator).
+    const cuts = sorter.cuts(buf + at, sorted, partitioner.bounds);
+    const from = buf + at;
+    let offsets: number[] = [];
+    blocks.push(storeBlock(ctx, sorted.bytes, () => offsets, (dst) => {
+      offsets = sorter.groupByRange(from, sorted, cuts, dst);
+    }, blocks.length));
+    at += sorted.bytes;
+    ctx.checkCancelled();
+  }
+  return blocks;
+}
+
+/** Lines per map-side run: the sort scratch (~100 bytes a line) within a quarter of the thread's span. */
+export function mapRunLines(spanBytes: number): number {
+  return Math.max(1 << 14, Math.floor(spanBytes / 4 / 100));
 }
 
 /**

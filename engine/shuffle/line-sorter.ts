@@ -112,6 +112,8 @@ export class LineSortScratch {
 export interface SortedBuffer {
   /** Number of lines. */
   readonly n: number;
+  /** Bytes those lines take from the buffer's start (less than its length when maxLines cut it). */
+  readonly bytes: number;
   /** Line i occupies [buf + offsets[i], buf + offsets[i + 1]) with its '\n' (a view into scratch). */
   readonly offsets: Uint32Array;
   /** Pointer of the offsets (u32[n + 1], relative to buf). */
@@ -138,9 +140,12 @@ export class LineSort {
   /**
    * Sorts the lines of [buf, buf + len) and returns their permutation; the buffer is
    * left as it was (terminators are swapped to 0x00 for the sort and restored). Every
-   * line, the last included, must end in '\n'.
+   * line, the last included, must end in '\n'. With `maxLines`, only the first
+   * maxLines lines are sorted (`bytes` says where they end): that bounds the scratch,
+   * about 60 bytes a line, whatever the lines' lengths; the caller sorts the rest in
+   * another run.
    */
-  sort(buf: number, len: number): SortedBuffer {
+  sort(buf: number, len: number, maxLines = Infinity): SortedBuffer {
     const { rt, scratch } = this;
     if (len > 0 && rt.u8[buf + len - 1] !== NEWLINE) throw new KilnError('internal', 'line sort input must end in a newline: a bug in kiln');
     // Offsets: sized for 32-byte lines at first, grown (keeping what is written) when
@@ -155,7 +160,15 @@ export class LineSort {
     // JS per line (1): copy each line start out of the splitter's (start, end) pairs
     // (the ends are useless here: lineSplit drops a '\r' before '\n', sort keeps it),
     // and in whole-line mode turn the previous line's '\n' into 0x00 in the same pass.
+    let cut = len;
     splitter.scan(buf, len, true, (count, offset) => {
+      if (cut < len) return;
+      if (n + count > maxLines) {
+        // The rest of the buffer is the next run's: stop at the first line past the limit.
+        const keep = maxLines - n;
+        cut = offset + splitter.pairs[2 * keep]!;
+        count = keep;
+      }
       if (n + count > cap) {
         offsetsRegion = scratch.grow('offsets', 4 * (n + count + 1), 4 * n);
         cap = Math.floor(offsetsRegion.size / 4) - 1;
@@ -173,12 +186,12 @@ export class LineSort {
         for (let i = 0; i < count; i++) offsets[n++] = offset + pairs[2 * i]!;
       }
     });
-    offsets[n] = len;
+    offsets[n] = cut;
     offsets = offsets.subarray(0, n + 1);
     let perm: Uint32Array;
     if (swap) {
-      // Each line start zeroed the terminator before it; the last line's is at len - 1.
-      if (len > 0) u8[buf + len - 1] = 0;
+      // Each line start zeroed the terminator before it; the last line's is at cut - 1.
+      if (cut > 0) u8[buf + cut - 1] = 0;
       try {
         perm = scratch.sorter.sort({ keys: buf, offsets: offsetsRegion.ptr, n, numPartitions: 1 });
       } finally {
@@ -189,7 +202,7 @@ export class LineSort {
       const keys = this.buildKeys(buf, offsets, n);
       perm = scratch.sorter.sort({ keys: keys.keys, offsets: keys.offsets, n, numPartitions: 1 });
     }
-    return { n, offsets, offsetsPtr: offsetsRegion.ptr, perm };
+    return { n, bytes: cut, offsets, offsetsPtr: offsetsRegion.ptr, perm };
   }
 
   /**

@@ -1,6 +1,6 @@
 // Ordered output to one file descriptor from many reduce tasks (sortLines.writeTo).
-// Policy: tasks write their own bytes, straight from kernel memory, in partition
-// order, so nothing crosses to the driver and no partition is held twice. They take
+// Policy: tasks write their own bytes, straight from kernel memory (or from the file a
+// partition too large for memory was sorted into), in partition order, so nothing crosses to the driver and no partition is held twice. They take
 // turns through a SharedArrayBuffer of Int32 words: word 0 is the next partition to
 // write; word 1 + p is partition p's state (PENDING: not started, RUNNING: its task
 // is sorting, PARKED: its bytes wait in a park file, CLAIMED: someone has written or
@@ -14,7 +14,7 @@
 // stores PARKED, then loads the turn; an advancer stores the turn, then tries to
 // claim. One of the two sees the other's store, and the claim is a compareExchange,
 // so a parked partition is written exactly once.
-import { closeSync, mkdirSync, openSync, readSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { KilnError } from '../errors.js';
 import { writeError } from '../io/commit.js';
@@ -51,17 +51,22 @@ export function announceTurn(turn: SharedArrayBuffer, partition: number): void {
 }
 
 /**
- * Writes kernel-memory bytes [ptr, ptr + len) as partition `partition`'s share of the
- * output, after every earlier partition's. `copyBuffer` (any kernel-memory region,
- * free once this partition's own bytes are written) is used to move parked
- * successors' files to the fd.
+ * A partition's bytes: in kernel memory, or in a file of the spill directory (an
+ * output too large for memory), which parking moves into the park directory.
+ */
+export type TurnSource = { readonly kind: 'memory'; readonly ptr: number; readonly len: number } | { readonly kind: 'file'; readonly path: string; readonly len: number };
+
+/**
+ * Writes `source` as partition `partition`'s share of the output, after every earlier
+ * partition's. `copyBuffer` (any kernel-memory region, free once this partition's own
+ * bytes are in memory or written) moves file bytes — parked successors', a file
+ * source's — to the fd.
  */
 export function writeInTurn(
   ctx: TaskContext,
   target: OrderedTarget,
   partition: number,
-  ptr: number,
-  len: number,
+  source: TurnSource,
   copyBuffer: { ptr: number; size: number },
 ): void {
   const words = new Int32Array(target.turn);
@@ -87,7 +92,8 @@ export function writeInTurn(
     if (turn === partition) {
       if (Atomics.compareExchange(words, 1 + partition, RUNNING, CLAIMED) !== RUNNING) return;
       writeShared(ctx, target, words, partition, () => {
-        writeAll(ctx, target.fd, ptr, len, target.label);
+        if (source.kind === 'memory') writeAll(ctx, target.fd, source.ptr, source.len, target.label);
+        else copyFile(ctx, target, source.path, copyBuffer, false);
         advance(ctx, target, words, partition + 1, copyBuffer);
       });
       return;
@@ -101,11 +107,16 @@ export function writeInTurn(
   // touches nothing shared (the park file is rewritten by a retry).
   mkdirSync(target.parkDir, { recursive: true });
   const path = parkPath(target.parkDir, partition);
-  const fd = openSync(path, 'w');
-  try {
-    writeAll(ctx, fd, ptr, len, path);
-  } finally {
-    closeSync(fd);
+  if (source.kind === 'file') {
+    // The same file system (both under the spill directory): a rename, no copy.
+    renameSync(source.path, path);
+  } else {
+    const fd = openSync(path, 'w');
+    try {
+      writeAll(ctx, fd, source.ptr, source.len, path);
+    } finally {
+      closeSync(fd);
+    }
   }
   Atomics.store(words, 1 + partition, PARKED);
   if (Atomics.load(words, 0) === partition && Atomics.compareExchange(words, 1 + partition, PARKED, CLAIMED) === PARKED) {
@@ -162,7 +173,11 @@ function advance(ctx: TaskContext, target: OrderedTarget, words: Int32Array, nex
 }
 
 function drainParked(ctx: TaskContext, target: OrderedTarget, partition: number, copyBuffer: { ptr: number; size: number }): void {
-  const path = parkPath(target.parkDir, partition);
+  copyFile(ctx, target, parkPath(target.parkDir, partition), copyBuffer, true);
+}
+
+/** Copies a file's bytes to the shared fd through `copyBuffer`; `remove`: then deletes it. */
+function copyFile(ctx: TaskContext, target: OrderedTarget, path: string, copyBuffer: { ptr: number; size: number }, remove: boolean): void {
   const fd = openSync(path, 'r');
   try {
     for (;;) {
@@ -172,7 +187,7 @@ function drainParked(ctx: TaskContext, target: OrderedTarget, partition: number,
     }
   } finally {
     closeSync(fd);
-    rmSync(path, { force: true });
+    if (remove) rmSync(path, { force: true });
   }
 }
 

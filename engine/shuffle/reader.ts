@@ -12,7 +12,7 @@ import { KilnError } from '../errors.js';
 import type { Region } from '../memory/region.js';
 import { readSpilled } from './block-store.js';
 import { combinerFunctions, KeyedMap } from './keyed-map.js';
-import { sortSegments } from './sort-reader.js';
+import { sortKeyedPartition } from '../sort/record-sort.js';
 import { emitSortedLines } from './line-sort-reader.js';
 
 /** A segment of one block, in kernel memory. */
@@ -25,6 +25,8 @@ export interface Segment {
 export function readShuffle(read: ShuffleReadSpec, ctx: TaskContext, emit: Emit): void {
   // sortLines blocks are indexed by key range, not partition: their reader locates its own bytes.
   if (read.aggregator?.kind === 'lines') return emitSortedLines(read, read.aggregator, ctx, emit);
+  // Sorted reads stream their blocks themselves (they may be larger than memory: engine/sort/).
+  if (read.format === 'keyed') return sortKeyedPartition(read, read.ascending ?? true, ctx, emit);
   const scratch: Region[] = [];
   try {
     const segments = locateSegments(read, ctx, scratch);
@@ -34,8 +36,6 @@ export function readShuffle(read: ShuffleReadSpec, ctx: TaskContext, emit: Emit)
       case 'table':
         if (agg?.kind !== 'builtin') throw new Error('table blocks need a built-in aggregator');
         return mergeTables(segments, agg, ctx, emit);
-      case 'keyed':
-        return sortSegments(segments, read.ascending ?? true, ctx, emit);
       case 'lines':
         throw new Error('line blocks are read by emitSortedLines');
       case 'records':

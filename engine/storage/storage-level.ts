@@ -1,10 +1,15 @@
 // Storage levels (Spark's StorageLevel). Policy: a level says where a persisted
-// partition may live — memory (the shared memory's storage pool), disk (the spill
-// directory), or both with memory first — and how many replicas it asks for. kiln
-// runs one executor, so a replication of 2 is accepted and recorded (the level
-// reads back as given) but stores one copy, as Spark's local mode does. Cached
-// blocks are always stored serialized, with the record codec (Spark's *_SER levels),
-// so any worker thread reads them in place.
+// partition may live — memory, disk (the spill directory), or both with memory
+// first — whether memory also keeps it deserialized, and how many replicas it asks
+// for. Tiers, as Spark's MEMORY_ONLY keeps objects and MEMORY_ONLY_SER keeps bytes:
+// - encoded: the block's records in the record codec, in the shared memory's pool
+//   (any worker thread reads it in place) or in a file. Every stored block has it.
+// - decoded: the records themselves, kept in the heap of the worker thread that
+//   computed them (engine/storage/decoded-store.ts); tasks over that partition
+//   prefer that thread. Only the deserialized levels (MEMORY_ONLY, MEMORY_AND_DISK
+//   and their _2) keep it; the _SER levels and DISK_ONLY do not.
+// kiln runs one executor, so a replication of 2 is accepted and recorded (the level
+// reads back as given) but stores one copy, as Spark's local mode does.
 import { KilnError } from '../errors.js';
 
 /** Where a persisted dataset's partitions may be stored. */
@@ -13,27 +18,29 @@ export interface StorageLevel {
   readonly name: string;
   readonly useMemory: boolean;
   readonly useDisk: boolean;
+  /** Memory also keeps the records decoded, in the computing worker's heap (Spark's deserialized). */
+  readonly deserialized: boolean;
   /** Copies asked for; kiln has one executor and stores one (see the header). */
   readonly replication: number;
 }
 
-function level(name: string, useMemory: boolean, useDisk: boolean, replication = 1): StorageLevel {
-  return Object.freeze({ name, useMemory, useDisk, replication });
+function level(name: string, useMemory: boolean, useDisk: boolean, deserialized: boolean, replication = 1): StorageLevel {
+  return Object.freeze({ name, useMemory, useDisk, deserialized, replication });
 }
 
-/** The levels kiln accepts (Spark's names; the _SER variants are the same here, since blocks are always serialized). */
+/** The levels kiln accepts (Spark's names and flags; see the header for the tiers each uses). */
 export const StorageLevel = Object.freeze({
-  NONE: level('NONE', false, false),
-  MEMORY_ONLY: level('MEMORY_ONLY', true, false),
-  MEMORY_ONLY_2: level('MEMORY_ONLY_2', true, false, 2),
-  MEMORY_ONLY_SER: level('MEMORY_ONLY_SER', true, false),
-  MEMORY_ONLY_SER_2: level('MEMORY_ONLY_SER_2', true, false, 2),
-  MEMORY_AND_DISK: level('MEMORY_AND_DISK', true, true),
-  MEMORY_AND_DISK_2: level('MEMORY_AND_DISK_2', true, true, 2),
-  MEMORY_AND_DISK_SER: level('MEMORY_AND_DISK_SER', true, true),
-  MEMORY_AND_DISK_SER_2: level('MEMORY_AND_DISK_SER_2', true, true, 2),
-  DISK_ONLY: level('DISK_ONLY', false, true),
-  DISK_ONLY_2: level('DISK_ONLY_2', false, true, 2),
+  NONE: level('NONE', false, false, false),
+  MEMORY_ONLY: level('MEMORY_ONLY', true, false, true),
+  MEMORY_ONLY_2: level('MEMORY_ONLY_2', true, false, true, 2),
+  MEMORY_ONLY_SER: level('MEMORY_ONLY_SER', true, false, false),
+  MEMORY_ONLY_SER_2: level('MEMORY_ONLY_SER_2', true, false, false, 2),
+  MEMORY_AND_DISK: level('MEMORY_AND_DISK', true, true, true),
+  MEMORY_AND_DISK_2: level('MEMORY_AND_DISK_2', true, true, true, 2),
+  MEMORY_AND_DISK_SER: level('MEMORY_AND_DISK_SER', true, true, false),
+  MEMORY_AND_DISK_SER_2: level('MEMORY_AND_DISK_SER_2', true, true, false, 2),
+  DISK_ONLY: level('DISK_ONLY', false, true, false),
+  DISK_ONLY_2: level('DISK_ONLY_2', false, true, false, 2),
 });
 
 /** Names of the accepted levels. */
