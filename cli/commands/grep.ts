@@ -18,6 +18,7 @@ import { relative, resolve } from 'node:path';
 import type { Dataset, Kiln, TextDataset } from '../../engine/index.js';
 import { literalUnsupported } from '../../engine/kernels/grep.js';
 import { listInputFilesSync } from '../../engine/io/files.js';
+import { kilnFunction } from '../../engine/functions/shipped.js';
 import type { CommandSpec } from '../args.js';
 import type { Notice, Table } from '../output.js';
 import { requiredLiteral, requiredRange } from '../grep-literal.js';
@@ -107,7 +108,7 @@ function plan({ kiln, operands, inputNames, flags, signal }: CommandContext): Pl
       fixed && literal !== undefined ? source(i).countLinesContaining(literal, { ignoreCase }) : source(i).countLinesMatching(re, options);
     const counts = union(
       kiln,
-      inputs.map((_, i) => count(i).map((n) => [i, n] as [number, number], { i })),
+      inputs.map((_, i) => count(i).map(kilnFunction((n: number) => [i, n] as [number, number]), { i })),
     );
     return {
       explain: () => counts.explain(),
@@ -122,7 +123,7 @@ function plan({ kiln, operands, inputNames, flags, signal }: CommandContext): Pl
   // Lines holding NUL are kept: they make their file binary (grepRows).
   const matches = union(
     kiln,
-    inputs.map((_, i) => source(i).linesMatching(re, { ...options, keepNulLines: true }).map((line) => [i, line] as [number, string], { i })),
+    inputs.map((_, i) => source(i).linesMatching(re, { ...options, keepNulLines: true }).map(kilnFunction((line: string) => [i, line] as [number, string]), { i })),
   );
   return {
     explain: () => matches.explain(),

@@ -82,8 +82,8 @@ export interface PipeOptions {
  * str() format, are its stdin; its stdout lines are the new records. A string command
  * is split into arguments as shlex.split does (no shell); an array is used as is. A
  * non-zero exit fails the task with the status and stderr's tail. Cancelling the job
- * kills the command's process group (with workers: 0 a running command cannot be
- * interrupted, since the driver thread itself waits for it).
+ * kills the command's process group (with workers: 0 too: a pipe task runs on the
+ * user-code thread, engine/exec/user-code.ts).
  */
 export function pipe<T>(ds: Dataset<T>, command: string | readonly string[], options: PipeOptions = {}): Dataset<string> {
   const argv = typeof command === 'string' ? splitCommand(command) : [...command];

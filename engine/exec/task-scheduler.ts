@@ -19,6 +19,9 @@
 // cached partition it reads); piscina's balancer then hands the task only to that
 // thread while it lives, waiting for it at most `localityWaitMs`, after which the
 // task goes to any free thread. Where a task runs never changes its answer.
+// Zero workers: kernel-only tasks run inline in the driver's thread, one after
+// another; a task that runs user code (user-code.ts) goes to one worker thread,
+// started when the first such task comes, so that aborting can always stop it.
 import { setMaxListeners } from 'node:events';
 import { MessageChannel } from 'node:worker_threads';
 import { createRequire } from 'node:module';
@@ -30,6 +33,7 @@ import { CANCEL_SLOTS, emptyMetrics, READY_WORD, sendReply, TASK_MODULE_ERROR, t
 import { TaskSlots, type ReleaseSlot } from './task-slots.js';
 import { applyAccumulatorUpdates, type AccumulatorUpdate } from '../functions/accumulator.js';
 import { SPAN_WAIT_MS, WorkerSpans } from './worker-spans.js';
+import { runsUserCode } from './user-code.js';
 
 /** A task to run: everything but the per-attempt fields. */
 export type TaskTemplate = Omit<TaskSpec, 'attempt' | 'port' | 'cancelSlot'>;
@@ -116,13 +120,16 @@ export interface TaskSetOptions {
 
 /**
  * Runs task sets on the worker pool — or, with zero workers, inline in the driver's
- * thread, one task after another: a job over a few kilobytes finishes before a worker
- * thread could have started (~150 ms), and shipped functions run by the same rules.
+ * thread, one task after another (a job over a few kilobytes finishes before a worker
+ * thread could have started, ~150 ms), except tasks that run user code: those go to
+ * one worker thread, started on first need, where an abort can stop a function that
+ * never returns.
  */
 export class TaskScheduler {
-  private readonly pool: Piscina | undefined;
-  /** Worker spans (undefined inline: the driver's thread keeps its span for the context's life). */
-  private readonly spans: WorkerSpans | undefined;
+  /** The worker pool; with zero workers, the user-code thread once started. */
+  private pool: Piscina | undefined;
+  /** Worker spans (none inline: the driver's thread keeps its span for the context's life). */
+  private spans: WorkerSpans | undefined;
   /**
    * One slot per worker thread (one inline): tasks beyond them wait here, not in
    * piscina's queue, so a started task is a running one (task-slots.ts).
@@ -150,18 +157,20 @@ export class TaskScheduler {
     private readonly budget: MemoryBudget,
     init: Omit<WorkerInit, 'control'>,
     readonly workers: number,
-    spanWaitMs = SPAN_WAIT_MS,
-    heapMb?: number,
+    private readonly spanWaitMs = SPAN_WAIT_MS,
+    private readonly heapMb?: number,
   ) {
     const sab = new SharedArrayBuffer((READY_WORD + 1) * 4);
     this.control = new Int32Array(sab);
     this.init = { ...init, control: sab };
-    if (workers === 0) {
-      this.pool = undefined;
-      this.spans = undefined;
-      this.slots = new TaskSlots(1);
-      return;
-    }
+    this.slots = new TaskSlots(Math.max(1, workers));
+    if (workers > 0) this.startPool(workers);
+  }
+
+  /** Starts `threads` worker threads (all of them, or the inline context's user-code thread). */
+  private startPool(threads: number): Piscina {
+    const init = this.init;
+    const heapMb = this.heapMb;
     const here = new URL(import.meta.url);
     const ext = here.pathname.endsWith('.ts') ? '.cts' : '.cjs';
     // Loaded here, not at import: inline contexts (tiny CLI jobs) never need it.
@@ -171,19 +180,19 @@ export class TaskScheduler {
       // the task module must not be inside require(esm), which aborts the process
       // (see worker-entry.cts).
       filename: new URL(`./worker-entry${ext}`, here).href,
-      minThreads: workers,
-      maxThreads: workers,
+      minThreads: threads,
+      maxThreads: threads,
       idleTimeout: Number.MAX_SAFE_INTEGER,
       concurrentTasksPerWorker: 1,
       atomics: 'disabled',
-      workerData: { ...init, control: sab } satisfies WorkerInit,
+      workerData: init satisfies WorkerInit,
       loadBalancer: (task, workers) => placeTask((task as unknown as Record<symbol, Placement | null>)[Pool.queueOptionsSymbol] ?? null, workers) as never,
       ...(heapMb !== undefined ? { resourceLimits: { maxOldGenerationSizeMb: heapMb } } : {}),
     });
-    this.slots = new TaskSlots(workers);
     const pool = this.pool;
-    this.spans = new WorkerSpans(budget, () => pool.threads, { waitMs: spanWaitMs });
+    this.spans = new WorkerSpans(this.budget, () => pool.threads, { waitMs: this.spanWaitMs });
     pool.on('error', (e: unknown) => this.onWorkerError(e));
+    return pool;
   }
 
   /**
@@ -197,7 +206,7 @@ export class TaskScheduler {
     for (;;) {
       const loaded = Atomics.load(this.control, READY_WORD);
       const left = deadline - performance.now();
-      if (!this.pool || loaded >= this.workers || left <= 0 || this.broken) return;
+      if (this.workers === 0 || loaded >= this.workers || left <= 0 || this.broken) return;
       // Atomics.waitAsync is in Node >= 16 but not in TypeScript's ES2022 lib.
       const wait = (Atomics as unknown as AtomicsWaitAsync).waitAsync(this.control, READY_WORD, loaded, left);
       if (!wait.async) continue;
@@ -243,9 +252,10 @@ export class TaskScheduler {
     }
   }
 
-  /** Thread ids of the live worker threads (0, the driver's, inline). */
+  /** Thread ids of the live worker threads (with zero workers: 0, the driver's, then the user-code thread's once started). */
   threadIds(): number[] {
-    return this.pool ? this.pool.threads.map((t) => t.threadId) : [0];
+    const threads = this.pool ? this.pool.threads.map((t) => t.threadId) : [];
+    return this.workers === 0 ? [0, ...threads] : threads;
   }
 
   /**
@@ -341,7 +351,8 @@ export class TaskScheduler {
 
   private async runAttempt(spec: Omit<TaskSpec, 'port'>, stop: AbortSignal): Promise<(TaskOutcome & { ok: true }) | { ok: false; error: Error; metrics: TaskMetrics }> {
     const regions: Region[] = [];
-    if (!this.pool) return this.runInline(spec, regions);
+    if (this.workers === 0 && !runsUserCode(spec)) return this.runInline(spec, regions);
+    this.pool ??= this.startPool(1);
     const { port1, port2 } = new MessageChannel();
     port1.on('message', (req: PortRequest & { reply: SharedArrayBuffer }) => {
       // A span request may be answered later (once a killed thread has exited): the

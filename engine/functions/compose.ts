@@ -32,5 +32,8 @@ export function composeShipped(template: string, inner: readonly ShippedFunction
   const params = inner.map((_, i) => `__f${i}`).join(', ');
   // Newlines keep a trailing line comment in a user source from swallowing the rest.
   const source = `((${params}) => (${template}))(${inner.map((f) => `${f.source}\n`).join(', ')})`;
-  return Object.keys(captures).length > 0 ? { source, captures, name } : { source, name };
+  const composed: ShippedFunction = Object.keys(captures).length > 0 ? { source, captures, name } : { source, name };
+  // kiln's templates return; the composition does if every inner function does.
+  if (inner.every((f) => f.own === true)) composed.own = true;
+  return composed;
 }

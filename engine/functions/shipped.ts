@@ -53,6 +53,22 @@ export interface ShippedFunction {
   captures?: Record<string, unknown>;
   /** Operator name for errors, e.g. "map". */
   name: string;
+  /** Written by kiln itself (kilnFunction) and known to return: may run inline with workers 0 (exec/user-code.ts). */
+  own?: true;
+}
+
+/** Functions kiln's own code passes to the Dataset API (kilnFunction). */
+const OWN = new WeakSet<Function>();
+
+/**
+ * Marks `fn` as kiln's own (the CLI's small record-shaping closures): it is known to
+ * return, so a task running only such functions may run inline in the driver's
+ * thread with `workers: 0`; any other function makes the task go to the user-code
+ * thread, where an abort can stop it (exec/user-code.ts). Not exported to users.
+ */
+export function kilnFunction<F extends Function>(fn: F): F {
+  OWN.add(fn);
+  return fn;
 }
 
 /**
@@ -76,6 +92,7 @@ export function shipFunction(fn: Function, operator: string, captures?: Record<s
   const missing = captures ? analysis.free.filter((name) => !Object.hasOwn(captures, name)) : analysis.free;
   if (missing.length > 0) throw new KilnError('usage', freeVariableMessage(operator, missing), { operator });
   const shipped: ShippedFunction = { source: analysis.source, name: operator };
+  if (OWN.has(fn)) shipped.own = true;
   if (captures) {
     for (const name of Object.keys(captures)) checkCapture(operator, name, captures[name]);
     shipped.captures = { ...captures };
