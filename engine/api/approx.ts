@@ -7,16 +7,38 @@
 // rest. To see partitions finish one by one, the job's shuffle parents are computed
 // first (a job with no result tasks) and each partition then runs as a job of its own,
 // reusing that shuffle output.
-import negativeBinomialQuantile from '@stdlib/stats-base-dists-negative-binomial-quantile';
-import normalQuantile from '@stdlib/stats-base-dists-normal-quantile';
-import poissonQuantile from '@stdlib/stats-base-dists-poisson-quantile';
-import tQuantile from '@stdlib/stats-base-dists-t-quantile';
+import { createRequire } from 'node:module';
 import { KilnError } from '../errors.js';
 import type { SinkSpec } from '../exec/protocol.js';
 import { hllEstimate, hllPrecision, mergeRegisters, HLL_MAX_PRECISION } from '../kernels/hll.js';
 import type { ActionOptions, Dataset } from './dataset.js';
 import { statSeqOp } from './numeric.js';
 import { emptyStatState, StatCounter, type StatState } from './stat-counter.js';
+
+type Quantile = (p: number, ...params: number[]) => number;
+/** The four quantile functions the bounds need (@stdlib). */
+interface Quantiles {
+  negativeBinomial: Quantile;
+  normal: Quantile;
+  poisson: Quantile;
+  t: Quantile;
+}
+// Loaded on the first approximate action, not at import: @stdlib's packages are
+// hundreds of small CommonJS files, ~160 ms of every process's start-up here (every
+// CLI command imports the engine), for actions few jobs use.
+let quantiles: Quantiles | undefined;
+function stdlib(): Quantiles {
+  if (!quantiles) {
+    const load = createRequire(import.meta.url);
+    quantiles = {
+      negativeBinomial: load('@stdlib/stats-base-dists-negative-binomial-quantile') as Quantile,
+      normal: load('@stdlib/stats-base-dists-normal-quantile') as Quantile,
+      poisson: load('@stdlib/stats-base-dists-poisson-quantile') as Quantile,
+      t: load('@stdlib/stats-base-dists-t-quantile') as Quantile,
+    };
+  }
+  return quantiles;
+}
 
 /** Spark's BoundedDouble: an estimate, the confidence of [low, high]. */
 export interface BoundedDouble {
@@ -65,13 +87,13 @@ export function countBound(confidence: number, sum: number, p: number): BoundedD
   let high: number;
   if (sum <= 10_000) {
     mean = (sum * (1 - p)) / p;
-    low = negativeBinomialQuantile((1 - confidence) / 2, sum, p);
-    high = negativeBinomialQuantile((1 + confidence) / 2, sum, p);
+    low = stdlib().negativeBinomial((1 - confidence) / 2, sum, p);
+    high = stdlib().negativeBinomial((1 + confidence) / 2, sum, p);
   } else {
     const lambda = (sum * (1 - p)) / p;
     mean = lambda;
-    low = poissonQuantile((1 - confidence) / 2, lambda);
-    high = poissonQuantile((1 + confidence) / 2, lambda);
+    low = stdlib().poisson((1 - confidence) / 2, lambda);
+    high = stdlib().poisson((1 + confidence) / 2, lambda);
   }
   return { mean: sum + mean, confidence, low: sum + low, high: sum + high };
 }
@@ -110,7 +132,7 @@ export async function meanApprox(ds: Dataset<number>, timeout: number, confidenc
 /** Spark's confidence factor: the normal quantile above 100 values, Student's t below. */
 function confFactor(confidence: number, count: number): number {
   const q = 1 - (1 - confidence) / 2;
-  return count > 100 ? normalQuantile(q, 0, 1) : tQuantile(q, count - 1);
+  return count > 100 ? stdlib().normal(q, 0, 1) : stdlib().t(q, count - 1);
 }
 
 async function timedStats(ds: Dataset<number>, timeout: number, options: ActionOptions): Promise<{ counter: StatCounter; fraction: number }> {
