@@ -63,6 +63,11 @@
 //     STATUS_FULL (nothing usable written) when outCap < tableEmitSize(tbl).
 //   tableInsertBlock(tbl, block, len, start): upsert emitted records [start, len) of a
 //     block segment, combining aggregates; header.resume is a byte offset.
+//   tableInsertRecords(tbl, buf, len, start, passes, pass, divisor): the same over a chunk
+//     that may end inside a record (a piece of a spilled segment): stops before an
+//     incomplete record, header.resume = bytes consumed. Only records whose
+//     (hash / divisor) % passes == pass are upserted (one pass of a multi-pass
+//     aggregation: a reduce partition's keys have hash % divisor fixed already).
 //
 // Algorithms: linear probing (Knuth, TAOCP vol. 3, 6.4 "Algorithm L") over an index of
 // 8-byte slots that carry a 32-bit hash tag next to the entry number, so a probe compares
@@ -771,5 +776,38 @@ export function tableInsertBlock(tbl: usize, block: usize, len: u32, start: u32)
     at += BLOCK_RECORD_OVERHEAD + klen;
   }
   store<u32>(tbl, len, H_RESUME);
+  return STATUS_OK;
+}
+
+export function tableInsertRecords(tbl: usize, buf: usize, len: u32, start: u32, passes: u32, pass: u32, divisor: u32): i32 {
+  if (!tableValid(tbl) || passes == 0 || pass >= passes || divisor == 0) return STATUS_INVALID;
+  const index = <usize>load<u32>(tbl, H_INDEX);
+  const mask = load<u32>(tbl, H_MASK);
+  const entries = <usize>load<u32>(tbl, H_ENTRIES);
+  const arena = <usize>load<u32>(tbl, H_ARENA);
+  const f64Kind = load<u32>(tbl, H_KIND) == VALUE_F64;
+  const all = passes == 1;
+  const p64 = <u64>passes;
+  const want = <u64>pass;
+  const d64 = <u64>divisor;
+  let at = start;
+  while (len - at >= BLOCK_RECORD_OVERHEAD) {
+    const rec = buf + <usize>at;
+    const klen = load<u32>(rec);
+    // The record continues past this chunk: the caller carries it into the next one.
+    if (<u64>klen > <u64>(len - at - BLOCK_RECORD_OVERHEAD)) break;
+    const tail = rec + 4 + <usize>klen;
+    const h = load<u64>(tail);
+    if (all || (h / d64) % p64 == want) {
+      const e = findOrAdd(tbl, index, mask, entries, arena, rec + 4, klen, h);
+      if (e <= CORRUPT) {
+        store<u32>(tbl, at, H_RESUME);
+        return e == NO_ROOM ? STATUS_GROW : STATUS_INVALID;
+      }
+      combineRecord(e, tail + 8, f64Kind);
+    }
+    at += BLOCK_RECORD_OVERHEAD + klen;
+  }
+  store<u32>(tbl, at, H_RESUME);
   return STATUS_OK;
 }

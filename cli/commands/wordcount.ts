@@ -8,7 +8,8 @@
 // whitespace, lowercase ASCII letters, punctuation stays attached to its word.
 import type { CommandSpec } from '../args.js';
 import { choice, positiveInt } from '../args.js';
-import { sortRows, topRows } from '../order.js';
+import { sortRows } from '../order.js';
+import { kilnFunction } from '../../engine/functions/shipped.js';
 import type { Table } from '../output.js';
 import type { Command, CommandContext, Plan } from './command.js';
 
@@ -56,9 +57,12 @@ function plan({ kiln, operands, flags, signal }: CommandContext): Plan {
   return {
     explain: () => counts.explain(),
     async run() {
+      // --top N: each reduce task keeps its N most frequent words (Spark's takeOrdered),
+      // so the driver never holds more than N per partition whatever the vocabulary.
+      if (top !== undefined) return { table, rows: (await counts.takeOrdered(top, { compare: kilnFunction(compareCounts) as (a: unknown, b: unknown) => number, signal })) as Row[] };
       const rows = (await counts.collect({ signal })) as Row[];
       // Ordered on the driver, interruptibly: millions of distinct words take seconds.
-      return { table, rows: top === undefined ? await sortRows(rows, compareCounts, signal) : await topRows(rows, top, compareCounts, signal) };
+      return { table, rows: await sortRows(rows, compareCounts, signal) };
     },
   };
 }

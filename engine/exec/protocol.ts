@@ -261,6 +261,8 @@ export interface TaskMetrics {
   threadId?: number;
   /** Peak bytes of the thread's kernel-memory span in use during the task (Spark's peak execution memory). */
   peakMemoryBytes?: number;
+  /** Passes a reduce-side aggregation took when its keys did not fit at once (engine/shuffle/table-merge.ts); absent: one. */
+  aggregationPasses?: number;
 }
 
 /**

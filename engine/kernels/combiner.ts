@@ -265,6 +265,32 @@ export class CombinerTable<K extends ValueKind = 'i64'> {
   }
 
   /**
+   * Combines the complete emitted records at the start of [ptr, ptr + len) — a chunk
+   * that may end inside a record — keeping only those of pass `pass` of `passes`
+   * ((hash / divisor) % passes, see kernels/combiner.ts); returns the bytes consumed
+   * (the incomplete tail is the caller's to carry).
+   */
+  insertRecords(ptr: number, len: number, passes = 1, pass = 0, divisor = 1): number {
+    let start = 0;
+    for (;;) {
+      const code = this.rt.exports.tableInsertRecords(this.header, ptr, len, start, passes, pass, divisor);
+      const status = decodeStatus('tableInsertRecords', code, () => this.sizes({ len, start, passes, pass, divisor }));
+      switch (status) {
+        case 'ok':
+          return this.get(H.resume);
+        case 'grow':
+          start = this.get(H.resume);
+          this.grow('tableInsertRecords');
+          break;
+        case 'full':
+          throw new KernelError('tableInsertRecords', 'reported FULL, which it never should', this.sizes({ len }));
+        default:
+          unreachable(status, 'tableInsertRecords');
+      }
+    }
+  }
+
+  /**
    * Every entry in insertion order, keys as copied bytes (default), decoded UTF-8
    * strings ('utf8'; a leading U+FEFF is kept: it is part of the key) or latin1
    * strings, one char per byte ('latin1').

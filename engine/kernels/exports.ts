@@ -43,6 +43,7 @@ export interface KernelExports {
   tableEmitSize(tbl: number): number;
   tableEmit(tbl: number, partitions: number, out: number, outCap: number, offsets: number): number;
   tableInsertBlock(tbl: number, block: number, len: number, start: number): number;
+  tableInsertRecords(tbl: number, buf: number, len: number, start: number, passes: number, pass: number, divisor: number): number;
 
   // kernels/sort.ts
   readonly SORT_ENTRY_BYTES: WebAssembly.Global;

@@ -11,6 +11,7 @@ import { CANCEL_CHECK_EVERY, type TaskContext } from '../exec/task-context.js';
 import { KilnError } from '../errors.js';
 import type { Region } from '../memory/region.js';
 import { readSpilled } from './block-store.js';
+import { mergeTable } from './table-merge.js';
 import { combinerFunctions, KeyedMap } from './keyed-map.js';
 import { sortKeyedPartition } from '../sort/record-sort.js';
 import { emitSortedLines } from './line-sort-reader.js';
@@ -27,15 +28,17 @@ export function readShuffle(read: ShuffleReadSpec, ctx: TaskContext, emit: Emit)
   if (read.aggregator?.kind === 'lines') return emitSortedLines(read, read.aggregator, ctx, emit);
   // Sorted reads stream their blocks themselves (they may be larger than memory: engine/sort/).
   if (read.format === 'keyed') return sortKeyedPartition(read, read.ascending ?? true, ctx, emit);
+  // Table blocks too: merged in passes when their keys do not fit (table-merge.ts).
+  if (read.format === 'table') {
+    if (read.aggregator?.kind !== 'builtin') throw new Error('table blocks need a built-in aggregator');
+    return mergeTables(read, read.aggregator, ctx, emit);
+  }
   const scratch: Region[] = [];
   try {
     const segments = locateSegments(read, ctx, scratch);
     for (const s of segments) ctx.metrics.shuffleReadBytes += s.len;
     const agg = read.aggregator;
     switch (read.format) {
-      case 'table':
-        if (agg?.kind !== 'builtin') throw new Error('table blocks need a built-in aggregator');
-        return mergeTables(segments, agg, ctx, emit);
       case 'lines':
         throw new Error('line blocks are read by emitSortedLines');
       case 'records':
@@ -97,46 +100,62 @@ export function expandTableBatch(b: TableBatch, out: unknown[], at: number): voi
 export function collectTable(read: ShuffleReadSpec, ctx: TaskContext): TableBatch | undefined {
   const agg = read.aggregator;
   if (read.format !== 'table' || agg?.kind !== 'builtin' || agg.keyFormat === 'key') return undefined;
-  const scratch: Region[] = [];
-  const table = ctx.combinerTable(agg.op === 'count' ? 'i64' : 'f64', 1 << 14);
-  try {
-    const segments = locateSegments(read, ctx, scratch);
-    for (const s of segments) {
-      ctx.metrics.shuffleReadBytes += s.len;
-      ctx.checkCancelled();
-      table.insertBlock(s.ptr, s.len);
-    }
-    ctx.metrics.shuffleReadRecords += table.size;
-    ctx.metrics.resultRecords += table.size;
+  const parts: TableBatch[] = [];
+  let ascii = true;
+  let records = 0;
+  mergeTable(read, agg, ctx, (table) => {
+    if (!ascii) return;
     const cols = table.columns(agg.op);
     const arena = Buffer.from(ctx.rt.memory.buffer, cols.arenaPtr, cols.arenaBytes);
     // latin1 keys are the arena's bytes one char each; utf8 keys are that only when ASCII.
-    if (agg.keyFormat === 'utf8' && !isAscii(arena)) return undefined;
-    return { kind: 'tableBatch', text: arena.toString('latin1'), keyOffsets: cols.keyOffsets, keyLengths: cols.keyLengths, values: cols.values };
-  } finally {
-    ctx.returnTable(table);
-    for (const r of scratch) ctx.rt.allocator.release(r);
-  }
+    if (agg.keyFormat === 'utf8' && !isAscii(arena)) {
+      ascii = false;
+      return;
+    }
+    records += table.size;
+    parts.push({ kind: 'tableBatch', text: arena.toString('latin1'), keyOffsets: cols.keyOffsets.slice(), keyLengths: cols.keyLengths.slice(), values: cols.values.slice() });
+  });
+  if (!ascii) return undefined;
+  ctx.metrics.resultRecords += records;
+  return parts.length === 1 ? parts[0]! : concatBatches(parts);
 }
 
-function mergeTables(segments: Segment[], agg: Extract<AggregatorSpec, { kind: 'builtin' }>, ctx: TaskContext, emit: Emit): void {
-  const table = ctx.combinerTable(agg.op === 'count' ? 'i64' : 'f64', 1 << 14);
-  try {
-    for (const s of segments) {
-      ctx.checkCancelled();
-      table.insertBlock(s.ptr, s.len);
-    }
-    ctx.metrics.shuffleReadRecords += table.size;
-    const pick = (e: { count: number; sum: unknown; min: unknown; max: unknown }): number =>
-      agg.op === 'count' ? e.count : Number(agg.op === 'sum' ? e.sum : agg.op === 'min' ? e.min : e.max);
+/** One TableBatch of several (a partition aggregated in passes). */
+function concatBatches(parts: readonly TableBatch[]): TableBatch {
+  const n = parts.reduce((s, p) => s + p.values.length, 0);
+  const keyOffsets = new Uint32Array(n);
+  const keyLengths = new Uint32Array(n);
+  const values = new Float64Array(n);
+  let at = 0;
+  let base = 0;
+  for (const p of parts) {
+    for (let i = 0; i < p.values.length; i++) keyOffsets[at + i] = p.keyOffsets[i]! + base;
+    keyLengths.set(p.keyLengths, at);
+    values.set(p.values, at);
+    at += p.values.length;
+    base += p.text.length;
+  }
+  return { kind: 'tableBatch', text: parts.map((p) => p.text).join(''), keyOffsets, keyLengths, values };
+}
+
+function mergeTables(read: ShuffleReadSpec, agg: Extract<AggregatorSpec, { kind: 'builtin' }>, ctx: TaskContext, emit: Emit): void {
+  const pick = (e: { count: number; sum: unknown; min: unknown; max: unknown }): number =>
+    agg.op === 'count' ? e.count : Number(agg.op === 'sum' ? e.sum : agg.op === 'min' ? e.min : e.max);
+  mergeTable(read, agg, ctx, (table) => {
     if (agg.keyFormat === 'utf8' || agg.keyFormat === 'latin1') {
-      for (const e of table.entries(agg.keyFormat)) emit([e.key, pick(e)]);
+      // Columns, not entries(): no bigint or object per key (a partition may hold millions).
+      const cols = table.columns(agg.op);
+      const arena = Buffer.from(ctx.rt.memory.buffer, cols.arenaPtr, cols.arenaBytes);
+      const { keyOffsets, keyLengths, values } = cols;
+      for (let i = 0; i < values.length; i++) {
+        const at = keyOffsets[i]!;
+        emit([arena.toString(agg.keyFormat, at, at + keyLengths[i]!), values[i]!]);
+        if ((i & (CANCEL_CHECK_EVERY - 1)) === 0) ctx.checkCancelled();
+      }
     } else {
       for (const e of table.entries('bytes')) emit([readKey(new ByteReader(e.key)), pick(e)]);
     }
-  } finally {
-    ctx.returnTable(table);
-  }
+  });
 }
 
 function decodeRecords(segments: Segment[], ctx: TaskContext, emit: Emit): void {
