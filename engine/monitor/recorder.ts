@@ -160,7 +160,8 @@ export class EventRecorder implements JobListener {
     const key = `${stageId}:${stageAttempt}:${partition}`;
     const started = this.running.get(key)?.shift();
     const t = this.now();
-    const executor = metrics.threadId === undefined || metrics.threadId === 0 ? 'driver' : String(metrics.threadId);
+    // With zero workers every task runs in the driver (inline, or on its user-code thread: exec/user-code.ts), as Spark's local mode.
+    const executor = this.app.workers === 0 || metrics.threadId === undefined || metrics.threadId === 0 ? 'driver' : String(metrics.threadId);
     this.executorSeen(executor, started?.info['Launch Time'] ?? t);
     // A cancelled attempt (the stage failed or the job was stopped) is Spark's "killed", not a failure.
     const killed = !ok && error instanceof KilnError && error.kind === 'aborted';
