@@ -21,6 +21,7 @@ import type { Emit } from '../exec/compute.js';
 import type { LinesAggregator, LinesTarget, NodeSpec, ShuffleReadSpec } from '../exec/protocol.js';
 import { CANCEL_CHECK_EVERY, type TaskContext } from '../exec/task-context.js';
 import { OutOfMemoryError } from '../memory/allocator.js';
+import type { Region } from '../memory/region.js';
 import { mergeLineRuns } from '../sort/line-merge.js';
 import { sortMemoryPlan } from '../sort/memory-plan.js';
 import { removeRun, RunReader, RunWriter, type SortRun } from '../sort/run-file.js';
@@ -199,14 +200,16 @@ function sortRange(ctx: TaskContext, scratch: LineSortScratch, sorter: LineSort,
       const got = fillRun(ctx, pieces, next, run.ptr + carry, run.size - carry);
       next = got.next;
       const filled = carry + got.bytes;
-      if (filled === 0) break;
+      // Checked before the end test: an empty fill with pieces left is a line longer
+      // than the run buffer, not the end (testing filled === 0 first silently dropped
+      // that line and every line after it — issue 11).
       if (got.bytes === 0 && carry === 0 && next < pieces.length) {
         // One line longer than the run buffer: a run of its own, in a buffer grown to
-        // hold it (the long-record hook: lines beyond a threshold belong out of the
-        // kernel run, compared by prefix and then on disk — not built yet).
-        run = scratch.grow('range', run.size * 2, 0);
+        // hold it (bounded by the worker's span and maxRecordBytes).
+        run = growRun(ctx, scratch, run, pieces, next);
         continue;
       }
+      if (filled === 0) break;
       const sorted = sorter.sort(run.ptr, filled, plan.runLines);
       ctx.metrics.shuffleReadRecords += sorted.n;
       carry = filled - sorted.bytes;
@@ -238,6 +241,26 @@ function sortRange(ctx: TaskContext, scratch: LineSortScratch, sorter: LineSort,
     mergeLineRuns(ctx, runs, agg, buffer, (ptr, bytes, lines) => out.append(ptr, bytes, lines));
   } finally {
     for (const r of runs) removeRun(r);
+  }
+}
+
+/**
+ * The run buffer doubled, for a line longer than it (the long-record path of issue 11:
+ * such a line is a run of its own). Kernel memory that cannot hold it is a clear
+ * 'resources' error naming the partition and what to raise, not a silent loss.
+ */
+function growRun(ctx: TaskContext, scratch: LineSortScratch, run: Region, pieces: Piece[], next: number): Region {
+  const left = pieces.slice(next).reduce((n, p) => n + (p.to - p.pos), 0);
+  try {
+    return scratch.grow('range', Math.min(run.size * 2, Math.max(left, run.size + 1)), 0);
+  } catch (e) {
+    if (!(e instanceof OutOfMemoryError)) throw e;
+    throw new KilnError(
+      'resources',
+      `a line longer than ${run.size} bytes in sort partition ${ctx.spec.partition} does not fit in this worker thread's ${Math.round(ctx.rt.allocator.capacity / 2 ** 20)} MiB of scratch memory — raise --worker-memory (Kiln.start's workerMemory)`,
+      { partition: ctx.spec.partition },
+      { cause: e },
+    );
   }
 }
 
