@@ -81,7 +81,8 @@ export class SplitReader {
   /** Usable bytes of the chunk buffer (the region holds ALIGN more; see readLines). */
   private capacity: number;
   private view: Uint8Array;
-  private readonly maxRecordBytes: number;
+  /** Longest line accepted (set per task from its spec). */
+  maxRecordBytes: number;
   private readonly mmap: MmapBinding | undefined;
 
   // Per-read state, cleared when a read ends.
