@@ -21,6 +21,7 @@ export const GLOBAL_OPTIONS = {
   'worker-memory': { type: 'string' },
   'split-size': { type: 'string' },
   io: { type: 'string' },
+  'max-record-bytes': { type: 'string' },
   output: { type: 'string', short: 'o' },
   overwrite: { type: 'boolean' },
   format: { type: 'string' },

@@ -251,6 +251,7 @@ function globalFlagHelp(): string[] {
     'worker-memory': '    --worker-memory SIZE  scratch memory per worker thread: the longest line, tables, sorts (env KILN_WORKER_MEMORY)',
     'split-size': '    --split-size SIZE   largest input split (default 128m)',
     io: '    --io read|mmap      how input splits are read (default read)',
+    'max-record-bytes': '    --max-record-bytes SIZE  longest input line accepted (default 2g)',
     output: '-o, --output DIR        write results to DIR/part-00000, committed atomically',
     overwrite: '    --overwrite         replace an existing --output directory',
     format: '    --format FMT        text (default), tsv or json (JSON Lines)',

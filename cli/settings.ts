@@ -51,6 +51,8 @@ export function settingsFrom(flags: OptionValues, env: NodeJS.ProcessEnv): CliSe
   if (split !== undefined) engine.maxPartitionBytes = checkSize(split, '--split-size');
   const partitions = positiveInt(flags.partitions, 'partitions');
   if (partitions !== undefined) engine.shufflePartitions = partitions;
+  const maxRecord = str(flags['max-record-bytes']);
+  if (maxRecord !== undefined) engine.maxRecordBytes = checkSize(maxRecord, '--max-record-bytes');
   if (flags.io !== undefined) engine.io = choice(flags.io, 'io', ['read', 'mmap'] as const, 'read');
   const eventLog = str(flags['event-log']) ?? nonEmpty(env.KILN_EVENT_LOG);
   if (eventLog !== undefined) engine.eventLog = eventLog;

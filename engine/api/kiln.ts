@@ -19,6 +19,7 @@ import { hashBytes } from '../kernels/hash.js';
 import { MemoryBudget, parseSize } from '../memory/budget.js';
 import { checkEncoding, type TextEncoding } from '../io/text-encoding.js';
 import { sweepStale } from '../io/stale.js';
+import { DEFAULT_MAX_RECORD_BYTES } from '../io/split-reader.js';
 import { adviseHugePages } from '../memory/huge-pages.js';
 import type { SinkSpec } from '../exec/protocol.js';
 import { TaskScheduler } from '../exec/task-scheduler.js';
@@ -69,6 +70,12 @@ export interface KilnOptions {
   io?: IoBackend;
   /** Attempts per task before the job fails (default 4, Spark's spark.task.maxFailures). */
   maxAttempts?: number;
+  /**
+   * Longest input line (record) accepted, in bytes or a size string (default 2 GiB). A
+   * longer line fails the job with an error naming the file, the byte offset and this
+   * setting (README "Long records").
+   */
+  maxRecordBytes?: number | string;
   /**
    * Directory under which spilled shuffle blocks go (default: the OS temp dir). Each
    * context makes its own `kiln-<pid>-<random>` directory inside it and removes only
@@ -123,6 +130,7 @@ export interface ResolvedOptions {
   readonly shufflePartitions: number | undefined;
   readonly io: IoBackend;
   readonly maxAttempts: number;
+  readonly maxRecordBytes: number;
   readonly spillDir: string;
   /** Most bytes of cached blocks in memory. */
   readonly storageMemory: number;
@@ -174,6 +182,7 @@ export class Kiln {
       shufflePartitions: options.shufflePartitions,
       io: options.io ?? 'read',
       maxAttempts: options.maxAttempts ?? 4,
+      maxRecordBytes: options.maxRecordBytes !== undefined ? parseSize(options.maxRecordBytes) : DEFAULT_MAX_RECORD_BYTES,
       spillDir: join(options.spillDir ?? tmpdir(), `kiln-${process.pid}-${Date.now().toString(36)}${randomBytes(3).toString('hex')}`),
       storageMemory: options.storageMemory !== undefined ? parseSize(options.storageMemory) : Math.floor(shuffleBytes / 2),
     };
@@ -225,6 +234,7 @@ export class Kiln {
     const dag = new DagScheduler(tasks, tracker, broadcasts, {
       storage,
       io: resolved.io,
+      maxRecordBytes: resolved.maxRecordBytes,
       maxAttempts: resolved.maxAttempts,
       spillDir: resolved.spillDir,
       joins: { threshold, skew: { factor: 5, minBytes: skewBytes } },

@@ -234,6 +234,8 @@ export interface TaskSpec {
   readonly node: NodeSpec;
   readonly sink: SinkSpec;
   readonly io: IoBackend;
+  /** Longest input line accepted, in bytes (default 2 GiB; engine/io/split-reader.ts). */
+  readonly maxRecordBytes?: number;
   /** Directory for spilled shuffle blocks. */
   readonly spillDir: string;
   /** Bytes a sorting task may hold in memory before it spills sorted runs (engine/sort/memory-plan.ts). */

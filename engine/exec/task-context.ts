@@ -8,7 +8,7 @@ import { KilnError } from '../errors.js';
 import { reviveFunction } from '../functions/revive.js';
 import type { BroadcastHandle } from '../functions/broadcast.js';
 import type { ShippedFunction } from '../functions/shipped.js';
-import { SplitReader, type IoBackend } from '../io/split-reader.js';
+import { DEFAULT_MAX_RECORD_BYTES, SplitReader, type IoBackend } from '../io/split-reader.js';
 import { CombinerTable, type ValueKind } from '../kernels/combiner.js';
 import { KernelRuntime } from '../kernels/runtime.js';
 import { Tokenizer } from '../kernels/tokenizer.js';
@@ -105,6 +105,7 @@ export class TaskContext {
       r = new SplitReader(this.state.rt, { backend: this.spec.io });
       this.state.readers.set(this.spec.io, r);
     }
+    r.maxRecordBytes = this.spec.maxRecordBytes ?? DEFAULT_MAX_RECORD_BYTES;
     return r;
   }
 

@@ -38,6 +38,8 @@ export interface SplitReaderOptions {
   backend?: IoBackend;
   /** Size of the chunk buffer in bytes (default 4 MiB); grows for longer lines. */
   chunkBytes?: number;
+  /** Longest line accepted, in bytes (default {@link DEFAULT_MAX_RECORD_BYTES}); a longer one is a clear 'input' error. */
+  maxRecordBytes?: number;
 }
 
 /** What one {@link SplitReader.read} did. */
@@ -46,6 +48,12 @@ export interface SplitReadResult {
   bytesRead: number;
   lines?: never;
 }
+
+/**
+ * Default longest record (line): 2 GiB, issue 11's only limit on line length. A line
+ * past it is an error naming the file, the byte offset and this setting.
+ */
+export const DEFAULT_MAX_RECORD_BYTES = 2 * 1024 ** 3;
 
 /** Default chunk buffer size. */
 export const DEFAULT_CHUNK_BYTES = 4 * 1024 * 1024;
@@ -73,6 +81,8 @@ export class SplitReader {
   /** Usable bytes of the chunk buffer (the region holds ALIGN more; see readLines). */
   private capacity: number;
   private view: Uint8Array;
+  /** Longest line accepted (set per task from its spec). */
+  maxRecordBytes: number;
   private readonly mmap: MmapBinding | undefined;
 
   // Per-read state, cleared when a read ends.
@@ -99,6 +109,7 @@ export class SplitReader {
       this.note = undefined;
     }
     this.capacity = chunkBytes;
+    this.maxRecordBytes = options.maxRecordBytes ?? DEFAULT_MAX_RECORD_BYTES;
     // ALIGN spare bytes: the valid bytes start up to ALIGN - 1 bytes in (see readLines).
     this.region = rt.allocator.alloc(chunkBytes + ALIGN, ALIGN);
     this.view = new Uint8Array(rt.u8.buffer, this.region.ptr, this.capacity + ALIGN);
@@ -180,7 +191,7 @@ export class SplitReader {
       onChunk(this.region!.ptr + lead, len);
     };
     for (;;) {
-      if (carry === this.capacity) this.grow(lead + carry, filePos - carry);
+      if (carry === this.capacity) this.grow(lead + carry, filePos - carry, filePos);
       const n = filePos < fileSize ? this.fill(lead + carry, filePos, Math.min(this.capacity - carry, fileSize - filePos)) : 0;
       filePos += n;
       const valid = carry + n;
@@ -227,8 +238,21 @@ export class SplitReader {
   }
 
   /** Doubles the chunk buffer, keeping its first `keep` bytes (a line longer than the buffer). */
-  private grow(keep: number, lineStart: number): void {
-    const next = this.capacity * 2;
+  private grow(keep: number, lineStart: number, scanFrom: number): void {
+    // Doubling serves lines up to a few times the chunk; a longer one gets exactly its
+    // length (found by scanning ahead outside kernel memory), so a 300 MB line takes
+    // 300 MB, not 512 MiB, and old and new buffer need not both fit at once.
+    const lineEnd = this.lineEndAfter(scanFrom);
+    const maxRecordBytes = this.maxRecordBytes;
+    if (lineEnd - lineStart > maxRecordBytes) {
+      const { path, start, length } = this.split!;
+      throw new KilnError(
+        'input',
+        `the line at byte ${lineStart} of ${path} is ${lineEnd - lineStart} bytes, more than maxRecordBytes (${maxRecordBytes} bytes) — raise it with --max-record-bytes (Kiln.start's maxRecordBytes), or check that the file is line-oriented text`,
+        { file: path, range: [start, start + length] },
+      );
+    }
+    const next = Math.max(this.capacity * 2 <= lineEnd - lineStart ? 0 : this.capacity * 2, roundUp(lineEnd - lineStart + ALIGN, 1 << 16));
     if (next + ALIGN > this.region!.size) {
       try {
         this.region = this.rt.allocator.resize(this.region!, next + ALIGN, keep);
@@ -245,6 +269,26 @@ export class SplitReader {
     }
     this.capacity = next;
     this.view = new Uint8Array(this.rt.u8.buffer, this.region!.ptr, this.capacity + ALIGN);
+  }
+
+  /** File offset just past the first '\n' at or after `from` (or the file's size), read outside kernel memory. */
+  private lineEndAfter(from: number): number {
+    const { fileSize } = this.split!;
+    const probe = Buffer.allocUnsafe(1 << 20);
+    for (let pos = from; pos < fileSize; ) {
+      let n: number;
+      try {
+        n = readSync(this.fd, probe, 0, Math.min(probe.length, fileSize - pos), pos);
+      } catch (error) {
+        const { path, start, length } = this.split!;
+        throw inputError(error, path, [start, start + length]);
+      }
+      if (n === 0) return pos;
+      const i = probe.subarray(0, n).indexOf(NEWLINE);
+      if (i >= 0) return pos + i + 1;
+      pos += n;
+    }
+    return fileSize;
   }
 
   /** Copies file bytes [filePos, filePos + len) to buffer[at, at + len); len stays within the file. */
@@ -303,6 +347,11 @@ export class SplitReader {
     this.mapEnd = mapEnd;
     return true;
   }
+}
+
+/** `n` rounded up to a multiple of `to`. */
+function roundUp(n: number, to: number): number {
+  return Math.ceil(n / to) * to;
 }
 
 /** Bytes as "N MiB" for messages. */

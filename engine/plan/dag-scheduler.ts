@@ -69,6 +69,8 @@ export interface JobOptions {
 /** Settings the scheduler needs from the context. */
 export interface SchedulerSettings {
   io: IoBackend;
+  /** Longest input line accepted (issue 11's maxRecordBytes; default 2 GiB). */
+  maxRecordBytes?: number;
   maxAttempts: number;
   spillDir: string;
   /** Join settings: autoBroadcastJoinThreshold (bytes; negative: off) and skew detection. */
@@ -246,6 +248,7 @@ export class DagScheduler {
         node: taskNode(stage.node, p, (dep, rp, blocks) => this.shuffleRead(dep, rp, blocks), persisted),
         sink: sinkFor(p),
         io: this.settings.io,
+        ...(this.settings.maxRecordBytes !== undefined ? { maxRecordBytes: this.settings.maxRecordBytes } : {}),
         spillDir: this.spillDir,
         sortMemory: taskSortMemory(this.settings.memoryBytes ?? 1 << 30, this.settings.workers ?? 1),
         broadcasts,

@@ -21,6 +21,7 @@ import type { Emit } from '../exec/compute.js';
 import type { LinesAggregator, LinesTarget, NodeSpec, ShuffleReadSpec } from '../exec/protocol.js';
 import { CANCEL_CHECK_EVERY, type TaskContext } from '../exec/task-context.js';
 import { OutOfMemoryError } from '../memory/allocator.js';
+import type { Region } from '../memory/region.js';
 import { mergeLineRuns } from '../sort/line-merge.js';
 import { sortMemoryPlan } from '../sort/memory-plan.js';
 import { removeRun, RunReader, RunWriter, type SortRun } from '../sort/run-file.js';
@@ -191,22 +192,28 @@ function sortPartition(read: ShuffleReadSpec, agg: LinesAggregator, ctx: TaskCon
 function sortRange(ctx: TaskContext, scratch: LineSortScratch, sorter: LineSort, agg: LinesAggregator, pieces: Piece[], len: number, plan: ReturnType<typeof sortMemoryPlan>, out: LineOutput): void {
   const u8 = (): Uint8Array => ctx.rt.u8;
   let run = scratch.region('range', Math.min(len, plan.runBytes));
+  // Bytes a run takes: the plan's, whatever size the cached region has; one long
+  // line's length while it is the run.
+  let cap = Math.min(len, plan.runBytes);
   let carry = 0;
   let next = 0;
   const runs: SortRun[] = [];
   try {
     for (;;) {
-      const got = fillRun(ctx, pieces, next, run.ptr + carry, run.size - carry);
+      const got = fillRun(ctx, pieces, next, run.ptr + carry, cap - carry);
       next = got.next;
       const filled = carry + got.bytes;
-      if (filled === 0) break;
+      // Checked before the end test: an empty fill with pieces left is a line longer
+      // than the run buffer, not the end (testing filled === 0 first silently dropped
+      // that line and every line after it — issue 11).
       if (got.bytes === 0 && carry === 0 && next < pieces.length) {
         // One line longer than the run buffer: a run of its own, in a buffer grown to
-        // hold it (the long-record hook: lines beyond a threshold belong out of the
-        // kernel run, compared by prefix and then on disk — not built yet).
-        run = scratch.grow('range', run.size * 2, 0);
+        // hold it (bounded by the worker's span and maxRecordBytes).
+        run = growRun(ctx, scratch, run, pieces, next);
+        cap = Math.min(run.size, lineLengthAt(ctx, pieces, next));
         continue;
       }
+      if (filled === 0) break;
       const sorted = sorter.sort(run.ptr, filled, plan.runLines);
       ctx.metrics.shuffleReadRecords += sorted.n;
       carry = filled - sorted.bytes;
@@ -217,28 +224,92 @@ function sortRange(ctx: TaskContext, scratch: LineSortScratch, sorter: LineSort,
       }
       // A run to disk, in output order; unique runs keep the first line of each key
       // (count runs keep every line: the merge counts them).
-      const gathered = scratch.region('gathered', Math.max(sorted.bytes, 1));
-      const g = sorter.gather(run.ptr, sorted, gathered.ptr, { unique: agg.unique && !agg.count });
       const writer = RunWriter.create(ctx, 'lines');
       try {
-        writer.append(gathered.ptr, g.dstOffsets[g.lines]!);
+        if (sorted.n === 1) {
+          // One line (a long one, typically): already in order, written as it is,
+          // without a second buffer of its size.
+          writer.append(run.ptr, sorted.bytes);
+        } else {
+          const gathered = scratch.region('gathered', Math.max(sorted.bytes, 1));
+          const g = sorter.gather(run.ptr, sorted, gathered.ptr, { unique: agg.unique && !agg.count });
+          writer.append(gathered.ptr, g.dstOffsets[g.lines]!);
+        }
       } catch (e) {
         writer.abort();
         throw e;
       }
       runs.push(writer.finish());
+      cap = Math.min(run.size, plan.runBytes);
       // The lines past the run's line limit start the next run.
       if (carry > 0) u8().copyWithin(run.ptr, run.ptr + sorted.bytes, run.ptr + filled);
       if (carry === 0 && next >= pieces.length) break;
       ctx.checkCancelled();
     }
     if (runs.length === 0) return;
+    // A long line's run buffer is not needed by the merge: free the scratch caches so
+    // the merge's buffers can hold that line.
+    if (run.size > plan.runBytes * 2) scratch.releaseExcept();
     // Per-run buffers within the merge's share of the sort memory.
     const buffer = Math.max(64 << 10, Math.min(1 << 20, Math.floor(plan.mergeBytes / (runs.length + 1))));
     mergeLineRuns(ctx, runs, agg, buffer, (ptr, bytes, lines) => out.append(ptr, bytes, lines));
   } finally {
     for (const r of runs) removeRun(r);
   }
+}
+
+/**
+ * The run buffer doubled, for a line longer than it (the long-record path of issue 11:
+ * such a line is a run of its own). Kernel memory that cannot hold it is a clear
+ * 'resources' error naming the partition and what to raise, not a silent loss.
+ */
+function growRun(ctx: TaskContext, scratch: LineSortScratch, run: Region, pieces: Piece[], next: number): Region {
+  // Exactly the line's length: doubling would overshoot a 300 MB line to 512 MiB and
+  // take the other lines behind it into the same buffer.
+  const bytes = Math.max(lineLengthAt(ctx, pieces, next), run.size + 1);
+  try {
+    return scratch.region('range', bytes);
+  } catch (e) {
+    if (!(e instanceof OutOfMemoryError || (e instanceof KilnError && e.kind === 'resources'))) throw e;
+  }
+  // The other scratch regions (the map side's input, gather buffers) are caches: free
+  // them so the span's whole free space can hold the line, then try once more.
+  scratch.releaseExcept('range');
+  try {
+    return scratch.region('range', bytes);
+  } catch (e) {
+    if (!(e instanceof OutOfMemoryError || (e instanceof KilnError && e.kind === 'resources'))) throw e;
+    throw new KilnError(
+      'resources',
+      `a line longer than ${run.size} bytes in sort partition ${ctx.spec.partition} does not fit in this worker thread's ${Math.round(ctx.rt.allocator.capacity / 2 ** 20)} MiB of scratch memory — raise --worker-memory (Kiln.start's workerMemory)`,
+      { partition: ctx.spec.partition },
+      { cause: e },
+    );
+  }
+}
+
+/** Bytes of the line starting at pieces[next].pos, its '\n' included (pieces hold whole lines). */
+function lineLengthAt(ctx: TaskContext, pieces: Piece[], next: number): number {
+  let len = 0;
+  const probe = Buffer.allocUnsafe(1 << 20);
+  for (let i = next; i < pieces.length; i++) {
+    const p = pieces[i]!;
+    if (p.fd < 0) {
+      const at = ctx.rt.u8.subarray(p.pos, p.to).indexOf(0x0a);
+      if (at >= 0) return len + at + 1;
+      len += p.to - p.pos;
+      continue;
+    }
+    for (let pos = p.pos; pos < p.to; ) {
+      const n = readSync(p.fd, probe, 0, Math.min(probe.length, p.to - pos), pos);
+      if (n === 0) throw new KilnError('execution', `a shuffle spill file is truncated at byte ${pos}`, { partition: ctx.spec.partition });
+      const at = probe.subarray(0, n).indexOf(0x0a);
+      if (at >= 0) return len + at + 1;
+      len += n;
+      pos += n;
+    }
+  }
+  return len;
 }
 
 /**
@@ -304,6 +375,11 @@ function gatherTo(ctx: TaskContext, scratch: LineSortScratch, sorter: LineSort, 
     const aside = scratch.region('tmp', need);
     writeCounted(ctx, aside.ptr, gathered.ptr, g.lines, g.dstOffsets, g.counts!);
     out.append(aside.ptr, need, g.lines);
+    return;
+  }
+  if (sorted.n === 1) {
+    // One line (a long one, typically): no second buffer of its size.
+    out.append(buf, sorted.bytes, 1);
     return;
   }
   const at = out.reserve(sorted.bytes);

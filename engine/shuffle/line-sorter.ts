@@ -97,12 +97,24 @@ export class LineSortScratch {
     return r;
   }
 
-  /** Grows region `name` to at least `bytes`, keeping its first `keep` bytes. */
-  grow(name: ScratchName, bytes: number, keep: number): Region {
+  /**
+   * Releases every region but `keep`, so one long line can take the span: the regions
+   * are caches kept between tasks, and `region()` reallocates any that is asked for again.
+   */
+  releaseExcept(keep?: ScratchName): void {
+    for (const [name, r] of [...this.regions]) {
+      if (name === keep) continue;
+      this.rt.allocator.release(r);
+      this.regions.delete(name);
+    }
+  }
+
+  /** Grows region `name` to at least `bytes` (exactly, with `exact`; else 1.5x for slack), keeping its first `keep` bytes. */
+  grow(name: ScratchName, bytes: number, keep: number, exact = false): Region {
     const old = this.regions.get(name);
     if (!old) return this.region(name, bytes);
     if (old.size >= bytes) return old;
-    const r = this.rt.allocator.resize(old, Math.ceil(bytes * 1.5), keep);
+    const r = this.rt.allocator.resize(old, exact ? bytes : Math.ceil(bytes * 1.5), keep);
     this.regions.set(name, r);
     return r;
   }

@@ -158,6 +158,13 @@ export function mergeLineRuns(ctx: TaskContext, runs: readonly SortRun[], order:
           pendingLen = lineLen;
           pendingCount = 1;
         } else pendingCount++;
+      } else if (keep && lineLen > out.region.size - 1) {
+        // A line longer than the staging buffer goes to the sink straight from its
+        // run's buffer: no second copy of a long line in kernel memory.
+        flush();
+        sink(c.at, lineLen, 1);
+        u8 = rt.u8;
+        outLines++;
       } else if (keep) {
         const at = room(lineLen);
         u8 = rt.u8;
@@ -204,9 +211,12 @@ export function mergeLineRuns(ctx: TaskContext, runs: readonly SortRun[], order:
       const tail = c.end - c.at;
       if (tail > 0 && c.at > c.buf.ptr) u8.copyWithin(c.buf.ptr, c.at, c.end);
       if (tail >= c.buf.size - 1) {
-        // One line longer than the buffer: grow it to hold the line (the long-record hook).
+        // One line longer than the buffer: grow it to hold the rest of the run, which
+        // holds the line. Runs are at most the plan's run size except one-line runs of a
+        // long line, so this is bounded by the longer of the two (doubling would need a
+        // half-size old buffer and a twice-size new one at once).
         const old = c.buf;
-        c.buf = alloc.alloc(2 * (old.size - 1) + 1);
+        c.buf = alloc.alloc(Math.max(2 * (old.size - 1), tail + c.reader.remaining) + 1);
         u8 = rt.u8;
         u8.copyWithin(c.buf.ptr, old.ptr, old.ptr + tail);
         held[held.indexOf(old)] = c.buf;
