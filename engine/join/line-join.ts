@@ -59,6 +59,20 @@ const SAMPLE_BYTES = 1 << 20;
 /** sortLines accepts keys up to 1 MiB; a longer join field takes the record path. */
 const MAX_KEY_WIDTH = (1 << 20) - 1;
 
+/**
+ * Copies src[s, e) to dst at o and returns e - s. Join fields and bodies are short:
+ * a JS loop beats the native call of Buffer.copy below 64 bytes.
+ */
+function copy(src: Uint8Array, s: number, e: number, dst: Buffer, o: number): number {
+  const n = e - s;
+  if (n < 64) {
+    for (let i = 0; i < n; i++) dst[o + i] = src[s + i]!;
+  } else {
+    dst.set(src.subarray(s, e), o);
+  }
+  return n;
+}
+
 /** Line splitter state shared by the passes. */
 class FieldCutter {
   ks = -1;
@@ -68,19 +82,21 @@ class FieldCutter {
   /** Finds the join field of buf[s, e); ks = ke = -1 when the line has no such field. */
   cut(buf: Buffer, s: number, e: number): void {
     const field = this.field;
-    if (this.sep >= 0) {
+    const sep = this.sep;
+    if (sep >= 0) {
       let p = s;
       for (let i = 0; i < field; i++) {
-        const q = buf.indexOf(this.sep, p);
-        if (q < 0 || q >= e) {
+        while (p < e && buf[p] !== sep) p++;
+        if (p === e) {
           this.ks = this.ke = -1;
           return;
         }
-        p = q + 1;
+        p++;
       }
-      const q = buf.indexOf(this.sep, p);
+      let q = p;
+      while (q < e && buf[q] !== sep) q++;
       this.ks = p;
-      this.ke = q < 0 || q >= e ? e : q;
+      this.ke = q;
       return;
     }
     let p = s;
@@ -187,11 +203,12 @@ function forEachLine(path: string, line: (buf: Buffer, s: number, e: number) => 
       read += n;
       const end = have + n;
       let s = 0;
-      for (;;) {
-        const q = buf.indexOf(NL, s);
-        if (q < 0 || q >= end) break;
-        line(buf, s, q);
-        s = q + 1;
+      // A JS scan: lines are short, and indexOf's native call per line costs more.
+      for (let q = 0; q < end; q++) {
+        if (buf[q] === NL) {
+          line(buf, s, q);
+          s = q + 1;
+        }
       }
       if (n === 0 || read >= limit) {
         if (n === 0 && s < end) line(buf, s, end);
@@ -242,9 +259,9 @@ function decorateSide(path: string, cutter: FieldCutter, sep: number, tag: numbe
     let o = out.offset;
     if (klen > 0) {
       for (let i = ks; i < ke; i++) if (buf[i] === 0) throw new Unsupported();
-      buf.copy(b, o, ks, ke);
+      copy(buf, ks, ke, b, o);
     }
-    b.fill(0, o + klen, o + width);
+    for (let i = o + klen; i < o + width; i++) b[i] = 0;
     o += width;
     b[o++] = tag;
     const flagAt = o++;
@@ -253,13 +270,13 @@ function decorateSide(path: string, cutter: FieldCutter, sep: number, tag: numbe
       // -t: the other fields joined by the separator are the line less the field and one separator.
       if (ks < 0) {
         // No such field: the key is empty and every field is another field.
-        o += buf.copy(b, o, s, e);
+        o += copy(buf, s, e, b, o);
       } else if (ks === s) {
-        if (ke < e) o += buf.copy(b, o, ke + 1, e);
+        if (ke < e) o += copy(buf, ke + 1, e, b, o);
         else has = 0;
       } else {
-        o += buf.copy(b, o, s, ks - 1);
-        o += buf.copy(b, o, ke, e);
+        o += copy(buf, s, ks - 1, b, o);
+        o += copy(buf, ke, e, b, o);
       }
     } else {
       // Blanks: the other fields, each once, joined by one space.
@@ -273,7 +290,7 @@ function decorateSide(path: string, cutter: FieldCutter, sep: number, tag: numbe
           while (q < e && buf[q] !== SPACE && buf[q] !== TAB) q++;
           if (p !== ks || q !== ke || ks < 0) {
             if (!first) b[o++] = SPACE;
-            o += buf.copy(b, o, p, q);
+            o += copy(buf, p, q, b, o);
             first = false;
           }
           if (q === e) break;
@@ -331,7 +348,8 @@ function decorate(spec: LineJoinSpec, path: string): number | null {
 
 /**
  * Merges the sorted decorated file into join(1)'s output on `out` (see the header):
- * returns the number of lines written.
+ * returns the number of lines written. Each output line is made with one reserve and
+ * JS copies (the lines are short; a native call per piece cost more than the bytes).
  */
 function merge(path: string, width: number, spec: LineJoinSpec, out: FdWriter): number {
   const outSep = spec.separator === undefined ? SPACE : spec.separator.charCodeAt(0);
@@ -341,82 +359,84 @@ function merge(path: string, width: number, spec: LineJoinSpec, out: FdWriter): 
   // RIGHT's lines of the current key: their bodies (flag byte first) back to back.
   let rights = Buffer.allocUnsafe(1 << 16);
   let rightEnds: number[] = [];
+  let rightCount = 0;
   let rightBytes = 0;
   let leftSeen = false;
   let lines = 0;
+  const { joined, unpairedLeft, unpairedRight } = spec;
 
-  const writeKey = (): void => {
-    const b = out.reserve(keyLen);
-    key.copy(b, out.offset, 0, keyLen);
-    out.advance(keyLen);
+  /** Writes key, then [sep, body a) if its flag is set, then the same for body b (bf < 0: none), then a newline. */
+  const emit = (a: Uint8Array, af: number, ae: number, bb: Uint8Array, bf: number, be: number): void => {
+    const dst = out.reserve(keyLen + (ae - af) + (bf < 0 ? 0 : be - bf) + 3);
+    let o = out.offset;
+    for (let i = 0; i < keyLen; i++) dst[o + i] = key[i]!;
+    o += keyLen;
+    if (a[af] === 1) {
+      dst[o++] = outSep;
+      o += copy(a, af + 1, ae, dst, o);
+    }
+    if (bf >= 0 && bb[bf] === 1) {
+      dst[o++] = outSep;
+      o += copy(bb, bf + 1, be, dst, o);
+    }
+    dst[o++] = NL;
+    out.advance(o - out.offset);
+    lines++;
   };
   const endGroup = (): void => {
-    if (inGroup && !leftSeen && spec.unpairedRight) {
+    if (inGroup && !leftSeen && unpairedRight) {
       let s = 0;
-      for (const e of rightEnds) {
-        writeKey();
-        if (rights[s] === 1) {
-          out.byte(outSep);
-          out.put(rights, s + 1, e);
-        }
-        out.byte(NL);
-        lines++;
+      for (let r = 0; r < rightCount; r++) {
+        const e = rightEnds[r]!;
+        emit(rights, s, e, rights, -1, 0);
         s = e;
       }
     }
-    rightEnds = [];
+    rightCount = 0;
     rightBytes = 0;
     leftSeen = false;
   };
 
   forEachLine(path, (buf, s, e) => {
     if (e - s < width + 2) throw new KilnError('internal', `kiln join: a sorted line of ${path} is shorter than its key: this is a bug in kiln, please report it`);
-    if (!inGroup || buf.compare(key, 0, width, s, s + width) !== 0) {
+    let same = inGroup;
+    if (same) {
+      for (let i = 0; i < width; i++) {
+        if (buf[s + i] !== key[i]) {
+          same = false;
+          break;
+        }
+      }
+    }
+    if (!same) {
       endGroup();
-      buf.copy(key, 0, s, s + width);
+      for (let i = 0; i < width; i++) key[i] = buf[s + i]!;
       keyLen = width;
       while (keyLen > 0 && key[keyLen - 1] === 0) keyLen--;
       inGroup = true;
     }
-    const tag = buf[s + width];
     const bs = s + width + 1; // the flag byte, then the body
-    if (tag === TAG_RIGHT) {
+    if (buf[s + width] === TAG_RIGHT) {
       const need = rightBytes + (e - bs);
       if (need > rights.length) {
         const bigger = Buffer.allocUnsafe(Math.max(need, rights.length * 2));
         rights.copy(bigger, 0, 0, rightBytes);
         rights = bigger;
       }
-      rightBytes += buf.copy(rights, rightBytes, bs, e);
-      rightEnds.push(rightBytes);
+      rightBytes += copy(buf, bs, e, rights, rightBytes);
+      rightEnds[rightCount++] = rightBytes;
       return;
     }
     leftSeen = true;
-    if (rightEnds.length === 0) {
-      if (!spec.unpairedLeft) return;
-      writeKey();
-      if (buf[bs] === 1) {
-        out.byte(outSep);
-        out.put(buf, bs + 1, e);
-      }
-      out.byte(NL);
-      lines++;
+    if (rightCount === 0) {
+      if (unpairedLeft) emit(buf, bs, e, buf, -1, 0);
       return;
     }
-    if (!spec.joined) return;
+    if (!joined) return;
     let rs = 0;
-    for (const re of rightEnds) {
-      writeKey();
-      if (buf[bs] === 1) {
-        out.byte(outSep);
-        out.put(buf, bs + 1, e);
-      }
-      if (rights[rs] === 1) {
-        out.byte(outSep);
-        out.put(rights, rs + 1, re);
-      }
-      out.byte(NL);
-      lines++;
+    for (let r = 0; r < rightCount; r++) {
+      const re = rightEnds[r]!;
+      emit(buf, bs, e, rights, rs, re);
       rs = re;
     }
   });
@@ -439,6 +459,7 @@ export async function joinLineFiles(kiln: Kiln, spec: LineJoinSpec, fd: number, 
   try {
     const decorated = joinPath(dir, 'decorated');
     const width = decorate(spec, decorated);
+    (globalThis as any).__joinTrace?.('decorated');
     if (width === null) return null;
     const sorted = joinPath(dir, 'sorted');
     if (fstatSafe(decorated) > 0) {
@@ -451,6 +472,7 @@ export async function joinLineFiles(kiln: Kiln, spec: LineJoinSpec, fd: number, 
       } finally {
         closeSync(sortFd);
       }
+      (globalThis as any).__joinTrace?.('sorted');
       rmSync(decorated, { force: true });
     } else {
       closeSync(openSync(sorted, 'w'));
