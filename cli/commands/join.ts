@@ -12,6 +12,7 @@
 // Lines are bytes (latin1 strings), so invalid UTF-8 and "\r" pass through as join(1) passes them.
 import { readFileSync, statSync } from 'node:fs';
 import type { Dataset, JoinStrategy, PartitionerSpec } from '../../engine/index.js';
+import { joinLineFiles } from '../../engine/join/line-join.js';
 import { choice, positiveInt, type CommandSpec } from '../args.js';
 import { UsageError } from '../errors.js';
 import type { Table } from '../output.js';
@@ -76,7 +77,7 @@ function splitter(sep: string | undefined): (line: string) => string[] {
   };
 }
 
-function plan({ kiln, operands, flags, signal, rawFd }: CommandContext): Plan {
+function plan({ kiln, operands, flags, signal, rawFd, rawLabel }: CommandContext): Plan {
   if (operands.length !== 2) throw new UsageError(`join: needs exactly two files, LEFT and RIGHT, got ${operands.length} — usage: kiln ${spec.usage}`);
   const sep = typeof flags.t === 'string' ? flags.t : undefined;
   if (sep !== undefined && [...sep].length !== 1) throw new UsageError(`-t takes one character, got "${sep}"`);
@@ -156,6 +157,18 @@ function plan({ kiln, operands, flags, signal, rawFd }: CommandContext): Plan {
     // Planned with the default partitioner: the range bounds come from a sampling job.
     explain: () => build().explain(),
     async run() {
+      // Text output without --header takes the byte-level path (engine/join/line-join.ts)
+      // unless a strategy other than sort-merge is forced; it returns null when the
+      // inputs need the record path below (a NUL byte in a join field, a multi-byte -t).
+      if (rawFd !== undefined && !header && (strategy === 'auto' || strategy === 'sortMerge')) {
+        const done = await joinLineFiles(
+          kiln,
+          { left: leftPath, right: rightPath, leftField: f1, rightField: f2, separator: sep, joined, unpairedLeft: unpaired1, unpairedRight: unpaired2, partitions: kiln.options.shufflePartitions },
+          rawFd,
+          { signal, ...(rawLabel ? { label: rawLabel } : {}) },
+        );
+        if (done !== null) return { table, rows: [] };
+      }
       // Range bounds of the join field sampled from LEFT: partitions in key order, so
       // concatenating them in order gives the whole output in order.
       const n = kiln.options.shufflePartitions ?? joinPartitions([leftPath, rightPath], Math.max(1, left.numPartitions, right.numPartitions), kiln.options.workers);
