@@ -1,7 +1,7 @@
 // Deterministic benchmark corpora. Policy: every benchmark input is generated from a
 // seed, so any machine reproduces the same bytes; files are cached under bench/data/
 // and regenerated when missing.
-import { closeSync, createWriteStream, existsSync, mkdirSync, openSync, renameSync, statSync, writeSync } from 'node:fs';
+import { closeSync, createWriteStream, existsSync, mkdirSync, openSync, readFileSync, renameSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { seededRandom } from '../engine/exec/seeded-random.js';
@@ -94,6 +94,29 @@ export async function writeZipfCorpus(path: string, options: ZipfOptions): Promi
 export async function zipfCorpus(bytes: number): Promise<string> {
   const path = join(DATA_DIR, `zipf-${bytes}.txt`);
   if (!existsSync(path) || statSync(path).size < bytes) await writeZipfCorpus(path, { bytes });
+  return path;
+}
+
+/**
+ * The long-line corpus of issue 11: the Zipf corpus of `bytes` bytes with every line
+ * break turned into a space, except around 100 short lines kept at each end — so one
+ * line holds almost all of the bytes, and a word count, a grep and a sort of it have
+ * answers the GNU tools can check. Generated from the Zipf corpus, on first use.
+ */
+export async function longLineCorpus(bytes: number): Promise<string> {
+  const path = join(DATA_DIR, `longline-${bytes}.txt`);
+  if (existsSync(path) && statSync(path).size >= bytes) return path;
+  const source = await zipfCorpus(bytes);
+  const data = readFileSync(source);
+  const breaks: number[] = [];
+  for (let i = data.indexOf(10); i >= 0 && breaks.length < 100; i = data.indexOf(10, i + 1)) breaks.push(i);
+  let tail = data.length - 1;
+  for (let k = 0; k < 100 && tail > 0; k++) tail = data.lastIndexOf(10, tail - 1);
+  const head = breaks[breaks.length - 1] ?? 0;
+  for (let i = data.indexOf(10, head + 1); i >= 0 && i < tail; i = data.indexOf(10, i + 1)) data[i] = 0x20;
+  const tmp = `${path}.tmp-${process.pid}`;
+  writeFileSync(tmp, data);
+  renameSync(tmp, path);
   return path;
 }
 

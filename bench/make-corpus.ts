@@ -1,7 +1,7 @@
-// `node dist/bench/make-corpus.js [zipf|sort] BYTES`: generates (once, cached under
+// `node dist/bench/make-corpus.js [zipf|sort|longline] BYTES`: generates (once, cached under
 // bench/data) a deterministic corpus and prints its path — for the README's main job
 // and for running the CLI by hand on the benchmark inputs.
-import { sortCorpus, zipfCorpus } from './corpus.js';
+import { longLineCorpus, sortCorpus, zipfCorpus } from './corpus.js';
 
 const [kind = 'zipf', size = '64e6'] = process.argv.slice(2);
 const bytes = Number(size);
@@ -11,7 +11,8 @@ if (!Number.isFinite(bytes) || bytes <= 0) {
 }
 if (kind === 'zipf') console.log(await zipfCorpus(bytes));
 else if (kind === 'sort') console.log(sortCorpus(bytes));
+else if (kind === 'longline') console.log(await longLineCorpus(bytes));
 else {
-  console.error(`make-corpus: kind must be zipf or sort (got ${kind})`);
+  console.error(`make-corpus: kind must be zipf, sort or longline (got ${kind})`);
   process.exit(2);
 }
