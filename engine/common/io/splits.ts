@@ -27,6 +27,9 @@ export interface FileSplit {
   fileSize: number;
 }
 
+/** How split bytes reach kernel memory: positional reads, or copies out of a file mapping. */
+export type IoBackend = 'read' | 'mmap';
+
 /** One input partition (one map task): its index and the splits it reads, in order. */
 export interface InputPartition {
   index: number;

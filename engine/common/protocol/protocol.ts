@@ -5,7 +5,7 @@
 // to `sink`.
 import type { MessagePort } from 'node:worker_threads';
 import type { PlainError } from '../errors.js';
-import type { FileSplit, IoBackend } from '../../executor/io/index.js';
+import type { FileSplit, IoBackend } from '../io/splits.js';
 import type { ShippedFunction } from '../functions/index.js';
 import type { AccumulatorUpdate } from '../functions/accumulator.js';
 import type { KeyFormat, PartitionerSpec } from './partitioner.js';

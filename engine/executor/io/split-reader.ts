@@ -25,12 +25,11 @@ import { OutOfMemoryError } from '../memory/allocator.js';
 import type { Region } from '../memory/region.js';
 import { inputError } from '../../common/io/files.js';
 import { mmapAvailable, mmapBinding, MMAP_LIMIT_BYTES, type MmapBinding } from './mmap.js';
-import type { FileSplit } from '../../common/io/splits.js';
+import type { FileSplit, IoBackend } from '../../common/io/splits.js';
 
 export { mmapAvailable } from './mmap.js';
 
-/** How split bytes reach kernel memory: positional reads, or copies out of a file mapping. */
-export type IoBackend = 'read' | 'mmap';
+export type { IoBackend } from '../../common/io/splits.js';
 
 /** Options of a {@link SplitReader}. */
 export interface SplitReaderOptions {

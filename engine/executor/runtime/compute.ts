@@ -20,8 +20,8 @@ import { computeAndStore, readStoredBlock } from '../storage/block-io.js';
 import { CANCEL_CHECK_EVERY, type TaskContext } from './task-context.js';
 import type { TextEncoding } from '../../common/io/text-encoding.js';
 
-/** A record consumer. */
-export type Emit = (record: unknown) => void;
+import type { Emit } from '../../common/emit.js';
+export type { Emit };
 
 /** Thrown by a consumer to end the partition early (take, first). */
 export class StopTask extends Error {

@@ -17,7 +17,7 @@
 import { closeSync, openSync, readSync } from 'node:fs';
 import { join } from 'node:path';
 import { KilnError } from '../../common/errors.js';
-import type { Emit } from '../runtime/compute.js';
+import type { Emit } from '../../common/emit.js';
 import type { LinesAggregator, LinesTarget, NodeSpec, ShuffleReadSpec } from '../../common/protocol/protocol.js';
 import { CANCEL_CHECK_EVERY, type TaskContext } from '../runtime/task-context.js';
 import { OutOfMemoryError } from '../memory/allocator.js';

@@ -5,7 +5,7 @@
 // byte range into this worker's scratch, then handled the same way.
 import { isAscii } from 'node:buffer';
 import { ByteReader, readKey, readValue } from '../../common/codec/index.js';
-import type { Emit } from '../runtime/compute.js';
+import type { Emit } from '../../common/emit.js';
 import type { AggregatorSpec, ShuffleReadSpec } from '../../common/protocol/protocol.js';
 import { CANCEL_CHECK_EVERY, type TaskContext } from '../runtime/task-context.js';
 import { KilnError } from '../../common/errors.js';

@@ -13,7 +13,7 @@
 import { closeSync, openSync, readSync } from 'node:fs';
 import { ByteReader, readKey, readValue } from '../../common/codec/index.js';
 import { KilnError } from '../../common/errors.js';
-import type { Emit } from '../runtime/compute.js';
+import type { Emit } from '../../common/emit.js';
 import type { ShuffleReadSpec } from '../../common/protocol/protocol.js';
 import { CANCEL_CHECK_EVERY, type TaskContext } from '../runtime/task-context.js';
 import { PartitionedSorter } from '../kernels/sort.js';

@@ -22,7 +22,7 @@ import { join } from 'node:path';
 import { threadId } from 'node:worker_threads';
 import { ByteReader, ByteWriter, readValue, writeValue } from '../../common/codec/index.js';
 import { KilnError } from '../../common/errors.js';
-import type { Emit } from '../runtime/compute.js';
+import type { Emit } from '../../common/emit.js';
 import type { BlockLocation, NodeSpec, StoredBlock } from '../../common/protocol/protocol.js';
 import { CANCEL_CHECK_EVERY, type TaskContext } from '../runtime/task-context.js';
 import { findDecoded } from './decoded-store.js';

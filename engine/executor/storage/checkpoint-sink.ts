@@ -8,7 +8,7 @@
 import { writeFileSync } from 'node:fs';
 import { ByteWriter, writeValue } from '../../common/codec/index.js';
 import { KilnError } from '../../common/errors.js';
-import type { Emit } from '../runtime/compute.js';
+import type { Emit } from '../../common/emit.js';
 
 /** What a checkpoint task reports: the file's size and record count (the driver keeps them with the lineage). */
 export interface SavedRecords {
