@@ -4,7 +4,7 @@
 import { closeSync, createWriteStream, existsSync, mkdirSync, openSync, readFileSync, renameSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { seededRandom } from '../engine/exec/seeded-random.js';
+import { seededRandom } from '../engine/common/seeded-random.js';
 
 /** Where generated corpora are cached (git-ignored). */
 export const DATA_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'bench', 'data');

@@ -11,7 +11,7 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Kiln } from '../engine/index.js';
-import { HistoryProvider } from '../engine/monitor/history.js';
+import { HistoryProvider } from '../engine/driver/monitor/history.js';
 
 const TARGET = Number(process.env.KILN_BENCH_LOG_BYTES ?? 1e9);
 const RUNS = 3;

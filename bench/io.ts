@@ -6,10 +6,10 @@
 // backend first); 5 timed runs per backend, alternating, median reported. Each run
 // opens (and for mmap, maps) every split afresh, as tasks do.
 import { cpus, totalmem } from 'node:os';
-import { listInputFiles } from '../engine/io/files.js';
-import { planSplits } from '../engine/io/splits.js';
-import { mmapAvailable, SplitReader, type IoBackend } from '../engine/io/split-reader.js';
-import { KernelRuntime } from '../engine/kernels/runtime.js';
+import { listInputFiles } from '../engine/common/io/files.js';
+import { planSplits } from '../engine/common/io/splits.js';
+import { mmapAvailable, SplitReader, type IoBackend } from '../engine/executor/io/split-reader.js';
+import { KernelRuntime } from '../engine/executor/kernels/runtime.js';
 import { MB, zipfCorpus } from './corpus.js';
 
 const RUNS = 5;

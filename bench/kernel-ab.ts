@@ -10,12 +10,12 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import { preferOptimizedWasm } from '../engine/kernels/module.js';
+import { preferOptimizedWasm } from '../engine/executor/kernels/module.js';
 import { zipfCorpus } from './corpus.js';
 
 interface Kernels {
-  KernelRuntime: typeof import('../engine/kernels/index.js').KernelRuntime;
-  CombinerTable: typeof import('../engine/kernels/index.js').CombinerTable;
+  KernelRuntime: typeof import('../engine/executor/kernels/index.js').KernelRuntime;
+  CombinerTable: typeof import('../engine/executor/kernels/index.js').CombinerTable;
 }
 
 const { values, positionals } = parseArgs({
@@ -31,7 +31,7 @@ const chunk = Number(values.chunk);
 const variants = await Promise.all(
   positionals.map(async (dir) => {
     const root = resolve(dir);
-    const k = (await import(pathToFileURL(`${root}/dist/engine/kernels/index.js`).href)) as Kernels;
+    const k = (await import(pathToFileURL(`${root}/dist/engine/executor/kernels/index.js`).href)) as Kernels;
     const module = new WebAssembly.Module(readFileSync(`${root}/dist/kernels/kiln.wasm`));
     const rt = k.KernelRuntime.create({ module, initialBytes: 512 << 20 });
     const input = rt.allocator.alloc(bytes.length + 64);

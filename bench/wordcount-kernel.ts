@@ -8,8 +8,8 @@
 // (the first round includes V8 compiling the kernels).
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { CombinerTable, KernelRuntime } from '../engine/kernels/index.js';
-import type { Region } from '../engine/memory/region.js';
+import { CombinerTable, KernelRuntime } from '../engine/executor/kernels/index.js';
+import type { Region } from '../engine/executor/memory/region.js';
 import { MB, zipfCorpus } from './corpus.js';
 
 const CHUNK = 1 << 20;

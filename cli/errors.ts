@@ -3,8 +3,8 @@
 // 2 for a usage error (the command line or its paths were wrong before any work
 // ran), 1 for a failure while running, 130 after Ctrl-C (128 + SIGINT, the shell's
 // convention). Messages come from the engine's KilnError where there is one, since
-// the engine already words them for users (engine/errors.ts).
-import { describeContext, KilnError } from '../engine/errors.js';
+// the engine already words them for users (engine/common/errors.ts).
+import { describeContext, KilnError } from '../engine/common/errors.js';
 
 /** Exit codes of the `kiln` command. */
 export const ExitCode = {

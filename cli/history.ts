@@ -2,8 +2,8 @@
 // page is complete), print the URL (with its token off loopback) and how long loading
 // took, re-scan the directory every 10 s for new or grown logs (Spark's
 // spark.history.fs.update.interval), and stop on Ctrl-C or `signal`.
-import { HistoryProvider } from '../engine/monitor/history.js';
-import { UiServer } from '../engine/ui/server.js';
+import { HistoryProvider } from '../engine/driver/monitor/history.js';
+import { UiServer } from '../engine/driver/ui/server.js';
 import { positiveInt, type Invocation } from './args.js';
 import { UsageError } from './errors.js';
 

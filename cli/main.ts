@@ -20,7 +20,7 @@ import * as commands from './commands/index.js';
 import type { Command } from './commands/command.js';
 import { ExitCode, exitCodeOf, formatError, UsageError } from './errors.js';
 import { OutputSink, writeStdout } from './output.js';
-import { hasErrorCode, KilnError, OUTPUT_CLOSED } from '../engine/errors.js';
+import { hasErrorCode, KilnError, OUTPUT_CLOSED } from '../engine/common/errors.js';
 import { ConsoleProgress } from './progress.js';
 import { plainInputBytes, settingsFrom, workersForInput, type CliSettings } from './settings.js';
 import { StdinSpool, STDIN_NAME, stdinOperandIndex } from './stdin.js';
@@ -95,7 +95,7 @@ async function execute(invocation: Invocation, settings: CliSettings): Promise<n
   for (const signal of STOP_SIGNALS) process.on(signal, onSignal);
 
   // What killed runs left behind (SIGKILL, a power cut): their pid no longer exists.
-  const { sweepStale } = await import('../engine/io/stale.js');
+  const { sweepStale } = await import('../engine/executor/io/stale.js');
   const stale = [...sweepStale(engine.spillDir ?? tmpdir(), 'spill'), ...(settings.output ? sweepStale(dirname(resolve(settings.output)), 'output') : [])];
   for (const d of stale) process.stderr.write(`kiln: removed ${d.path}, left by process ${d.pid}, which no longer runs\n`);
 

@@ -13,9 +13,9 @@
 // (surrogateescape: "\udcff"), so distinct keys never print alike.
 import { write as fsWrite } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
-import { OutputCommitter } from '../engine/io/commit.js';
-import { writeError } from '../engine/io/commit.js';
-import { binaryToDisplay } from '../engine/io/text-encoding.js';
+import { OutputCommitter } from '../engine/executor/io/commit.js';
+import { writeError } from '../engine/executor/io/commit.js';
+import { binaryToDisplay } from '../engine/common/io/text-encoding.js';
 import type { OutputFormat } from './settings.js';
 
 /** How one kind of row is printed. */

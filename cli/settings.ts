@@ -8,7 +8,7 @@
 import { availableParallelism } from 'node:os';
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { isHiddenName } from '../engine/io/files.js';
+import { isHiddenName } from '../engine/common/io/files.js';
 import type { KilnOptions } from '../engine/index.js';
 import { choice, nonNegativeInt, positiveInt, type OptionValues } from './args.js';
 import { UsageError } from './errors.js';

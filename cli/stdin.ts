@@ -2,7 +2,7 @@
 // input, and so is "no file operand" when stdin is not a terminal (cli/args.ts adds
 // the `-`). The engine reads files by byte ranges from several workers, so stdin is
 // first copied whole into a temporary file — in a directory `kiln-<pid>-stdin<hex>`
-// beside the spill directories, which the stale sweep (engine/io/stale.ts) removes
+// beside the spill directories, which the stale sweep (engine/executor/io/stale.ts) removes
 // once that process is dead — and the command reads that file. cli/main.ts removes
 // the directory when the command ends, and on a signal (forceStop) at once. Stdin is
 // read once: `-` given twice is a usage error (GNU join refuses it too). Output names
@@ -12,7 +12,7 @@ import { createWriteStream, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { KilnError } from '../engine/errors.js';
+import { KilnError } from '../engine/common/errors.js';
 import { UsageError } from './errors.js';
 
 /** The operand that names standard input. */

@@ -1,7 +1,7 @@
 // Combiner aggregation: an open-addressing hash table in caller-provided memory.
 // Keys are byte strings of any length, copied into a caller-provided key arena.
 // Per key it keeps count, sum, min and max of the values (as i64 or f64).
-// ABI (owned by engine/kernels/combiner.ts): see TABLE_* offsets and ENTRY_* below.
+// ABI (owned by engine/executor/kernels/combiner.ts): see TABLE_* offsets and ENTRY_* below.
 //
 // Table header (TABLE_HEADER_BYTES at `tbl`, all u32):
 //   0  indexPtr   u64[indexMask + 1] slots: 0 = empty, else (indexHash >> 32) << 32 | (entry + 1),

@@ -1,6 +1,6 @@
 // Literal line search for `kiln grep`: which lines of a region of whole lines contain
 // a byte string (ASCII case folded or not), found without a JS string per line.
-// ABI (owned by engine/kernels/grep.ts):
+// ABI (owned by engine/executor/kernels/grep.ts):
 //   grepScan(src, len, needle, nlen, flags, out, cap, ctl) -> status
 //   needle: nlen >= 1 bytes, holding no '\n', '\r' or NUL; with GREP_ICASE its ASCII
 //     letters are lowercase and input letters are folded before comparing.

@@ -4,8 +4,8 @@
 // bits pick one of m = 2^p registers, and the register keeps the largest rank, the
 // 1-based position of the first 1 bit in the remaining 64 - p bits (64 - p + 1 when
 // they are all zero). The estimate is made in TypeScript from the registers
-// (engine/kernels/hll.ts). Registers are one u8 each.
-// ABI (owned by engine/kernels/hll.ts):
+// (engine/executor/kernels/hll.ts). Registers are one u8 each.
+// ABI (owned by engine/executor/kernels/hll.ts):
 //   hllAddBatch(regs, data, offsets, n, p, seed) -> status: keys laid out as in
 //     xxh64Batch (offsets u32[n + 1], relative to data).
 //   hllAddPairs(regs, base, pairs, n, p, seed) -> status: keys as tokenizer output,

@@ -1,6 +1,6 @@
 // Line splitting: finds record boundaries in a byte range (Hadoop's text-line rule:
 // '\n' ends a line, a '\r' right before it is dropped, empty lines are records).
-// ABI (owned by engine/kernels/lines.ts):
+// ABI (owned by engine/executor/kernels/lines.ts):
 //   lineSplit(src, len, flags, out, cap, ctl) -> status
 //   out: u32 pairs (start, end) relative to src; end excludes "\n" / "\r\n".
 //   ctl: u32[2] = [lines written, bytes consumed (just past the last newline used)].

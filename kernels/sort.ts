@@ -2,7 +2,7 @@
 // An LSD radix sort on a 64-bit prefix (partition bits on top, then the key's first
 // bytes, big-endian), then a full-key tie-break inside runs of equal prefix, so keys
 // of any length sort in unsigned byte order (a proper prefix sorts first).
-// ABI (owned by engine/kernels/sort.ts):
+// ABI (owned by engine/executor/kernels/sort.ts):
 //   Entry (SORT_ENTRY_BYTES = 16): prefix u64, index u32, pad u32.
 //   Keys as in xxh64Batch: key i is keys[offsets[i] .. offsets[i + 1]), offsets u32[n + 1].
 //   sortPrepare(parts, keys, offsets, n, partBits, entries) -> status

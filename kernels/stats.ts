@@ -10,7 +10,7 @@
 // applies Number() and the same update, so the state is folded in line order and
 // equals the JS path's bit for bit (WASM f64 arithmetic is IEEE, no fused ops; f64.max
 // and f64.min propagate NaN and order -0 below +0, as Math.max and Math.min do).
-// ABI (owned by engine/kernels/stats.ts):
+// ABI (owned by engine/executor/kernels/stats.ts):
 //   statsLines(src, len, state, ctl) -> status
 //     Lines as the JS line reader cuts them: '\n' ends a line, one '\r' before it (or
 //     at the very end) is dropped, the bytes after the last '\n' are a last line.

@@ -1,6 +1,6 @@
 // Status codes every kernel returns. Policy: kernels never throw, trap, allocate or
 // hang; they report what the caller must do next. The TypeScript side
-// (engine/kernels/status.ts) mirrors these numbers and a test checks they agree
+// (engine/executor/kernels/status.ts) mirrors these numbers and a test checks they agree
 // through the exported globals below.
 
 /** All input consumed; outputs are complete. */

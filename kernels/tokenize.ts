@@ -1,6 +1,6 @@
 // Tokenizer: splits bytes into words on ASCII whitespace (or, with FLAG_NONALNUM, on
 // every ASCII byte that is not alphanumeric). Bytes >= 0x80 are word bytes.
-// ABI (owned by engine/kernels/tokenizer.ts):
+// ABI (owned by engine/executor/kernels/tokenizer.ts):
 //   lowercaseAscii(src, len, dst) -> status: dst may equal src (else must not overlap).
 //   tokenize(src, len, flags, out, cap, ctl) -> status
 //     out: u32 pairs (start, end) relative to src.

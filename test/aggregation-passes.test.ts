@@ -1,4 +1,4 @@
-// Out-of-core reduce-side aggregation of table shuffles (engine/shuffle/table-merge.ts):
+// Out-of-core reduce-side aggregation of table shuffles (engine/executor/shuffle/table-merge.ts):
 // valueCounts and the built-in aggregators over mostly-distinct keys, under worker
 // memories too small for one partition's table, against plain-JS references, with
 // workers 0, 1 and 2 and several partition counts — DuckDB's sweep shape: one expected

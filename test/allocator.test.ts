@@ -1,7 +1,7 @@
 // The region allocator: reuse, alignment, coalescing, growth and clear failures.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { RegionAllocator, OutOfMemoryError } from '../engine/memory/allocator.js';
+import { RegionAllocator, OutOfMemoryError } from '../engine/executor/memory/allocator.js';
 import { rng, randInt } from './support/random.js';
 
 const memory = () => new WebAssembly.Memory({ initial: 4, maximum: 65536, shared: true });

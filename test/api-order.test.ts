@@ -10,7 +10,7 @@ import { gunzipSync, gzipSync } from 'node:zlib';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { Kiln, compareKeys, type Dataset } from '../engine/index.js';
-import { formatRecord } from '../engine/exec/text-format.js';
+import { formatRecord } from '../engine/executor/runtime/text-format.js';
 import { rng, randInt } from './support/random.js';
 import { rejects } from './support/rejects.js';
 

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { Kiln } from '../engine/index.js';
-import { splitCommand } from '../engine/exec/pipe.js';
+import { splitCommand } from '../engine/executor/runtime/pipe.js';
 import { rejects } from './support/rejects.js';
 
 const lines = Array.from({ length: 300 }, (_, i) => `line ${i} ${'x'.repeat(i % 7)}`);
@@ -75,7 +75,7 @@ for (const workers of [0, 1, 2]) {
   }
 
   {
-    // With workers 0 the command runs on the user-code thread (engine/exec/user-code.ts), one partition at a time.
+    // With workers 0 the command runs on the user-code thread (engine/driver/scheduler/user-code.ts), one partition at a time.
     const running = Math.max(1, workers);
     test(`pipe: a command that never exits is killed when the job is aborted [workers=${workers}]`, async () => {
       const stop = new AbortController();

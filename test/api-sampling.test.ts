@@ -5,7 +5,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { Kiln, compareKeys } from '../engine/index.js';
-import { fractionForSampleSize } from '../engine/api/sampling.js';
+import { fractionForSampleSize } from '../engine/driver/api/sampling.js';
 import { rng, randInt } from './support/random.js';
 import { rejects } from './support/rejects.js';
 

@@ -2,10 +2,10 @@
 // keys, equal keys have identical bytes, keys round-trip, and non-keys are rejected.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { ByteWriter } from '../engine/codec/byte-writer.js';
-import { ByteReader } from '../engine/codec/byte-reader.js';
-import { compareKeys, encodeKey, readKey, writeKey, KeyTag } from '../engine/codec/key-codec.js';
-import { KilnError } from '../engine/errors.js';
+import { ByteWriter } from '../engine/common/codec/byte-writer.js';
+import { ByteReader } from '../engine/common/codec/byte-reader.js';
+import { compareKeys, encodeKey, readKey, writeKey, KeyTag } from '../engine/common/codec/key-codec.js';
+import { KilnError } from '../engine/common/errors.js';
 import { rng, randInt, randBytes } from './support/random.js';
 
 const sign = (n: number) => (n < 0 ? -1 : n > 0 ? 1 : 0);

@@ -3,10 +3,10 @@
 // the writer, and decoding from a view over shared memory.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { ByteWriter } from '../engine/codec/byte-writer.js';
-import { ByteReader } from '../engine/codec/byte-reader.js';
-import { readValue, writeValue, ValueTag } from '../engine/codec/value-codec.js';
-import { KilnError } from '../engine/errors.js';
+import { ByteWriter } from '../engine/common/codec/byte-writer.js';
+import { ByteReader } from '../engine/common/codec/byte-reader.js';
+import { readValue, writeValue, ValueTag } from '../engine/common/codec/value-codec.js';
+import { KilnError } from '../engine/common/errors.js';
 import { rng, randInt, randBytes } from './support/random.js';
 
 function roundTrip(v: unknown, w = new ByteWriter(16)): unknown {

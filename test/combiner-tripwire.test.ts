@@ -2,7 +2,7 @@
 // the key arena is overwritten behind the table's back.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { CombinerTable, KernelRuntime } from '../engine/kernels/index.js';
+import { CombinerTable, KernelRuntime } from '../engine/executor/kernels/index.js';
 
 test('keysConsistent: true for a built table, false once the arena is overwritten', () => {
   const rt = KernelRuntime.create();

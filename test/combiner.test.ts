@@ -5,8 +5,8 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
-import { CombinerTable, KernelError, KernelRuntime, hashBytes, kernelModule, type ValueKind } from '../engine/kernels/index.js';
-import type { Region } from '../engine/memory/region.js';
+import { CombinerTable, KernelError, KernelRuntime, hashBytes, kernelModule, type ValueKind } from '../engine/executor/kernels/index.js';
+import type { Region } from '../engine/executor/memory/region.js';
 import { ReferenceCombiner, keyString, referenceWordCount } from './reference/combiner.js';
 import { ascii, randBytes, randInt, rng } from './support/random.js';
 

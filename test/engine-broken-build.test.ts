@@ -23,7 +23,7 @@ function brokenBuild(): string {
   cpSync(join(ROOT, 'dist/kernels'), join(dir, 'dist/kernels'), { recursive: true });
   symlinkSync(join(ROOT, 'node_modules'), join(dir, 'node_modules'), 'dir');
   writeFileSync(join(dir, 'package.json'), '{"type":"module"}\n');
-  const worker = join(dir, 'dist/engine/exec/worker.js');
+  const worker = join(dir, 'dist/engine/executor/runtime/worker.js');
   writeFileSync(worker, `import './not-built.js';\n${readFileSync(worker, 'utf8')}`);
   return dir;
 }

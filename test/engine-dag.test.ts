@@ -4,7 +4,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { Kiln } from '../engine/index.js';
-import { StagePlanner, stageOperators, type Stage } from '../engine/plan/stage.js';
+import { StagePlanner, stageOperators, type Stage } from '../engine/driver/plan/stage.js';
 
 const kiln = await Kiln.start({ workers: 2, memory: '64m', workerMemory: '64m' });
 

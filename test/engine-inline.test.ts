@@ -1,5 +1,5 @@
 // workers: 0 (inline) must stay interruptible: a user function that never returns
-// runs on the user-code thread (engine/exec/user-code.ts), so an AbortSignal and
+// runs on the user-code thread (engine/driver/scheduler/user-code.ts), so an AbortSignal and
 // kiln.stop() still end the job, and the context stays usable. Kernel-only tasks
 // still run inline. Each abort is triggered by the task's start event, not a timer.
 import { test } from 'uvu';
@@ -8,8 +8,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Kiln } from '../engine/index.js';
-import { runsUserCode } from '../engine/exec/user-code.js';
-import type { TaskTemplate } from '../engine/exec/task-scheduler.js';
+import { runsUserCode } from '../engine/driver/scheduler/user-code.js';
+import type { TaskTemplate } from '../engine/driver/scheduler/task-scheduler.js';
 import { rejects } from './support/rejects.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'kiln-inline-'));

@@ -16,7 +16,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Worker } from 'node:worker_threads';
 import { Kiln } from '../engine/index.js';
-import type { Region } from '../engine/memory/region.js';
+import type { Region } from '../engine/executor/memory/region.js';
 import { rejects } from './support/rejects.js';
 
 /** The parts of a context the checks look at (private fields, test-only). */

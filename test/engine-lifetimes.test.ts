@@ -13,10 +13,10 @@ import { runInNewContext } from 'node:vm';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { Kiln } from '../engine/index.js';
-import type { JobListener } from '../engine/plan/dag-scheduler.js';
-import { RegionAllocator } from '../engine/memory/allocator.js';
-import type { MapOutputTracker } from '../engine/shuffle/map-output-tracker.js';
-import type { Region } from '../engine/memory/region.js';
+import type { JobListener } from '../engine/driver/plan/dag-scheduler.js';
+import { RegionAllocator } from '../engine/executor/memory/allocator.js';
+import type { MapOutputTracker } from '../engine/driver/scheduler/map-output-tracker.js';
+import type { Region } from '../engine/executor/memory/region.js';
 import { randInt, rng } from './support/random.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'kiln-lifetimes-'));

@@ -14,9 +14,9 @@ import * as assert from 'uvu/assert';
 import { spawnSync } from 'node:child_process';
 
 const ENGINE = new URL('../engine/index.js', import.meta.url).href;
-const EXEC = new URL('../engine/exec/task-scheduler.js', import.meta.url).href;
-const MEMORY = new URL('../engine/memory/budget.js', import.meta.url).href;
-const KERNELS = new URL('../engine/kernels/module.js', import.meta.url).href;
+const EXEC = new URL('../engine/driver/scheduler/task-scheduler.js', import.meta.url).href;
+const MEMORY = new URL('../engine/executor/memory/budget.js', import.meta.url).href;
+const KERNELS = new URL('../engine/executor/kernels/module.js', import.meta.url).href;
 
 /**
  * The child: make a task scheduler (as Kiln.start does, without waiting for its
@@ -68,7 +68,7 @@ test('closing a pool while its workers load the task module exits cleanly', () =
 
 test('Kiln.start resolves once every worker thread has loaded the task module', async () => {
   const { Kiln } = (await import(ENGINE)) as typeof import('../engine/index.js');
-  const { READY_WORD } = await import('../engine/exec/protocol.js');
+  const { READY_WORD } = await import('../engine/common/protocol/protocol.js');
   for (const workers of [1, 2]) {
     const kiln = await Kiln.start({ workers, memory: '16m', workerMemory: '16m' });
     try {

@@ -3,10 +3,10 @@
 // broadcasts resolve through a resolver in "workers" and directly on the driver.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { shipFunction, broadcastIds, type ShippedFunction } from '../engine/functions/shipped.js';
-import { reviveFunction, forgetBroadcast } from '../engine/functions/revive.js';
-import { Broadcast, isBroadcastHandle, lookupBroadcast, onBroadcastRelease, type BroadcastHandle } from '../engine/functions/broadcast.js';
-import { KilnError } from '../engine/errors.js';
+import { shipFunction, broadcastIds, type ShippedFunction } from '../engine/common/functions/shipped.js';
+import { reviveFunction, forgetBroadcast } from '../engine/common/functions/revive.js';
+import { Broadcast, isBroadcastHandle, lookupBroadcast, onBroadcastRelease, type BroadcastHandle } from '../engine/common/functions/broadcast.js';
+import { KilnError } from '../engine/common/errors.js';
 import { rng, randInt } from './support/random.js';
 
 function usageError(f: () => unknown, ...fragments: (string | RegExp)[]): KilnError {

@@ -5,7 +5,7 @@
 // the STATUS_FULL resume loop, and the needles the kernel must refuse.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { ByteRangeSearch, KernelRuntime, LiteralSearch, literalUnsupported, rangeUnsupported } from '../engine/kernels/index.js';
+import { ByteRangeSearch, KernelRuntime, LiteralSearch, literalUnsupported, rangeUnsupported } from '../engine/executor/kernels/index.js';
 import { grepCountReference, grepLinesReference, grepRangeReference } from './reference/grep.js';
 import { ascii, randBytes, randInt, rng } from './support/random.js';
 

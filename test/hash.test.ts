@@ -2,7 +2,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import xxhash from 'xxhash-wasm';
-import { KernelRuntime, hashBatch, hashBytes, hashFixed } from '../engine/kernels/index.js';
+import { KernelRuntime, hashBatch, hashBytes, hashFixed } from '../engine/executor/kernels/index.js';
 import { xxh64Reference } from './reference/xxh64.js';
 import { ascii, randBytes, randInt, rng } from './support/random.js';
 

@@ -2,8 +2,8 @@
 // optional binding and the OS allow it, never throws, and leaves contents intact.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { mmapAvailable } from '../engine/io/mmap.js';
-import { adviseHugePages } from '../engine/memory/huge-pages.js';
+import { mmapAvailable } from '../engine/executor/io/mmap.js';
+import { adviseHugePages } from '../engine/executor/memory/huge-pages.js';
 import { Kiln } from '../engine/index.js';
 
 test('advice is taken on Linux with the binding, and the memory keeps its bytes', () => {

@@ -7,8 +7,8 @@ import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { KilnError } from '../engine/errors.js';
-import { OutputCommitter } from '../engine/io/commit.js';
+import { KilnError } from '../engine/common/errors.js';
+import { OutputCommitter } from '../engine/executor/io/commit.js';
 
 const root = mkdtempSync(join(tmpdir(), 'kiln-io-commit-'));
 

@@ -1,4 +1,4 @@
-// Compressed input (.gz, .zst, .bz2; engine/io/compressed.ts) against the same input
+// Compressed input (.gz, .zst, .bz2; engine/executor/io/compressed.ts) against the same input
 // uncompressed, with workers 0, 1 and 2 and several partition counts. Fixtures are made
 // by the system's gzip, zstd and bzip2 (installed by .ci/run), so the decoders are
 // checked against the reference encoders, not against themselves. Each compressed

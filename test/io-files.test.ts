@@ -5,8 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { KilnError } from '../engine/errors.js';
-import { inputError, listInputFiles } from '../engine/io/files.js';
+import { KilnError } from '../engine/common/errors.js';
+import { inputError, listInputFiles } from '../engine/common/io/files.js';
 
 const root = mkdtempSync(join(tmpdir(), 'kiln-io-files-'));
 const data = join(root, 'data');

@@ -7,10 +7,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { KilnError } from '../engine/errors.js';
-import { mmapAvailable, SplitReader, type IoBackend } from '../engine/io/split-reader.js';
-import type { FileSplit } from '../engine/io/splits.js';
-import { KernelRuntime } from '../engine/kernels/runtime.js';
+import { KilnError } from '../engine/common/errors.js';
+import { mmapAvailable, SplitReader, type IoBackend } from '../engine/executor/io/split-reader.js';
+import type { FileSplit } from '../engine/common/io/splits.js';
+import { KernelRuntime } from '../engine/executor/kernels/runtime.js';
 import { ascii, randInt, rng } from './support/random.js';
 import { splitLinesReference } from './reference/split-lines.js';
 

@@ -3,9 +3,9 @@
 // and the worked cases: small files packed, minPartitions honoured, empty files.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { KilnError } from '../engine/errors.js';
-import type { InputFile } from '../engine/io/files.js';
-import { DEFAULT_OPEN_COST_BYTES, maxSplitBytes, planSplits, type InputPartition } from '../engine/io/splits.js';
+import { KilnError } from '../engine/common/errors.js';
+import type { InputFile } from '../engine/common/io/files.js';
+import { DEFAULT_OPEN_COST_BYTES, maxSplitBytes, planSplits, type InputPartition } from '../engine/common/io/splits.js';
 import { randInt, rng } from './support/random.js';
 
 const MiB = 1024 * 1024;

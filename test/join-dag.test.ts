@@ -4,8 +4,8 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { Kiln, type Stage } from '../engine/index.js';
-import { dependencies } from '../engine/plan/lineage.js';
-import { StagePlanner } from '../engine/plan/stage.js';
+import { dependencies } from '../engine/driver/plan/lineage.js';
+import { StagePlanner } from '../engine/driver/plan/stage.js';
 
 const kiln = await Kiln.start({ workers: 2, memory: '64m', workerMemory: '64m' });
 

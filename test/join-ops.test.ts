@@ -6,7 +6,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { Kiln, type JoinStrategy, type JoinType } from '../engine/index.js';
 import { canonical, referenceCogroup, referenceJoin, referenceWhere } from './reference/join.js';
-import { seededRandom } from '../engine/exec/seeded-random.js';
+import { seededRandom } from '../engine/common/seeded-random.js';
 
 type Pair = [unknown, unknown];
 

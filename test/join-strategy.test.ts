@@ -1,5 +1,5 @@
-// Strategy choice (engine/join/choose.ts) at its boundaries, skew splitting
-// (engine/join/skew.ts), and, on running joins: the threshold boundary measured from
+// Strategy choice (engine/driver/join/choose.ts) at its boundaries, skew splitting
+// (engine/driver/join/skew.ts), and, on running joins: the threshold boundary measured from
 // real map output, a build side refused memory falling back to sort-merge with the
 // same answer, a forced broadcast that does not fit failing before the join runs, and
 // a skewed join whose hot partition is split.

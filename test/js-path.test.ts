@@ -11,8 +11,8 @@ import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { Kiln, compareKeys } from '../engine/index.js';
-import { KeyedMap } from '../engine/shuffle/keyed-map.js';
-import { StringTable } from '../engine/shuffle/string-table.js';
+import { KeyedMap } from '../engine/executor/shuffle/keyed-map.js';
+import { StringTable } from '../engine/executor/shuffle/string-table.js';
 import { randInt, rng } from './support/random.js';
 
 const add = (a: unknown, b: unknown): unknown => (a as number) + (b as number);

@@ -1,4 +1,4 @@
-// The byte-level join path (engine/join/line-join.ts) against a plain-JS reference of
+// The byte-level join path (engine/driver/join/line-join.ts) against a plain-JS reference of
 // join(1) on stably sorted inputs (the record path's field rules, written out again):
 // -t , and whitespace with awkward lines (leading, trailing and mixed blanks, empty
 // lines, missing join fields, empty fields, "\r", bytes >= 0x80), every -a/-v
@@ -10,7 +10,7 @@ import * as assert from 'uvu/assert';
 import { closeSync, existsSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Kiln } from '../engine/index.js';
-import { joinLineFiles, type LineJoinSpec } from '../engine/join/line-join.js';
+import { joinLineFiles, type LineJoinSpec } from '../engine/driver/join/line-join.js';
 import { tempDir } from './support/cli.js';
 import { randInt, rng } from './support/random.js';
 

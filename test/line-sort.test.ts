@@ -8,10 +8,10 @@ import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { Kiln } from '../engine/index.js';
-import type { SortLinesOptions } from '../engine/api/sorted-lines.js';
-import type { TaskContext } from '../engine/exec/task-context.js';
-import { announceTurn, orderedOutputWords, outputComplete, writeInTurn } from '../engine/shuffle/ordered-output.js';
-import { KilnError } from '../engine/errors.js';
+import type { SortLinesOptions } from '../engine/driver/api/sorted-lines.js';
+import type { TaskContext } from '../engine/executor/runtime/task-context.js';
+import { announceTurn, orderedOutputWords, outputComplete, writeInTurn } from '../engine/executor/shuffle/ordered-output.js';
+import { KilnError } from '../engine/common/errors.js';
 import { randInt, rng } from './support/random.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'kiln-linesort-'));

@@ -3,7 +3,7 @@
 // position, and tiny output capacities that force the STATUS_FULL resume loop.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { KernelRuntime, LineSplitter, SCAN_FLAGS, STATUS_CODES, carryTail, splitLines } from '../engine/kernels/index.js';
+import { KernelRuntime, LineSplitter, SCAN_FLAGS, STATUS_CODES, carryTail, splitLines } from '../engine/executor/kernels/index.js';
 import { linesReference } from './reference/lines.js';
 import { ascii, randBytes, randInt, rng } from './support/random.js';
 

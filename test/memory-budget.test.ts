@@ -4,9 +4,9 @@
 // its thread is gone.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { MemoryBudget } from '../engine/memory/budget.js';
-import { createSharedMemory } from '../engine/kernels/module.js';
-import type { Region } from '../engine/memory/region.js';
+import { MemoryBudget } from '../engine/executor/memory/budget.js';
+import { createSharedMemory } from '../engine/executor/kernels/module.js';
+import type { Region } from '../engine/executor/memory/region.js';
 
 const MiB = 1 << 20;
 

@@ -6,12 +6,12 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Kiln } from '../engine/index.js';
-import { diagnoseStage, type StageFacts } from '../engine/monitor/index.js';
-import { builtinFor, kernelHints } from '../engine/monitor/kernel-hints.js';
-import { LARGE_BROADCAST_BYTES, SKEW_MIN_MS, SKEW_RATIO } from '../engine/monitor/diagnosis.js';
-import { shipFunction } from '../engine/functions/shipped.js';
-import type { LineageNode } from '../engine/plan/lineage.js';
-import { StagePlanner } from '../engine/plan/stage.js';
+import { diagnoseStage, type StageFacts } from '../engine/driver/monitor/index.js';
+import { builtinFor, kernelHints } from '../engine/driver/monitor/kernel-hints.js';
+import { LARGE_BROADCAST_BYTES, SKEW_MIN_MS, SKEW_RATIO } from '../engine/driver/monitor/diagnosis.js';
+import { shipFunction } from '../engine/common/functions/shipped.js';
+import type { LineageNode } from '../engine/driver/plan/lineage.js';
+import { StagePlanner } from '../engine/driver/plan/stage.js';
 
 const task = (partition: number, runMs: number, readBytes = 50 << 20, spillBytes = 0) => ({ partition, runMs, readBytes, spillBytes });
 const facts = (tasks: StageFacts['tasks'], more: Partial<StageFacts> = {}): StageFacts => ({ stageId: 3, tasks, kernelHints: [], broadcasts: [], workers: 2, memoryBytes: 1 << 30, ...more });

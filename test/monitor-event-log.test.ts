@@ -7,7 +7,7 @@ import { mkdtempSync, readFileSync, readdirSync, rmSync, truncateSync, writeFile
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Kiln, KilnError, type JobMetrics } from '../engine/index.js';
-import { readEventLog, StatusStore, type SparkEvent } from '../engine/monitor/index.js';
+import { readEventLog, StatusStore, type SparkEvent } from '../engine/driver/monitor/index.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'kiln-evlog-'));
 test.after(() => rmSync(dir, { recursive: true, force: true }));

@@ -6,7 +6,7 @@
 // a key range is larger than a run under every budget and the sorts really spill
 // sorted runs: the result stage's spill bytes are asserted above 0 (map blocks spill
 // in the map stage, which does not count here). Worker spans are 64 MiB in every case
-// (the runs are cut from the budget and the span: engine/sort/memory-plan.ts), so the
+// (the runs are cut from the budget and the span: engine/executor/sort/memory-plan.ts), so the
 // default budget spills on a 10 MB input too. Then a full disk while spilling runs: a
 // clear error naming the directory and the bytes, and nothing left behind.
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -16,7 +16,7 @@ import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { compareKeys, Kiln } from '../engine/index.js';
-import type { SortLinesOptions } from '../engine/api/sorted-lines.js';
+import type { SortLinesOptions } from '../engine/driver/api/sorted-lines.js';
 import { KILN } from './support/cli.js';
 import { randInt, rng } from './support/random.js';
 

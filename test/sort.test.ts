@@ -3,7 +3,7 @@
 // width the prefix handles, stability on duplicates, and gather output.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { KernelError, KernelRuntime, PartitionedSorter, partitionBits } from '../engine/kernels/index.js';
+import { KernelError, KernelRuntime, PartitionedSorter, partitionBits } from '../engine/executor/kernels/index.js';
 import { compareBytes, sortReference } from './reference/sort.js';
 import { randBytes, randInt, rng } from './support/random.js';
 

@@ -7,7 +7,7 @@ import * as assert from 'uvu/assert';
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { processAlive, sweepStale } from '../engine/io/stale.js';
+import { processAlive, sweepStale } from '../engine/executor/io/stale.js';
 import { kiln, tempDir } from './support/cli.js';
 
 const dir = tempDir('stale');

@@ -1,4 +1,4 @@
-// The decoded tier (engine/storage/decoded-store.ts): deserialized levels keep each
+// The decoded tier (engine/executor/storage/decoded-store.ts): deserialized levels keep each
 // partition's records in the heap of the worker thread that computed it. Checked:
 // hits counted per tier, matching where each task ran (workers 0, 1, 2); decoded
 // copies evicted LRU under a tiny storageMemory, the encoded blocks then serving;
@@ -10,8 +10,8 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { Kiln, type Dataset } from '../engine/index.js';
-import { decodedCopies } from '../engine/storage/decoded-store.js';
-import { estimateValue, SizeTracker } from '../engine/storage/size-estimator.js';
+import { decodedCopies } from '../engine/executor/storage/decoded-store.js';
+import { estimateValue, SizeTracker } from '../engine/executor/storage/size-estimator.js';
 import { rejects } from './support/rejects.js';
 import { randInt, rng } from './support/random.js';
 

@@ -1,4 +1,4 @@
-// Task slots (engine/exec/task-slots.ts) and what they mean to listeners: a task counts
+// Task slots (engine/driver/scheduler/task-slots.ts) and what they mean to listeners: a task counts
 // as started only once it holds a worker thread, so started-minus-ended never exceeds
 // the worker count, and the progress bar reads `(0 + 2) / 4` with 2 workers, not
 // `(0 + 4) / 4`. Everything here is ordered by promises and the scheduler's own
@@ -7,7 +7,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { ConsoleProgress, SHOW_AFTER_MS } from '../cli/progress.js';
 import { Kiln, type JobListener } from '../engine/index.js';
-import { TaskSlots } from '../engine/exec/task-slots.js';
+import { TaskSlots } from '../engine/driver/scheduler/task-slots.js';
 
 test('slots are granted first come first served, and a release passes the slot on', async () => {
   const slots = new TaskSlots(2);

@@ -9,7 +9,7 @@ import { spawnSync } from 'node:child_process';
 import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Kiln } from '../engine/index.js';
-import { binaryToDisplay, repairUtf8 } from '../engine/io/text-encoding.js';
+import { binaryToDisplay, repairUtf8 } from '../engine/common/io/text-encoding.js';
 import { kiln as runKiln, tempDir } from './support/cli.js';
 import { randInt, rng } from './support/random.js';
 

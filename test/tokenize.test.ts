@@ -5,7 +5,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import xxhash from 'xxhash-wasm';
-import { KernelRuntime, SCAN_FLAGS, STATUS_CODES, tokenizeBytes, type TokenizerOptions } from '../engine/kernels/index.js';
+import { KernelRuntime, SCAN_FLAGS, STATUS_CODES, tokenizeBytes, type TokenizerOptions } from '../engine/executor/kernels/index.js';
 import { lowercaseReference, tokenizeReference } from './reference/tokenize.js';
 import { xxh64Reference } from './reference/xxh64.js';
 import { ascii, randBytes, randInt, rng } from './support/random.js';

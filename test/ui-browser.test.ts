@@ -15,8 +15,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { Kiln, type JobMetrics } from '../engine/index.js';
-import { HistoryProvider } from '../engine/monitor/history.js';
-import { UiServer } from '../engine/ui/server.js';
+import { HistoryProvider } from '../engine/driver/monitor/history.js';
+import { UiServer } from '../engine/driver/ui/server.js';
 
 /** Safety bound of one wait (never expected to be reached). */
 const WAIT_MS = 20_000;

@@ -9,8 +9,8 @@ import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Kiln, KilnError } from '../engine/index.js';
-import { HistoryProvider, StatusStore } from '../engine/monitor/index.js';
-import { UiServer, isLoopback } from '../engine/ui/server.js';
+import { HistoryProvider, StatusStore } from '../engine/driver/monitor/index.js';
+import { UiServer, isLoopback } from '../engine/driver/ui/server.js';
 import { rejects } from './support/rejects.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'kiln-rest-'));
@@ -232,7 +232,7 @@ test('read-only, loopback Host only, and no static path climbs out of ui/', asyn
       '/static/..\\..\\package.json',
       '/static//etc/passwd',
       '/static/%2fetc%2fpasswd',
-      '/static/pages/../../../engine/ui/server.ts',
+      '/static/pages/../../../engine/driver/ui/server.ts',
       '/static/vendor/../../../package.json',
       '/history/x/../../package.json',
       '/static/.hidden',

@@ -9,8 +9,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Kiln } from '../engine/index.js';
-import { HistoryProvider } from '../engine/monitor/index.js';
-import { UiServer } from '../engine/ui/server.js';
+import { HistoryProvider } from '../engine/driver/monitor/index.js';
+import { UiServer } from '../engine/driver/ui/server.js';
 import { randInt, rng } from './support/random.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'kiln-ui-storage-'));

@@ -4,10 +4,10 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { EventEmitter } from 'node:events';
-import { createSharedMemory } from '../engine/kernels/module.js';
-import { MemoryBudget } from '../engine/memory/budget.js';
-import { decodeReply, REPLY_BYTES, sendReply, type PortReply } from '../engine/exec/protocol.js';
-import { WorkerSpans } from '../engine/exec/worker-spans.js';
+import { createSharedMemory } from '../engine/executor/kernels/module.js';
+import { MemoryBudget } from '../engine/executor/memory/budget.js';
+import { decodeReply, REPLY_BYTES, sendReply, type PortReply } from '../engine/common/protocol/protocol.js';
+import { WorkerSpans } from '../engine/driver/scheduler/worker-spans.js';
 
 const MiB = 1 << 20;
 

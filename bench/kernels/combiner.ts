@@ -2,7 +2,7 @@
 // corpus against a plain-JS word count, and table inserts of pre-tokenized keys against
 // a Map. Both sides start from the same bytes; results are checked equal before timing.
 import { readFileSync } from 'node:fs';
-import { CombinerTable, KernelRuntime, hashBatch } from '../../engine/kernels/index.js';
+import { CombinerTable, KernelRuntime, hashBatch } from '../../engine/executor/kernels/index.js';
 import { zipfCorpus } from '../corpus.js';
 import type { BenchCase } from '../harness.js';
 

@@ -4,7 +4,7 @@
 // loop: Buffer indexOf of the needle (memmem-backed in V8), then indexOf(10) to skip
 // the rest of the matching line.
 import { readFileSync } from 'node:fs';
-import { KernelRuntime, LiteralSearch } from '../../engine/kernels/index.js';
+import { KernelRuntime, LiteralSearch } from '../../engine/executor/kernels/index.js';
 import { zipfCorpus } from '../corpus.js';
 import type { BenchCase } from '../harness.js';
 import { CORPUS_BYTES } from './lines.js';

@@ -1,6 +1,6 @@
 // Benchmark cases for the XXH64 kernel: batched hashing of 16-byte keys.
 import xxhash from 'xxhash-wasm';
-import { KernelRuntime, hashFixed } from '../../engine/kernels/index.js';
+import { KernelRuntime, hashFixed } from '../../engine/executor/kernels/index.js';
 import { seeded } from '../corpus.js';
 import type { BenchCase } from '../harness.js';
 

@@ -2,7 +2,7 @@
 // through one reused region of kernel memory (as the engine reads a split), against a
 // JS `indexOf(10)` loop over a Buffer that writes the same (start, end) pairs.
 import { readFileSync } from 'node:fs';
-import { KernelRuntime, LineSplitter } from '../../engine/kernels/index.js';
+import { KernelRuntime, LineSplitter } from '../../engine/executor/kernels/index.js';
 import { zipfCorpus } from '../corpus.js';
 import type { BenchCase } from '../harness.js';
 

@@ -1,7 +1,7 @@
 // Benchmark cases for the partitioned sort kernels: records with a partition id < 200 and
 // a 10-byte random key (gensort-like), sorted end to end (prepare + radix + tie-break,
 // permutation out) against Array.prototype.sort with a comparator on the same records.
-import { KernelRuntime, PartitionedSorter } from '../../engine/kernels/index.js';
+import { KernelRuntime, PartitionedSorter } from '../../engine/executor/kernels/index.js';
 import { seeded } from '../corpus.js';
 import type { BenchCase } from '../harness.js';
 

@@ -3,7 +3,7 @@
 // the engine's read), against the best plain-JS loop over the same bytes in a Buffer.
 import { readFileSync } from 'node:fs';
 import xxhash from 'xxhash-wasm';
-import { KernelRuntime, Tokenizer } from '../../engine/kernels/index.js';
+import { KernelRuntime, Tokenizer } from '../../engine/executor/kernels/index.js';
 import { zipfCorpus } from '../corpus.js';
 import type { BenchCase } from '../harness.js';
 import { CORPUS_BYTES, feedChunks } from './lines.js';

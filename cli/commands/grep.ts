@@ -7,7 +7,7 @@
 // A file holding a NUL byte is binary, as in GNU grep 3.5+: its matching lines are
 // not printed; "kiln: NAME: binary file matches" goes to stderr instead (GNU grep also
 // treats NUL as a line end in such files, which changes -c; kiln does the same).
-// Search paths (engine/exec/grep-source.ts), all selecting exactly the lines the
+// Search paths (engine/executor/runtime/grep-source.ts), all selecting exactly the lines the
 // plain string path would: -c -F is counted by the grep kernel with no JS string;
 // otherwise the kernel finds the lines holding the -F string or the literal every
 // -E match holds (cli/grep-literal.ts), or else the lines holding a byte of a class
@@ -16,9 +16,9 @@
 // hit.
 import { relative, resolve } from 'node:path';
 import type { Dataset, Kiln, TextDataset } from '../../engine/index.js';
-import { literalUnsupported } from '../../engine/kernels/grep.js';
-import { listInputFilesSync } from '../../engine/io/files.js';
-import { kilnFunction } from '../../engine/functions/shipped.js';
+import { literalUnsupported } from '../../engine/executor/kernels/grep.js';
+import { listInputFilesSync } from '../../engine/common/io/files.js';
+import { kilnFunction } from '../../engine/common/functions/shipped.js';
 import type { CommandSpec } from '../args.js';
 import type { Notice, Table } from '../output.js';
 import { requiredLiteral, requiredRange } from '../grep-literal.js';

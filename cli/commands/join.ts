@@ -12,7 +12,7 @@
 // Lines are bytes (latin1 strings), so invalid UTF-8 and "\r" pass through as join(1) passes them.
 import { readFileSync, statSync } from 'node:fs';
 import type { Dataset, JoinStrategy, PartitionerSpec } from '../../engine/index.js';
-import { joinLineFiles } from '../../engine/join/line-join.js';
+import { joinLineFiles } from '../../engine/driver/join/line-join.js';
 import { choice, positiveInt, type CommandSpec } from '../args.js';
 import { UsageError } from '../errors.js';
 import type { Table } from '../output.js';
@@ -157,7 +157,7 @@ function plan({ kiln, operands, flags, signal, rawFd, rawLabel }: CommandContext
     // Planned with the default partitioner: the range bounds come from a sampling job.
     explain: () => build().explain(),
     async run() {
-      // Text output without --header takes the byte-level path (engine/join/line-join.ts)
+      // Text output without --header takes the byte-level path (engine/driver/join/line-join.ts)
       // unless a strategy other than sort-merge is forced; it returns null when the
       // inputs need the record path below (a NUL byte in a join field, a multi-byte -t).
       if (rawFd !== undefined && !header && (strategy === 'auto' || strategy === 'sortMerge')) {

@@ -9,7 +9,7 @@
 import type { CommandSpec } from '../args.js';
 import { choice, positiveInt } from '../args.js';
 import { sortRows } from '../order.js';
-import { kilnFunction } from '../../engine/functions/shipped.js';
+import { kilnFunction } from '../../engine/common/functions/shipped.js';
 import type { Table } from '../output.js';
 import type { Command, CommandContext, Plan } from './command.js';
 

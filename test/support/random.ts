@@ -1,5 +1,5 @@
 // Seeded randomness for tests: every random case is reproducible from its seed.
-import { seededRandom } from '../../engine/exec/seeded-random.js';
+import { seededRandom } from '../../engine/common/seeded-random.js';
 
 /** A small, fast, seeded PRNG (mulberry32). Returns floats in [0, 1). */
 export const rng = seededRandom;
