@@ -28,7 +28,7 @@ const ENTRY_BYTES = 56;
 const EXACT = 256;
 const SAMPLE_EVERY = 16;
 /** The smallest limit: below it a combiner would spill every few keys. */
-const MIN_LIMIT = 1 << 20;
+const MIN_LIMIT = 64 << 10;
 
 /** The heap bytes a JS combiner of this task may reserve. */
 export function combinerLimit(ctx: TaskContext): number {

@@ -37,8 +37,11 @@ export function writeCombined(node: NodeSpec, sink: ShuffleWriteSink, agg: Exclu
   const skipRule = process.env['KILN_MAP_COMBINE'] !== 'flush';
   const blocks: BlockSpec[] = [];
   let map = new KeyedMap();
+  // Entries written by earlier emits: the partial-aggregation rule counts them too.
+  let emitted = 0;
   const emitMap = (): void => {
     if (map.size === 0) return;
+    emitted += map.size;
     ctx.metrics.shuffleWriteRecords += map.size;
     blocks.push(writePartitioned(first ? map.keys() : map.pairs(), sink.partitioner, ctx, mode, operator, blocks.length + 1));
     map = new KeyedMap();
@@ -69,7 +72,7 @@ export function writeCombined(node: NodeSpec, sink: ShuffleWriteSink, agg: Exclu
         }
         if (first && map.size !== before) memory.added(rec, null);
         if (++seen % CHECK_EVERY !== 0) return;
-        if (skipRule && seen === Math.ceil(PARTIAL_CHECK / CHECK_EVERY) * CHECK_EVERY && map.size > PARTIAL_RATIO * seen) {
+        if (skipRule && seen === Math.ceil(PARTIAL_CHECK / CHECK_EVERY) * CHECK_EVERY && emitted + map.size > PARTIAL_RATIO * seen) {
           combining = false;
           ctx.metrics.combineBypasses = (ctx.metrics.combineBypasses ?? 0) + 1;
           emitMap();
