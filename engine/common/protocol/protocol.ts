@@ -265,6 +265,10 @@ export interface TaskMetrics {
   peakMemoryBytes?: number;
   /** Passes a reduce-side aggregation took when its keys did not fit at once (engine/executor/shuffle/table-merge.ts); absent: one. */
   aggregationPasses?: number;
+  /** Runs a JS combiner (reduceByKey(fn), aggregateByKey, combineByKey, groupByKey, a sort-merge join side) spilled to disk when its heap reservation was refused (engine/shuffle/external-map.ts); absent: none. */
+  aggregationSpills?: number;
+  /** Map-side JS combines that stopped combining and passed records through (Spark's partial-aggregation rule); absent: none. */
+  combineBypasses?: number;
 }
 
 /**

@@ -12,7 +12,8 @@ import { KilnError } from '../../common/errors.js';
 import type { Region } from '../memory/region.js';
 import { readSpilled } from './block-store.js';
 import { mergeTable } from './table-merge.js';
-import { combinerFunctions, KeyedMap } from './keyed-map.js';
+import { combinerFunctions } from './keyed-map.js';
+import { ExternalMap } from './external-map.js';
 import { sortKeyedPartition } from '../sort/record-sort.js';
 import { emitSortedLines } from './line-sort-reader.js';
 
@@ -172,28 +173,47 @@ function decodeRecords(segments: Segment[], ctx: TaskContext, emit: Emit): void 
 }
 
 function combineRecords(segments: Segment[], agg: Exclude<AggregatorSpec, { kind: 'builtin' | 'lines' }>, ctx: TaskContext, emit: Emit): void {
-  const combined = new KeyedMap();
   if (agg.kind === 'first') {
-    decodeRecords(segments, ctx, (k) => combined.add(k, () => null));
-    for (const k of combined.keys()) emit(k);
+    // distinct: keys only, deduplicated out of core like the combiners (value null).
+    const keys = new ExternalMap(ctx, (a) => a, 'distinct');
+    const none = (): null => null;
+    try {
+      decodeRecords(segments, ctx, (k) => keys.update(k, null, none, none));
+    } catch (e) {
+      keys.discard();
+      throw e;
+    }
+    keys.drain((e) => emit(e[0]));
     return;
   }
   // Map outputs were combined on the map side, so values here are combiners.
   const merge = ctx.fn<(a: unknown, b: unknown) => unknown>(agg.mergeCombiners);
-  decodeRecords(segments, ctx, (rec) => {
-    const [k, c] = rec as [unknown, unknown];
-    combined.update(k, c, (x) => x, merge);
-  });
-  for (const e of combined.pairs()) emit(e);
+  const combined = new ExternalMap(ctx, merge, 'combine');
+  const identity = (x: unknown): unknown => x;
+  try {
+    decodeRecords(segments, ctx, (rec) => {
+      const [k, c] = rec as [unknown, unknown];
+      combined.update(k, c, identity, merge);
+    });
+  } catch (e) {
+    combined.discard();
+    throw e;
+  }
+  combined.drain(emit);
 }
 
 /** Reduce side of a shuffle without map-side combine but with an aggregator (groupByKey). */
 function aggregateUncombined(segments: Segment[], agg: Extract<AggregatorSpec, { kind: 'js' }>, ctx: TaskContext, emit: Emit): void {
-  const combined = new KeyedMap();
   const { create, merge } = combinerFunctions(agg, ctx);
-  decodeRecords(segments, ctx, (rec) => {
-    const [k, v] = rec as [unknown, unknown];
-    combined.update(k, v, create, merge);
-  });
-  for (const e of combined.pairs()) emit(e);
+  const combined = new ExternalMap(ctx, ctx.fn<(a: unknown, b: unknown) => unknown>(agg.mergeCombiners), 'group');
+  try {
+    decodeRecords(segments, ctx, (rec) => {
+      const [k, v] = rec as [unknown, unknown];
+      combined.update(k, v, create, merge);
+    });
+  } catch (e) {
+    combined.discard();
+    throw e;
+  }
+  combined.drain(emit);
 }

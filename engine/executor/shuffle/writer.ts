@@ -3,7 +3,7 @@
 //    kernel's table and emit it grouped by partition; the kernel word count feeds the
 //    table straight from file chunks, so no JS string is made per word;
 //  - JS aggregators combine in a Map on the map side (Spark's append-only map), then
-//    write [key, combiner] records;
+//    write [key, combiner] records (map-combine.ts: bounded, may pass records through);
 //  - without combining, records go to per-partition buffers (Spark's bypass-merge
 //    path), so each reduce partition's bytes are contiguous in the block.
 // A map task writes one block (data + partition offsets). A combiner table that
@@ -19,7 +19,7 @@ import type { Region } from '../memory/region.js';
 import { KilnError } from '../../common/errors.js';
 import { storeBlock } from './block-store.js';
 import { writeLineSort } from './line-sort-writer.js';
-import { combinerFunctions, KeyedMap } from './keyed-map.js';
+import { writeCombined } from './map-combine.js';
 import { ASSIGN_BATCH, PartitionAssigner } from './partition-assigner.js';
 import type { PartitionerSpec } from '../../common/protocol/partitioner.js';
 import { repairUtf8 } from '../../common/io/text-encoding.js';
@@ -35,7 +35,7 @@ export function writeShuffle(node: NodeSpec, sink: ShuffleWriteSink, ctx: TaskCo
   const agg = sink.aggregator;
   if (agg?.kind === 'lines') return writeLineSort(node, sink, agg, ctx);
   if (agg?.kind === 'builtin') return writeTable(node, sink, agg, ctx);
-  if (agg && sink.mapSideCombine) return [writeCombined(node, sink, agg, ctx)];
+  if (agg && sink.mapSideCombine) return writeCombined(node, sink, agg, ctx);
   // 'sorted' also under a hash partitioner when the reduce side sorts by key (repartitionAndSortWithinPartitions).
   const mode = sink.partitioner.kind === 'roundRobin' ? 'whole' : sink.partitioner.kind === 'range' || sink.sortedKeys ? 'sorted' : sink.keyed ? 'pair' : 'key';
   // Records are encoded as they arrive, a batch at a time: holding the whole partition
@@ -200,35 +200,19 @@ class NumberBatch {
   }
 }
 
-/** Map-side combine with JS functions (reduceByKey, aggregateByKey, combineByKey) or dedup (distinct). */
-function writeCombined(node: NodeSpec, sink: ShuffleWriteSink, agg: Exclude<AggregatorSpec, { kind: 'builtin' | 'lines' }>, ctx: TaskContext): BlockSpec {
-  const combined = new KeyedMap();
-  if (agg.kind === 'first') {
-    compute(node, ctx, (rec) => combined.add(rec, () => null));
-    ctx.metrics.shuffleWriteRecords += combined.size;
-    return writePartitioned(combined.keys(), sink.partitioner, ctx, 'key');
-  }
-  const { create, merge } = combinerFunctions(agg, ctx);
-  compute(node, ctx, (rec) => {
-    const [k, v] = pair(rec, 'reduceByKey');
-    combined.update(k, v, create, merge);
-  });
-  ctx.metrics.shuffleWriteRecords += combined.size;
-  return writePartitioned(combined.pairs(), sink.partitioner, ctx, 'pair');
-}
-
 /**
  * Writes records into one block grouped by partition. 'pair' records are [key, value]
  * partitioned by key; 'key' records are their own keys; 'whole' records go round
  * robin; 'sorted' records are [key, value] written as (key bytes, value) so the
  * reduce side sorts on the bytes without decoding.
  */
-function writePartitioned(
+export function writePartitioned(
   records: Iterable<unknown> | ((push: (rec: unknown) => void) => void),
   partitioner: PartitionerSpec,
   ctx: TaskContext,
   mode: 'pair' | 'key' | 'whole' | 'sorted',
   operator = 'partitionBy',
+  seq = 0,
 ): BlockSpec {
   const parts = Array.from({ length: partitioner.partitions }, () => new ByteWriter(256));
   const assigner = new PartitionAssigner(ctx, partitioner);
@@ -275,5 +259,5 @@ function writePartitioned(
   return storeBlock(ctx, total, () => offsets, (ptr) => {
     const u8 = ctx.rt.u8;
     parts.forEach((w, p) => u8.set(w.bytes(), ptr + offsets[p]!));
-  }, 0);
+  }, seq);
 }

@@ -1,0 +1,305 @@
+// Sorted runs of JS records on disk, and their k-way merge: the run machinery of the
+// JS combiners (external-map.ts, Spark's ExternalAppendOnlyMap) and of the sort-merge
+// join's sides (engine/join/external-side.ts). Policy:
+//  - A record is (id, value): id is the key's canonical encoding (engine/codec/
+//    key-codec.ts) as a Latin-1 string, one char per byte, so `<` on ids is byte order
+//    and equal keys have equal ids; value goes through the record codec. A run holds
+//    records in id order (the writer's caller sorts them; stable, so records of one id
+//    keep their input order).
+//  - The file is a sequence of blocks, each a u32 length then whole records, cut at
+//    about BLOCK_BYTES. A reader holds one block in a heap Buffer at a time, so a
+//    merge of k runs holds k blocks (plus the one being decoded): its buffers are
+//    bounded by k x BLOCK_BYTES whatever the runs' sizes.
+//  - Runs live in the task's spill directory (TaskSpec.spillDir, which the driver
+//    removes on exit and on signals) and belong to the attempt that wrote them: the
+//    owner removes each run when the merge is over or the task fails (removeRuns), so
+//    nothing is left behind. A full disk is a 'resources' error naming the directory
+//    and the bytes that could not be written, after the half-written file is removed.
+//  - The merge orders records by (id, source index): sources are numbered in the order
+//    their records arrived (runs first, the in-memory remainder last), so equal ids come
+//    out in input order, which the join's left-major output relies on.
+import { randomBytes } from 'node:crypto';
+import { closeSync, mkdirSync, openSync, readSync, rmSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
+import { ByteReader, ByteWriter, readValue, writeValue } from '../codec/index.js';
+import { KilnError } from '../errors.js';
+import type { TaskContext } from '../exec/task-context.js';
+
+/** Records are written in blocks of about this size; a merge holds one block per run. */
+export const BLOCK_BYTES = 256 << 10;
+
+/** A finished run on disk. */
+export interface RecordRun {
+  readonly path: string;
+  readonly bytes: number;
+  readonly records: number;
+}
+
+/** Writes one sorted run of (id, value) records; `finish` closes it, `abort` removes it. */
+export class RecordRunWriter {
+  private fd: number;
+  private readonly w = new ByteWriter(BLOCK_BYTES + (BLOCK_BYTES >> 2));
+  private written = 0;
+  private records = 0;
+
+  private constructor(
+    private readonly ctx: TaskContext,
+    readonly path: string,
+    private readonly dir: string,
+  ) {
+    this.fd = openSync(path, 'w');
+    this.w.writeU32BE(0);
+  }
+
+  /** Creates a run file in the task's spill directory, named after its task and `what`. */
+  static create(ctx: TaskContext, what: string): RecordRunWriter {
+    const dir = ctx.spec.spillDir;
+    try {
+      mkdirSync(dir, { recursive: true });
+    } catch (cause) {
+      throw spillError(cause, dir, 0, 0);
+    }
+    const { stageId, partition, attempt } = ctx.spec;
+    const path = join(dir, `${what}-run_${stageId}_${partition}.a${attempt}_${randomBytes(4).toString('hex')}`);
+    try {
+      return new RecordRunWriter(ctx, path, dir);
+    } catch (cause) {
+      throw spillError(cause, dir, 0, 0);
+    }
+  }
+
+  /** Appends a record (ids must come in sorted order). */
+  add(id: string, value: unknown): void {
+    const w = this.w;
+    w.writeVarUint(id.length);
+    w.writeLatin1(id);
+    writeValue(w, value);
+    this.records++;
+    if (w.length >= BLOCK_BYTES) this.flush();
+  }
+
+  /** Closes the file; the run can then be read. */
+  finish(): RecordRun {
+    this.flush();
+    closeSync(this.fd);
+    this.fd = -1;
+    return { path: this.path, bytes: this.written, records: this.records };
+  }
+
+  /** Closes and removes the file (idempotent). */
+  abort(): void {
+    if (this.fd >= 0) {
+      try {
+        closeSync(this.fd);
+      } catch {
+        // The file goes anyway.
+      }
+      this.fd = -1;
+    }
+    rmSync(this.path, { force: true });
+  }
+
+  private flush(): void {
+    const w = this.w;
+    if (w.length <= 4) return;
+    w.buf.writeUInt32BE(w.length - 4, 0);
+    const bytes = w.bytes();
+    let done = 0;
+    try {
+      while (done < bytes.length) done += writeSync(this.fd, bytes, done, bytes.length - done);
+    } catch (cause) {
+      const written = this.written + done;
+      this.abort();
+      throw spillError(cause, this.dir, bytes.length - done, written);
+    }
+    this.written += bytes.length;
+    this.ctx.metrics.spillBytes += bytes.length;
+    w.reset();
+    w.writeU32BE(0);
+  }
+}
+
+/** A source of (id, value) records in id order, read one at a time. */
+export interface RecordSource {
+  /** The current record's id (valid while `ok`). */
+  readonly id: string;
+  /** The current record's value. */
+  readonly value: unknown;
+  /** False once every record was read. */
+  readonly ok: boolean;
+  /** Moves to the next record. */
+  next(): void;
+  /** Releases the source (its file stays until removeRuns). */
+  close(): void;
+}
+
+/** Reads a run block by block (one block in memory). */
+export class RecordRunReader implements RecordSource {
+  id = '';
+  value: unknown = undefined;
+  ok = true;
+  private fd: number;
+  private pos = 0;
+  private r: ByteReader | undefined;
+  private readonly head = Buffer.alloc(4);
+
+  constructor(
+    private readonly ctx: TaskContext,
+    readonly run: RecordRun,
+  ) {
+    try {
+      this.fd = openSync(run.path, 'r');
+    } catch (cause) {
+      throw new KilnError('execution', `spill run ${run.path} is missing: ${(cause as Error).message}`, { file: run.path, partition: ctx.spec.partition }, { cause });
+    }
+    this.next();
+  }
+
+  next(): void {
+    let r = this.r;
+    if (!r || r.done) {
+      r = this.r = this.readBlock();
+      if (!r) {
+        this.ok = false;
+        this.value = undefined;
+        this.close();
+        return;
+      }
+    }
+    const n = r.readVarUint();
+    this.id = r.buf.toString('latin1', r.pos, r.pos + n);
+    r.pos += n;
+    this.value = readValue(r);
+  }
+
+  close(): void {
+    if (this.fd >= 0) closeSync(this.fd);
+    this.fd = -1;
+  }
+
+  private readBlock(): ByteReader | undefined {
+    if (this.pos >= this.run.bytes) return undefined;
+    this.readFully(this.head, 4);
+    const len = this.head.readUInt32BE(0);
+    const block = Buffer.allocUnsafe(len);
+    this.readFully(block, len);
+    return new ByteReader(block);
+  }
+
+  private readFully(into: Buffer, len: number): void {
+    let done = 0;
+    while (done < len) {
+      const n = readSync(this.fd, into, done, len - done, this.pos + done);
+      if (n === 0) throw new KilnError('execution', `spill run ${this.run.path} is truncated at byte ${this.pos + done} of ${this.run.bytes}`, { file: this.run.path, partition: this.ctx.spec.partition });
+      done += n;
+    }
+    this.pos += len;
+  }
+}
+
+/** Records held in memory, already sorted by id, as a source (the merge's last one). */
+export class ArraySource implements RecordSource {
+  id = '';
+  value: unknown = undefined;
+  ok = true;
+  private i = 0;
+
+  constructor(
+    private readonly ids: readonly string[],
+    private readonly values: readonly unknown[],
+    private readonly order: ArrayLike<number>,
+  ) {
+    this.next();
+  }
+
+  next(): void {
+    if (this.i >= this.order.length) {
+      this.ok = false;
+      this.value = undefined;
+      return;
+    }
+    const j = this.order[this.i++]!;
+    this.id = this.ids[j]!;
+    this.value = this.values[j];
+  }
+
+  close(): void {}
+}
+
+/**
+ * The indices of `ids` in id order, stable (equal ids keep their index order). The
+ * comparison is JS string order on Latin-1 strings, which is byte order.
+ */
+export function sortedIndices(ids: readonly string[]): Uint32Array {
+  const order = new Uint32Array(ids.length);
+  for (let i = 0; i < order.length; i++) order[i] = i;
+  // TypedArray sort is not guaranteed stable for equal comparisons: break ties by index.
+  order.sort((a, b) => {
+    const x = ids[a]!;
+    const y = ids[b]!;
+    return x < y ? -1 : x > y ? 1 : a - b;
+  });
+  return order;
+}
+
+/**
+ * Merges `sources` (each in id order) and calls `visit(id, value, source)` for every
+ * record in (id, source index) order. Checks cancellation every CHECK records.
+ */
+export function mergeSources(ctx: TaskContext, sources: readonly RecordSource[], visit: (id: string, value: unknown, source: number) => void): void {
+  const heap: number[] = [];
+  const less = (a: number, b: number): boolean => {
+    const x = sources[a]!.id;
+    const y = sources[b]!.id;
+    return x < y || (x === y && a < b);
+  };
+  const down = (i: number): void => {
+    const n = heap.length;
+    for (;;) {
+      const l = 2 * i + 1;
+      if (l >= n) return;
+      const r = l + 1;
+      const c = r < n && less(heap[r]!, heap[l]!) ? r : l;
+      if (!less(heap[c]!, heap[i]!)) return;
+      const t = heap[c]!;
+      heap[c] = heap[i]!;
+      heap[i] = t;
+      i = c;
+    }
+  };
+  for (let s = 0; s < sources.length; s++) if (sources[s]!.ok) heap.push(s);
+  for (let i = (heap.length >> 1) - 1; i >= 0; i--) down(i);
+  let n = 0;
+  while (heap.length > 0) {
+    const s = heap[0]!;
+    const src = sources[s]!;
+    visit(src.id, src.value, s);
+    src.next();
+    if (!src.ok) {
+      const last = heap.pop()!;
+      if (heap.length === 0) break;
+      heap[0] = last;
+    }
+    down(0);
+    if ((++n & 4095) === 0) ctx.checkCancelled();
+  }
+}
+
+/** Removes runs' files (idempotent). */
+export function removeRuns(runs: readonly RecordRun[]): void {
+  for (const r of runs) rmSync(r.path, { force: true });
+}
+
+/** The error for a failed write of a run: a full disk names the directory and the bytes. */
+function spillError(cause: unknown, dir: string, unwritten: number, written: number): KilnError {
+  const code = (cause as NodeJS.ErrnoException | undefined)?.code;
+  if (code === 'ENOSPC' || code === 'EDQUOT') {
+    return new KilnError(
+      'resources',
+      `no space left on device spilling a run to ${dir}: ${unwritten} more bytes of the run could not be written (${written} were) — free disk space there, or point the spill directory elsewhere (TMPDIR, Kiln.start's spillDir), or give the job more memory (--memory)`,
+      { file: dir },
+      { cause },
+    );
+  }
+  return new KilnError('execution', `cannot write a spill run to ${dir} (${code ?? (cause as Error).message}) — check the spill directory (TMPDIR, spillDir) and its disk`, { file: dir }, { cause });
+}
