@@ -52,6 +52,8 @@ export interface KilnOptions {
   /** Cluster mode: milliseconds between executor heartbeats (default 10 000) and before a silent peer is lost (default 30 000). */
   heartbeatIntervalMs?: number;
   heartbeatTimeoutMs?: number;
+  /** Cluster mode: most bytes of a job stage's results sent back by executors (default 1 GiB, Spark's spark.driver.maxResultSize). */
+  maxResultSize?: number | string;
   /** Worker threads (default: the CPU count); 0 runs every task inline in this thread (for tiny jobs). */
   workers?: number;
   /** Memory budget for in-memory shuffle blocks (bytes or "2g"); beyond it blocks spill to disk. Default 1 GiB. */
@@ -277,12 +279,18 @@ export class Kiln {
     if (master?.kind === 'local-cluster') {
       try {
         kiln.localCluster = await startLocalCluster(master, options);
+        kiln.localCluster.routeTasks(tasks, parseSize(options.maxResultSize ?? '1g'));
       } catch (e) {
         await kiln.stop();
         throw e;
       }
     }
     return kiln;
+  }
+
+  /** @internal This context's task scheduler (an executor runs remote tasks through it: engine/cluster/task-service.ts). */
+  get taskScheduler(): TaskScheduler {
+    return this.tasks;
   }
 
   /** @internal The local-cluster executors (engine/cluster/launcher.ts), when master is local-cluster[...]. */
@@ -587,8 +595,8 @@ export { compareKeys };
 
 /**
  * Starts local-cluster[N,cores,memoryMiB]'s executors (loaded lazily: threads mode never
- * loads node:http2). Tasks still run on this process's worker threads until remote
- * task execution lands (docs/cluster.md, "Not built yet"); a warning says so.
+ * loads node:http2). Only self-contained stages run on them yet (engine/cluster/remote-tasks.ts);
+ * a warning says so.
  */
 async function startLocalCluster(master: Extract<Master, { kind: 'local-cluster' }>, options: KilnOptions): Promise<LocalCluster> {
   const { LocalCluster } = await import('../cluster/launcher.js');
@@ -601,6 +609,6 @@ async function startLocalCluster(master: Extract<Master, { kind: 'local-cluster'
       ...(options.heartbeatTimeoutMs !== undefined ? { heartbeatTimeoutMs: options.heartbeatTimeoutMs } : {}),
     },
   });
-  process.emitWarning(`local-cluster: ${master.executors} executor processes registered, but tasks still run on the driver's worker threads (remote task execution is not built yet; docs/cluster.md)`, { type: 'KilnWarning', code: 'KILN_CLUSTER_TASKS_LOCAL' });
+  process.emitWarning(`local-cluster: stages without a shuffle, cached data or broadcasts run on the ${master.executors} executors; the others still run on the driver's worker threads (the network shuffle is not built yet; docs/cluster.md)`, { type: 'KilnWarning', code: 'KILN_CLUSTER_PARTIAL' });
   return cluster;
 }

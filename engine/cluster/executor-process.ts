@@ -11,6 +11,8 @@ import { hostname } from 'node:os';
 import { KilnError } from '../errors.js';
 import type { Registration } from './driver-endpoint.js';
 import { DEFAULT_TIMING } from './settings.js';
+import { TaskService } from './task-service.js';
+import type { TaskTemplate } from '../exec/task-scheduler.js';
 import { connectCluster, createClusterServer, listen, postJson, stderrLog, type ClusterLog } from './transport.js';
 
 /** Options of {@link runExecutor}. */
@@ -48,9 +50,19 @@ export interface RunningExecutor {
 export async function runExecutor(options: ExecutorOptions): Promise<RunningExecutor> {
   const log = options.log ?? stderrLog;
   const host = options.host ?? '127.0.0.1';
-  // The block server: authenticated like the driver. It will serve this executor's map
-  // outputs to reducers on other executors; it holds no routes beyond a ping yet.
-  const blocks = createClusterServer({ secret: options.secret, log, routes: { '/ping': () => ({ ok: true }) } });
+  // The executor's server, authenticated like the driver's: the driver sends tasks here,
+  // and it is where this executor's map outputs will be served to reducers on other
+  // executors (the network shuffle is not built yet).
+  const service = new TaskService(options.cores, options.memoryBytes);
+  const blocks = createClusterServer({
+    secret: options.secret,
+    log,
+    maxBodyBytes: 1 << 30,
+    routes: {
+      '/ping': () => ({ ok: true }),
+      '/task': (body) => service.run((body as { template: TaskTemplate }).template),
+    },
+  });
   const blockPort = await listen(blocks, host, 0);
   const connectTimeoutMs = options.connectTimeoutMs ?? DEFAULT_TIMING.heartbeatTimeoutMs;
   let session: http2.ClientHttp2Session | undefined;
@@ -84,7 +96,10 @@ export async function runExecutor(options: ExecutorOptions): Promise<RunningExec
       // Open block-server connections would keep close() waiting: cut them.
       for (const s of blockSessions) s.destroy();
       log(`executor ${registration.id} (pid ${process.pid}) exiting: ${exit.reason}`);
-      resolve(exit);
+      // Its worker threads end with it (bounded: a stuck task must not keep an orphan).
+      const stopped = service.close().catch(() => {});
+      const bound = new Promise((r) => setTimeout(r, 2000).unref());
+      void Promise.race([stopped, bound]).then(() => resolve(exit));
     };
   });
   const blockSessions = new Set<http2.ServerHttp2Session>();

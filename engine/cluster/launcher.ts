@@ -14,6 +14,8 @@ import type { ExecutorEntry } from './executor-registry.js';
 import { newSecret, secretText, SECRET_ENV } from './secret.js';
 import type { ClusterTiming } from './settings.js';
 import { stderrLog, type ClusterLog } from './transport.js';
+import { RemoteTasks, runsRemotely } from './remote-tasks.js';
+import type { TaskScheduler } from '../exec/task-scheduler.js';
 
 /** Options of {@link LocalCluster.start}. */
 export interface LocalClusterOptions {
@@ -41,7 +43,21 @@ export class LocalCluster {
     readonly endpoint: DriverEndpoint,
     private readonly children: readonly ChildProcess[],
     private readonly onExit: () => void,
+    private readonly secret: Buffer,
   ) {}
+
+  private remote: RemoteTasks | undefined;
+
+  /**
+   * Sends `tasks`' self-contained task sets to the executors (engine/cluster/remote-tasks.ts);
+   * the rest stay on its worker threads.
+   */
+  routeTasks(tasks: TaskScheduler, maxResultSize: number): void {
+    const remote = new RemoteTasks(this.endpoint, this.secret, maxResultSize);
+    this.remote = remote;
+    const local = tasks.runTaskSet.bind(tasks);
+    tasks.runTaskSet = (templates, options) => (runsRemotely(templates) ? remote.runTaskSet(templates, options) : local(templates, options));
+  }
 
   /** Starts the endpoint, spawns the executors and resolves once all registered. */
   static async start(options: LocalClusterOptions): Promise<LocalCluster> {
@@ -54,7 +70,7 @@ export class LocalCluster {
       for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
     };
     process.on('exit', onExit);
-    const cluster = new LocalCluster(endpoint, children, onExit);
+    const cluster = new LocalCluster(endpoint, children, onExit, secret);
     try {
       for (let i = 0; i < options.executors; i++) {
         const child = spawn(process.execPath, [CLI_MAIN, 'executor', '--driver', `127.0.0.1:${endpoint.port}`, '--cores', String(options.cores), '--memory', `${options.memoryMiB}m`], {
@@ -97,6 +113,7 @@ export class LocalCluster {
     if (this.stopped) return;
     this.stopped = true;
     const exits = this.children.map((c) => (c.exitCode !== null || c.signalCode !== null ? Promise.resolve() : new Promise<void>((r) => c.once('exit', () => r()))));
+    this.remote?.close();
     await this.endpoint.close();
     const grace = setTimeout(() => {
       for (const c of this.children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');

@@ -20,6 +20,7 @@
 // settable from node. No certificates are needed, so nothing is generated per app.
 import http2 from 'node:http2';
 import type { TLSSocket } from 'node:tls';
+import v8 from 'node:v8';
 import { KilnError } from '../errors.js';
 
 /** The PSK identity kiln's peers present (the key itself is what authenticates). */
@@ -34,8 +35,27 @@ export type ClusterLog = (line: string) => void;
 /** Default log: stderr, one line per event. */
 export const stderrLog: ClusterLog = (line) => process.stderr.write(`kiln cluster: ${line}\n`);
 
-/** A JSON request handler: the parsed body in, a JSON-able reply out (or a thrown error: 500). */
+/**
+ * A request handler: the decoded body in, a reply out (or a thrown error: 500). Bodies
+ * are JSON, or v8-serialized (structured clone, as a TaskSpec crosses postMessage)
+ * when the request's content-type is {@link V8_TYPE}; the reply uses the same codec.
+ */
 export type JsonHandler = (body: unknown, session: http2.ServerHttp2Session) => unknown | Promise<unknown>;
+
+/** Content type of v8-serialized bodies (task specs and results). */
+export const V8_TYPE = 'application/x-kiln-v8';
+
+/** Body codecs. */
+export type Codec = 'json' | 'v8';
+
+function encode(value: unknown, codec: Codec): Buffer {
+  return codec === 'v8' ? v8.serialize(value) : Buffer.from(JSON.stringify(value ?? null));
+}
+
+function decode(bytes: Buffer, codec: Codec): unknown {
+  if (bytes.length === 0) return undefined;
+  return codec === 'v8' ? v8.deserialize(bytes) : (JSON.parse(bytes.toString('utf8')) as unknown);
+}
 
 /** Options of {@link createClusterServer}. */
 export interface ClusterServerOptions {
@@ -43,6 +63,8 @@ export interface ClusterServerOptions {
   /** Handlers by request path ('/register', ...). */
   readonly routes: Readonly<Record<string, JsonHandler>>;
   readonly log?: ClusterLog;
+  /** Most bytes of a request body (default {@link MAX_CONTROL_BYTES}). */
+  readonly maxBodyBytes?: number;
   /** Called with every authenticated session (after the TLS handshake succeeded). */
   readonly onSession?: (session: http2.ServerHttp2Session) => void;
 }
@@ -71,18 +93,20 @@ export function createClusterServer(options: ClusterServerOptions): http2.Http2S
       stream.end();
       return;
     }
-    readBody(stream)
-      .then((text) => handler(text === '' ? undefined : JSON.parse(text), stream.session as http2.ServerHttp2Session))
+    const codec: Codec = headers['content-type'] === V8_TYPE ? 'v8' : 'json';
+    const type = codec === 'v8' ? V8_TYPE : 'application/json';
+    readBody(stream, options.maxBodyBytes ?? MAX_CONTROL_BYTES)
+      .then((bytes) => handler(decode(bytes, codec), stream.session as http2.ServerHttp2Session))
       .then(
         (reply) => {
           if (stream.destroyed) return;
-          stream.respond({ ':status': 200, 'content-type': 'application/json' });
-          stream.end(JSON.stringify(reply ?? null));
+          stream.respond({ ':status': 200, 'content-type': type });
+          stream.end(encode(reply ?? null, codec));
         },
         (error: Error) => {
           if (stream.destroyed) return;
-          stream.respond({ ':status': 500, 'content-type': 'application/json' });
-          stream.end(JSON.stringify({ error: error.message }));
+          stream.respond({ ':status': 500, 'content-type': type });
+          stream.end(encode({ error: error.message, ...(error instanceof KilnError ? { kind: error.kind } : {}) }, codec));
         },
       );
   });
@@ -124,35 +148,59 @@ export function connectCluster(host: string, port: number, secret: Buffer): Prom
 
 /** Posts a JSON body on `session` and resolves with the JSON reply; rejects on a non-200 status or after `timeoutMs`. */
 export function postJson(session: http2.ClientHttp2Session, path: string, body: unknown, timeoutMs: number): Promise<unknown> {
+  return post(session, path, body, { timeoutMs, codec: 'json' });
+}
+
+/** Options of {@link post}. */
+export interface PostOptions {
+  /** Reject after this long without the whole reply (undefined: wait as long as the session lives). */
+  readonly timeoutMs?: number;
+  readonly codec: Codec;
+  /** Most bytes of the reply (default {@link MAX_CONTROL_BYTES}); past it the request fails with `tooLarge`'s message. */
+  readonly maxReplyBytes?: number;
+  readonly tooLarge?: (bytes: number) => string;
+  /** Told the reply's size once it is complete. */
+  readonly onReplyBytes?: (bytes: number) => void;
+}
+
+/** Posts `body` on `session` with `codec` and resolves with the decoded reply; a non-200 reply rejects with its error. */
+export function post(session: http2.ClientHttp2Session, path: string, body: unknown, options: PostOptions): Promise<unknown> {
   return new Promise((resolve, reject) => {
     let stream: http2.ClientHttp2Stream;
     try {
-      stream = session.request({ ':method': 'POST', ':path': path, 'content-type': 'application/json' });
+      stream = session.request({ ':method': 'POST', ':path': path, 'content-type': options.codec === 'v8' ? V8_TYPE : 'application/json' });
     } catch (e) {
       reject(e as Error);
       return;
     }
-    const timer = setTimeout(() => {
-      stream.close(http2.constants.NGHTTP2_CANCEL);
-      reject(new KilnError('execution', `no reply to ${path} within ${timeoutMs} ms`));
-    }, timeoutMs);
+    const timer =
+      options.timeoutMs === undefined
+        ? undefined
+        : setTimeout(() => {
+            stream.close(http2.constants.NGHTTP2_CANCEL);
+            reject(new KilnError('execution', `no reply to ${path} within ${options.timeoutMs} ms`));
+          }, options.timeoutMs);
     let status = 0;
     stream.on('response', (headers) => {
       status = Number(headers[':status']);
     });
-    readBody(stream).then(
-      (text) => {
+    readBody(stream, options.maxReplyBytes ?? MAX_CONTROL_BYTES, options.tooLarge).then(
+      (bytes) => {
         clearTimeout(timer);
-        const value = text === '' ? null : (JSON.parse(text) as unknown);
-        if (status !== 200) reject(new KilnError('execution', `${path} failed (${status}): ${(value as { error?: string } | null)?.error ?? text}`));
-        else resolve(value);
+        options.onReplyBytes?.(bytes.length);
+        const value = decode(bytes, options.codec) ?? null;
+        if (status !== 200) {
+          const e = value as { error?: string; kind?: string } | null;
+          const message = `${path} failed (${status}): ${e?.error ?? String(value)}`;
+          reject(e?.kind === 'usage' || e?.kind === 'input' || e?.kind === 'resources' ? new KilnError(e.kind, e.error ?? message) : new KilnError('execution', message));
+        } else resolve(value);
       },
       (error: Error) => {
         clearTimeout(timer);
         reject(error);
       },
     );
-    stream.end(JSON.stringify(body ?? null));
+    stream.end(encode(body ?? null, options.codec));
   });
 }
 
@@ -160,22 +208,24 @@ function tlsOptions(): { ciphers: string; minVersion: 'TLSv1.2'; maxVersion: 'TL
   return { ciphers: PSK_CIPHER, minVersion: 'TLSv1.2', maxVersion: 'TLSv1.2' };
 }
 
-function readBody(stream: http2.Http2Stream): Promise<string> {
+function readBody(stream: http2.Http2Stream, maxBytes: number, tooLarge?: (bytes: number) => string): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
     stream.on('data', (chunk: Buffer) => {
       size += chunk.length;
-      if (size > MAX_CONTROL_BYTES) {
-        stream.destroy(new Error(`control message larger than ${MAX_CONTROL_BYTES} bytes`));
+      if (size > maxBytes) {
+        const error = new KilnError('resources', tooLarge ? tooLarge(size) : `message larger than ${maxBytes} bytes`);
+        stream.close(http2.constants.NGHTTP2_CANCEL);
+        reject(error);
         return;
       }
       chunks.push(chunk);
     });
-    stream.once('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    stream.once('end', () => resolve(Buffer.concat(chunks)));
     stream.once('error', reject);
     stream.once('close', () => {
-      if (!stream.readableEnded) reject(new Error('stream closed before its end'));
+      if (!stream.readableEnded) reject(new KilnError('execution', 'the connection closed before the reply was complete'));
     });
   });
 }
