@@ -34,7 +34,7 @@ function start(args: readonly string[], env: Record<string, string | undefined>)
 }
 
 function executor(port: number, env: Record<string, string | undefined>): ChildProcess & { output: () => string } {
-  return start([KILN, 'executor', '--driver', `127.0.0.1:${port}`, '--cores', '1', '--memory', '64m'], env);
+  return start([KILN, 'executor', '--driver', `127.0.0.1:${port}`, '--cores', '1', '--memory', '64m', '--verbose'], env);
 }
 
 function exited(child: ChildProcess): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {

@@ -8,6 +8,10 @@ import { ExecutorRegistry, type LossReason } from '../engine/cluster/executor-re
 import { parseHostPort } from '../engine/cluster/executor-process.js';
 import { resolveTiming } from '../engine/cluster/settings.js';
 import { Kiln } from '../engine/index.js';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { kiln } from './support/cli.js';
 
 test("master URLs: Spark's local forms and local-cluster", () => {
   assert.equal(parseMaster('local'), { kind: 'local', threads: 1 });
@@ -85,6 +89,30 @@ test('timing and --driver parsing', () => {
   assert.equal(parseHostPort('127.0.0.1:7077'), { host: '127.0.0.1', port: 7077 });
   assert.equal(parseHostPort('[::1]:80'), { host: '::1', port: 80 });
   for (const bad of ['host', 'host:', 'host:0', 'host:70000', ':80']) assert.throws(() => parseHostPort(bad), /--driver must be HOST:PORT/);
+});
+
+test('CLI: --master local-cluster gives the threads answers; a bad --master is a usage error (exit 2)', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'kiln-cluster-cli-'));
+  try {
+    const input = join(dir, 'in.txt');
+    writeFileSync(input, Array.from({ length: 3000 }, (_, i) => `line ${i % 7} fox${i % 3}`).join('\n') + '\n');
+    for (const args of [['grep', 'fox1', input], ['grep', '-c', 'line 3', input], ['wordcount', input]]) {
+      const threads = kiln(['--quiet', '--workers', '2', ...args]);
+      const cluster = kiln(['--quiet', '--master', 'local-cluster[2,1,128]', ...args]);
+      assert.is(threads.code, 0, threads.stderr);
+      assert.is(cluster.code, 0, cluster.stderr);
+      assert.ok(threads.stdout.length > 0);
+      assert.ok(cluster.stdout.equals(threads.stdout), args.join(' '));
+    }
+    const bad = kiln(['--master', 'local-cluster[2,1]', 'wordcount', input]);
+    assert.is(bad.code, 2);
+    assert.match(bad.stderr, /invalid master URL "local-cluster\[2,1\]"/);
+    const env = kiln(['wordcount', input], { env: { KILN_MASTER: 'spark://h:7077' } });
+    assert.is(env.code, 2);
+    assert.match(env.stderr, /Spark cluster manager/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 test.run();

@@ -23,6 +23,7 @@ export const EXECUTOR_USAGE = [
   '  --memory SIZE         memory for shuffle blocks, e.g. 1024m (default 1g)',
   '  --secret-file FILE    file holding the secret as 64 hex characters',
   '  --host ADDR           address of this executor\'s block server (default 127.0.0.1)',
+  '  --verbose             also log registration and a normal exit',
   '',
 ].join('\n');
 
@@ -45,7 +46,7 @@ export async function executorMain(argv: readonly string[]): Promise<number> {
   const { parseHostPort, readSecret, runExecutor } = await import('../../engine/cluster/index.js');
   const { host, port } = parseHostPort(values.driver);
   const secret = readSecret(typeof values['secret-file'] === 'string' ? values['secret-file'] : undefined, process.env);
-  const executor = await runExecutor({ driverHost: host, driverPort: port, secret, cores, memoryBytes, ...(typeof values.host === 'string' ? { host: values.host } : {}) });
+  const executor = await runExecutor({ driverHost: host, driverPort: port, secret, cores, memoryBytes, verbose: values.verbose === true, ...(typeof values.host === 'string' ? { host: values.host } : {}) });
   // SIGTERM/SIGINT: leave cleanly (the driver sees the connection close).
   const stop = (): void => executor.stop();
   process.once('SIGTERM', stop);
@@ -73,6 +74,7 @@ function parseExecutorArgs(argv: readonly string[]) {
       memory: { type: 'string' },
       'secret-file': { type: 'string' },
       host: { type: 'string' },
+      verbose: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
   });

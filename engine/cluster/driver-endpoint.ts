@@ -52,7 +52,10 @@ export class DriverEndpoint {
     const timing = resolveTiming(options.timing);
     const log = options.log ?? stderrLog;
     const registry = new ExecutorRegistry(timing.heartbeatTimeoutMs);
-    registry.onLost = (e, reason) => log(`executor ${e.id} (pid ${e.pid} on ${e.host}) lost: ${reason}`);
+    // A stopping driver losing its executors is routine; any other loss is news.
+    registry.onLost = (e, reason) => {
+      if (reason !== 'driver stopped') log(`executor ${e.id} (pid ${e.pid} on ${e.host}) lost: ${reason}`);
+    };
     const executorOf = new WeakMap<http2.ServerHttp2Session, string>();
     const sessions = new Set<http2.ServerHttp2Session>();
     const server = createClusterServer({

@@ -26,7 +26,10 @@ export interface ExecutorOptions {
   readonly host?: string;
   /** Longest wait for the connection and registration (default: the default heartbeat timeout, 30 s). */
   readonly connectTimeoutMs?: number;
+  /** Where refused connections and failures go (default stderr). */
   readonly log?: ClusterLog;
+  /** Also log registration and a normal exit (default false: a launcher's executors stay quiet). */
+  readonly verbose?: boolean;
 }
 
 /** Why an executor ended. */
@@ -49,6 +52,7 @@ export interface RunningExecutor {
 /** Starts an executor: resolves once it is registered with the driver. */
 export async function runExecutor(options: ExecutorOptions): Promise<RunningExecutor> {
   const log = options.log ?? stderrLog;
+  const info: ClusterLog = options.verbose ? log : () => {};
   const host = options.host ?? '127.0.0.1';
   // The executor's server, authenticated like the driver's: the driver sends tasks here,
   // and it is where this executor's map outputs will be served to reducers on other
@@ -95,7 +99,7 @@ export async function runExecutor(options: ExecutorOptions): Promise<RunningExec
       blocks.close();
       // Open block-server connections would keep close() waiting: cut them.
       for (const s of blockSessions) s.destroy();
-      log(`executor ${registration.id} (pid ${process.pid}) exiting: ${exit.reason}`);
+      (exit.reason === 'heartbeat timeout' || exit.reason === 'driver declared this executor lost' ? log : info)(`executor ${registration.id} (pid ${process.pid}) exiting: ${exit.reason}`);
       // Its worker threads end with it (bounded: a stuck task must not keep an orphan).
       const stopped = service.close().catch(() => {});
       const bound = new Promise((r) => setTimeout(r, 2000).unref());
@@ -125,7 +129,7 @@ export async function runExecutor(options: ExecutorOptions): Promise<RunningExec
     const silentMs = Date.now() - lastReply;
     if (silentMs > registration.heartbeatTimeoutMs) finish({ reason: 'heartbeat timeout', silentMs });
   }, Math.max(10, Math.floor(registration.heartbeatTimeoutMs / 10)));
-  log(`executor ${registration.id} (pid ${process.pid}) registered with ${options.driverHost}:${options.driverPort}: ${options.cores} cores, ${options.memoryBytes} bytes, block server ${host}:${blockPort} (${hostname()})`);
+  info(`executor ${registration.id} (pid ${process.pid}) registered with ${options.driverHost}:${options.driverPort}: ${options.cores} cores, ${options.memoryBytes} bytes, block server ${host}:${blockPort} (${hostname()})`);
   return { id: registration.id, blockPort, exited, stop: () => finish({ reason: 'stopped' }) };
 }
 
