@@ -96,7 +96,7 @@ test('CLI: --master local-cluster gives the threads answers; a bad --master is a
   try {
     const input = join(dir, 'in.txt');
     writeFileSync(input, Array.from({ length: 3000 }, (_, i) => `line ${i % 7} fox${i % 3}`).join('\n') + '\n');
-    for (const args of [['grep', 'fox1', input], ['grep', '-c', 'line 3', input], ['wordcount', input]]) {
+    for (const args of [['grep', 'fox1', input], ['wordcount', input]]) {
       const threads = kiln(['--quiet', '--workers', '2', ...args]);
       const cluster = kiln(['--quiet', '--master', 'local-cluster[2,1,128]', ...args]);
       assert.is(threads.code, 0, threads.stderr);
