@@ -16,6 +16,7 @@ export type OptionValues = Record<string, string | boolean | undefined>;
 /** Flags every command accepts (engine settings, output and reporting). */
 export const GLOBAL_OPTIONS = {
   workers: { type: 'string', short: 'w' },
+  master: { type: 'string' },
   partitions: { type: 'string', short: 'p' },
   memory: { type: 'string' },
   'worker-memory': { type: 'string' },

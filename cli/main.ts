@@ -33,6 +33,11 @@ const ALL: readonly Command[] = [commands.wordcount, commands.grep, commands.dis
 export async function main(argv: readonly string[]): Promise<number> {
   let debug = argv.includes('--debug');
   try {
+    // Cluster mode's executor process: not a job command, so it has its own flags.
+    if (argv[0] === 'executor') {
+      const { executorMain } = await import('./commands/executor.js');
+      return await executorMain(argv.slice(1));
+    }
     const parsed = parseCommandLine(argv, ALL.map((c) => c.spec));
     switch (parsed.kind) {
       case 'version':
@@ -226,6 +231,7 @@ function generalHelp(): string {
     '',
     'Commands:',
     ...ALL.map((c) => `  ${c.spec.name.padEnd(10)} ${c.spec.summary}`),
+    `  ${'executor'.padEnd(10)} run one cluster-mode executor (see kiln executor --help)`,
     '',
     ...globalFlagHelp(),
     '',
@@ -246,6 +252,7 @@ function globalFlagHelp(): string[] {
   // Kept next to GLOBAL_OPTIONS' names so a new flag shows up as undocumented here.
   const help: Record<keyof typeof GLOBAL_OPTIONS, string> = {
     workers: '-w, --workers N         worker threads (env KILN_WORKERS; default: CPUs, fewer for small inputs)',
+    master: '    --master URL        local[N] (default: threads) or local-cluster[N,cores,memoryMiB] (env KILN_MASTER)',
     partitions: '-p, --partitions N      partitions of shuffles',
     memory: '    --memory SIZE       shuffle memory before spilling to disk, e.g. 512m, 2g (env KILN_MEMORY)',
     'worker-memory': '    --worker-memory SIZE  scratch memory per worker thread: the longest line, tables, sorts (env KILN_WORKER_MEMORY)',

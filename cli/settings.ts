@@ -43,6 +43,8 @@ export function settingsFrom(flags: OptionValues, env: NodeJS.ProcessEnv): CliSe
   const engine: KilnOptions = {};
   const workers = nonNegativeInt(flags.workers, 'workers') ?? envInt(env, 'KILN_WORKERS');
   if (workers !== undefined) engine.workers = workers;
+  const master = str(flags.master) ?? nonEmpty(env.KILN_MASTER);
+  if (master !== undefined) engine.master = master;
   const memory = str(flags.memory) ?? nonEmpty(env.KILN_MEMORY);
   if (memory !== undefined) engine.memory = checkSize(memory, flags.memory !== undefined ? '--memory' : 'KILN_MEMORY');
   const workerMemory = str(flags['worker-memory']) ?? nonEmpty(env.KILN_WORKER_MEMORY);
@@ -62,7 +64,7 @@ export function settingsFrom(flags: OptionValues, env: NodeJS.ProcessEnv): CliSe
   if (wantUi) engine.ui = { ...(uiPort !== undefined ? { port: uiPort } : {}), ...(uiHost !== undefined ? { host: uiHost } : {}) };
   return {
     engine,
-    workersChosen: workers !== undefined,
+    workersChosen: workers !== undefined || master !== undefined,
     format: choice(flags.format, 'format', ['text', 'tsv', 'json'] as const, 'text'),
     output: str(flags.output),
     overwrite: flags.overwrite === true,

@@ -38,9 +38,22 @@ import { Checkpoints } from './checkpoints.js';
 import { storageJson } from './storage-status.js';
 import { CollectionAccumulator, CustomAccumulator, NumericAccumulator, type AccumulatorOps } from '../../common/functions/accumulator.js';
 import { Dataset, TextDataset, type ActionOptions } from './dataset.js';
+import { parseMaster, type Master } from '../cluster/master-url.js';
+import type { LocalCluster } from '../cluster/launcher.js';
 
 /** Options of {@link Kiln.start}. */
 export interface KilnOptions {
+  /**
+   * Where tasks run, as Spark's master URL: `local[N]` / `local[*]` (worker threads in
+   * this process, the default) or `local-cluster[N,cores,memoryMiB]` (N executor
+   * processes on 127.0.0.1, authenticated; see docs/cluster.md for what runs there yet).
+   */
+  master?: string;
+  /** Cluster mode: milliseconds between executor heartbeats (default 10 000) and before a silent peer is lost (default 30 000). */
+  heartbeatIntervalMs?: number;
+  heartbeatTimeoutMs?: number;
+  /** Cluster mode: most bytes of a job stage's results sent back by executors (default 1 GiB, Spark's spark.driver.maxResultSize). */
+  maxResultSize?: number | string;
   /** Worker threads (default: the CPU count); 0 runs every task inline in this thread (for tiny jobs). */
   workers?: number;
   /** Memory budget for in-memory shuffle blocks (bytes or "2g"); beyond it blocks spill to disk. Default 1 GiB. */
@@ -171,7 +184,9 @@ export class Kiln {
 
   /** Starts a context: the shared memory, the kernel module and the worker pool. */
   static async start(options: KilnOptions = {}): Promise<Kiln> {
-    const workers = options.workers ?? availableParallelism();
+    const master = options.master !== undefined ? parseMaster(options.master) : undefined;
+    if (master?.kind === 'ssh') throw new KilnError('usage', `master "${options.master}": ssh launching is not built yet (docs/cluster.md); use local-cluster[N,cores,memoryMiB] or start \`kiln executor\` yourself`);
+    const workers = options.workers ?? (master?.kind === 'local' ? master.threads : availableParallelism());
     if (workers !== 0) checkPartitions(workers, 'workers');
     const shuffleBytes = parseSize(options.memory ?? '1g');
     const resolved: ResolvedOptions = {
@@ -181,7 +196,7 @@ export class Kiln {
       maxPartitionBytes: parseSize(options.maxPartitionBytes ?? '128m'),
       shufflePartitions: options.shufflePartitions,
       io: options.io ?? 'read',
-      maxAttempts: options.maxAttempts ?? 4,
+      maxAttempts: options.maxAttempts ?? (master?.kind === 'local' ? master.maxFailures : undefined) ?? 4,
       maxRecordBytes: options.maxRecordBytes !== undefined ? parseSize(options.maxRecordBytes) : DEFAULT_MAX_RECORD_BYTES,
       spillDir: join(options.spillDir ?? tmpdir(), `kiln-${process.pid}-${Date.now().toString(36)}${randomBytes(3).toString('hex')}`),
       storageMemory: options.storageMemory !== undefined ? parseSize(options.storageMemory) : Math.floor(shuffleBytes / 2),
@@ -260,8 +275,26 @@ export class Kiln {
       await tasks.close();
       throw e;
     }
-    return new Kiln(resolved, driver, tasks, tracker, broadcasts, dag, options.listener, options.signal, monitor, storage);
+    const kiln = new Kiln(resolved, driver, tasks, tracker, broadcasts, dag, options.listener, options.signal, monitor, storage);
+    if (master?.kind === 'local-cluster') {
+      try {
+        kiln.localCluster = await startLocalCluster(master, options);
+        kiln.localCluster.routeTasks(tasks, parseSize(options.maxResultSize ?? '1g'));
+      } catch (e) {
+        await kiln.stop();
+        throw e;
+      }
+    }
+    return kiln;
   }
+
+  /** @internal This context's task scheduler (an executor runs remote tasks through it: engine/cluster/task-service.ts). */
+  get taskScheduler(): TaskScheduler {
+    return this.tasks;
+  }
+
+  /** @internal The local-cluster executors (engine/cluster/launcher.ts), when master is local-cluster[...]. */
+  localCluster: LocalCluster | undefined;
 
   /**
    * Lines of text files: a path, a directory (its files), a glob, or a list of them.
@@ -434,6 +467,7 @@ export class Kiln {
     this.stopped = true;
     this.unsubscribe();
     try {
+      await this.localCluster?.stop();
       await this.tasks.close();
     } finally {
       this.tracker.clear();
@@ -558,3 +592,23 @@ function workerHeapMb(storageMemory: number): number | undefined {
 
 /** Kiln's ordering of keys (the default of takeOrdered, top and sortByKey). */
 export { compareKeys };
+
+/**
+ * Starts local-cluster[N,cores,memoryMiB]'s executors (loaded lazily: threads mode never
+ * loads node:http2). Only self-contained stages run on them yet (engine/cluster/remote-tasks.ts);
+ * a warning says so.
+ */
+async function startLocalCluster(master: Extract<Master, { kind: 'local-cluster' }>, options: KilnOptions): Promise<LocalCluster> {
+  const { LocalCluster } = await import('../cluster/launcher.js');
+  const cluster = await LocalCluster.start({
+    executors: master.executors,
+    cores: master.cores,
+    memoryMiB: master.memoryMiB,
+    timing: {
+      ...(options.heartbeatIntervalMs !== undefined ? { heartbeatIntervalMs: options.heartbeatIntervalMs } : {}),
+      ...(options.heartbeatTimeoutMs !== undefined ? { heartbeatTimeoutMs: options.heartbeatTimeoutMs } : {}),
+    },
+  });
+  process.emitWarning(`local-cluster: stages without a shuffle, cached data or broadcasts run on the ${master.executors} executors; the others still run on the driver's worker threads (the network shuffle is not built yet; docs/cluster.md)`, { type: 'KilnWarning', code: 'KILN_CLUSTER_PARTIAL' });
+  return cluster;
+}
