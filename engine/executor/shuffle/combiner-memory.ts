@@ -14,7 +14,7 @@
 // string grow by about that; a combiner rebuilt per update is over-counted, so it spills
 // early, never late). Values are estimated exactly for the first EXACT updates, then
 // one in SAMPLE_EVERY, scaled by the running mean.
-import type { TaskContext } from '../exec/task-context.js';
+import type { TaskContext } from '../runtime/task-context.js';
 import { estimateValue } from '../storage/size-estimator.js';
 
 /** Share of the task's execution memory a JS combiner may reserve (the rest is GC headroom, the merge's buffers, records in flight). */

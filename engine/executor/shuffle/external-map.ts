@@ -9,8 +9,8 @@
 // sort-merge join. Without a spill, entries are emitted straight from the map, as
 // before. Limit: one key's combiner must fit in memory (a groupByKey key whose values
 // exceed the heap still fails, as in Spark).
-import { ByteReader, ByteWriter, readKey, writeKey } from '../codec/index.js';
-import type { TaskContext } from '../exec/task-context.js';
+import { ByteReader, ByteWriter, readKey, writeKey } from '../../common/codec/index.js';
+import type { TaskContext } from '../runtime/task-context.js';
 import { CombinerMemory, combinerLimit } from './combiner-memory.js';
 import { KeyedMap } from './keyed-map.js';
 import { ArraySource, mergeSources, RecordRunReader, removeRuns, sortedIndices, type RecordRun, type RecordSource, RecordRunWriter } from './spill-runs.js';

@@ -12,9 +12,9 @@
 //    and 0.5 figures are Spark's defaults). Measured faster on 20M distinct keys
 //    (bench/README.md, "JS combiners out of core"). KILN_MAP_COMBINE=flush turns the rule
 //    off, to measure the other way.
-import type { AggregatorSpec, BlockSpec, NodeSpec } from '../exec/protocol.js';
-import { compute, pair } from '../exec/compute.js';
-import type { TaskContext } from '../exec/task-context.js';
+import type { AggregatorSpec, BlockSpec, NodeSpec } from '../../common/protocol/protocol.js';
+import { compute, pair } from '../runtime/compute.js';
+import type { TaskContext } from '../runtime/task-context.js';
 import { CombinerMemory, combinerLimit } from './combiner-memory.js';
 import { combinerFunctions, KeyedMap } from './keyed-map.js';
 import { writePartitioned, type ShuffleWriteSink } from './writer.js';

@@ -21,9 +21,9 @@
 import { randomBytes } from 'node:crypto';
 import { closeSync, mkdirSync, openSync, readSync, rmSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
-import { ByteReader, ByteWriter, readValue, writeValue } from '../codec/index.js';
-import { KilnError } from '../errors.js';
-import type { TaskContext } from '../exec/task-context.js';
+import { ByteReader, ByteWriter, readValue, writeValue } from '../../common/codec/index.js';
+import { KilnError } from '../../common/errors.js';
+import type { TaskContext } from '../runtime/task-context.js';
 
 /** Records are written in blocks of about this size; a merge holds one block per run. */
 export const BLOCK_BYTES = 256 << 10;
