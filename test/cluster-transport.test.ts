@@ -11,7 +11,7 @@ import tls from 'node:tls';
 import type http2 from 'node:http2';
 import { createClusterServer, connectCluster, listen, postJson } from '../engine/cluster/transport.js';
 import { newSecret, parseSecret, readSecret, secretText } from '../engine/cluster/secret.js';
-import { KilnError } from '../engine/errors.js';
+import { KilnError } from '../engine/common/errors.js';
 
 interface Harness {
   server: http2.Http2SecureServer;

@@ -6,7 +6,7 @@
 // away, and never outlives its driver (engine/cluster/executor-process.ts).
 import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
-import { parseSize } from '../../engine/memory/budget.js';
+import { parseSize } from '../../engine/executor/memory/budget.js';
 import { UsageError } from '../errors.js';
 
 /** Help text of `kiln executor --help`. */

@@ -6,7 +6,7 @@
 // sweep every quarter of the timeout). Stopping closes every session, which makes
 // each executor exit by itself.
 import type http2 from 'node:http2';
-import { KilnError } from '../errors.js';
+import { KilnError } from '../common/errors.js';
 import { ExecutorRegistry, type ExecutorEntry, type ExecutorInfo } from './executor-registry.js';
 import { resolveTiming, type ClusterTiming } from './settings.js';
 import { createClusterServer, listen, stderrLog, type ClusterLog } from './transport.js';

@@ -8,11 +8,11 @@
 // it no longer knows this executor (it declared it lost).
 import type http2 from 'node:http2';
 import { hostname } from 'node:os';
-import { KilnError } from '../errors.js';
+import { KilnError } from '../common/errors.js';
 import type { Registration } from './driver-endpoint.js';
 import { DEFAULT_TIMING } from './settings.js';
 import { TaskService } from './task-service.js';
-import type { TaskTemplate } from '../exec/task-scheduler.js';
+import type { TaskTemplate } from '../driver/scheduler/task-scheduler.js';
 import { connectCluster, createClusterServer, listen, postJson, stderrLog, type ClusterLog } from './transport.js';
 
 /** Options of {@link runExecutor}. */

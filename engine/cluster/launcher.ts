@@ -8,14 +8,14 @@
 // driver stops answering heartbeats, which each executor exits on within the timeout.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { KilnError } from '../errors.js';
+import { KilnError } from '../common/errors.js';
 import { DriverEndpoint } from './driver-endpoint.js';
 import type { ExecutorEntry } from './executor-registry.js';
 import { newSecret, secretText, SECRET_ENV } from './secret.js';
 import type { ClusterTiming } from './settings.js';
 import { stderrLog, type ClusterLog } from './transport.js';
 import { RemoteTasks, runsRemotely } from './remote-tasks.js';
-import type { TaskScheduler } from '../exec/task-scheduler.js';
+import type { TaskScheduler } from '../driver/scheduler/task-scheduler.js';
 
 /** Options of {@link LocalCluster.start}. */
 export interface LocalClusterOptions {

@@ -4,7 +4,7 @@
 // else is a usage error that lists what is accepted, never a silent fallback to
 // threads. The default (no master) stays today's worker threads.
 import { availableParallelism } from 'node:os';
-import { KilnError } from '../errors.js';
+import { KilnError } from '../common/errors.js';
 
 /** A parsed master URL. */
 export type Master =

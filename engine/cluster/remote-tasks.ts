@@ -10,10 +10,10 @@
 // one (Spark's spark.task.maxFailures, here the context's maxAttempts). The results of
 // a task set are bounded by maxResultSize together (Spark's spark.driver.maxResultSize).
 import type http2 from 'node:http2';
-import { applyAccumulatorUpdates } from '../functions/accumulator.js';
-import { describeContext, KilnError } from '../errors.js';
-import { emptyMetrics, type NodeSpec, type SinkSpec } from '../exec/protocol.js';
-import type { TaskOutcome, TaskSetOptions, TaskTemplate } from '../exec/task-scheduler.js';
+import { applyAccumulatorUpdates } from '../common/functions/accumulator.js';
+import { describeContext, KilnError } from '../common/errors.js';
+import { emptyMetrics, type NodeSpec, type SinkSpec } from '../common/protocol/protocol.js';
+import type { TaskOutcome, TaskSetOptions, TaskTemplate } from '../driver/scheduler/task-scheduler.js';
 import type { DriverEndpoint } from './driver-endpoint.js';
 import type { ExecutorEntry } from './executor-registry.js';
 import type { RemoteOutcome } from './task-service.js';

@@ -6,7 +6,7 @@
 // `openssl rand -hex 32`.
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { KilnError } from '../errors.js';
+import { KilnError } from '../common/errors.js';
 
 /** Bytes of a secret (256 bits: the PSK is the whole key material of the TLS handshake). */
 export const SECRET_BYTES = 32;

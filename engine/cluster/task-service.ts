@@ -6,9 +6,9 @@
 // retries are the driver's, which may pick another executor. Only tasks that need
 // nothing from the driver's memory come here (engine/cluster/remote-tasks.ts decides);
 // a task that left shuffle or storage regions behind is refused as a bug.
-import type { Kiln } from '../api/kiln.js';
-import { KilnError } from '../errors.js';
-import type { TaskOutcome, TaskTemplate } from '../exec/task-scheduler.js';
+import type { Kiln } from '../driver/api/kiln.js';
+import { KilnError } from '../common/errors.js';
+import type { TaskOutcome, TaskTemplate } from '../driver/scheduler/task-scheduler.js';
 
 /** What an executor sends back for one task (TaskOutcome minus the driver-side regions). */
 export type RemoteOutcome = Omit<TaskOutcome, 'regions'>;
@@ -24,7 +24,7 @@ export class TaskService {
 
   /** Runs `template` once and returns its outcome (throws the task's error). */
   async run(template: TaskTemplate): Promise<RemoteOutcome> {
-    this.kiln ??= import('../api/kiln.js').then(({ Kiln }) => Kiln.start({ workers: this.cores, memory: this.memoryBytes, appName: 'kiln executor' }));
+    this.kiln ??= import('../driver/api/kiln.js').then(({ Kiln }) => Kiln.start({ workers: this.cores, memory: this.memoryBytes, appName: 'kiln executor' }));
     const kiln = await this.kiln;
     const [outcome] = await kiln.taskScheduler.runTaskSet([template], { maxAttempts: 1, context: () => ({}) });
     if (!outcome) throw new KilnError('internal', 'the task set returned no outcome');

@@ -21,7 +21,7 @@
 import http2 from 'node:http2';
 import type { TLSSocket } from 'node:tls';
 import v8 from 'node:v8';
-import { KilnError } from '../errors.js';
+import { KilnError } from '../common/errors.js';
 
 /** The PSK identity kiln's peers present (the key itself is what authenticates). */
 export const PSK_IDENTITY = 'kiln-app';

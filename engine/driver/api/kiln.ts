@@ -38,8 +38,8 @@ import { Checkpoints } from './checkpoints.js';
 import { storageJson } from './storage-status.js';
 import { CollectionAccumulator, CustomAccumulator, NumericAccumulator, type AccumulatorOps } from '../../common/functions/accumulator.js';
 import { Dataset, TextDataset, type ActionOptions } from './dataset.js';
-import { parseMaster, type Master } from '../cluster/master-url.js';
-import type { LocalCluster } from '../cluster/launcher.js';
+import { parseMaster, type Master } from '../../cluster/master-url.js';
+import type { LocalCluster } from '../../cluster/launcher.js';
 
 /** Options of {@link Kiln.start}. */
 export interface KilnOptions {
@@ -599,7 +599,7 @@ export { compareKeys };
  * a warning says so.
  */
 async function startLocalCluster(master: Extract<Master, { kind: 'local-cluster' }>, options: KilnOptions): Promise<LocalCluster> {
-  const { LocalCluster } = await import('../cluster/launcher.js');
+  const { LocalCluster } = await import('../../cluster/launcher.js');
   const cluster = await LocalCluster.start({
     executors: master.executors,
     cores: master.cores,
