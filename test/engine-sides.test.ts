@@ -130,7 +130,12 @@ const show = (vs: readonly Violation[]) => vs.map((v) => `${v.file}:${v.line} im
 test('the engine has the three sides, and every engine file is on one of them', () => {
   for (const side of ['driver', 'executor', 'common']) assert.ok(existsSync(join(ENGINE, side)), `engine/${side} exists`);
   const loose = sources(ENGINE).filter((f) => sideOf(f) === 'top').map((f) => relative(ROOT, f));
-  assert.equal(loose, ['engine/index.ts'], 'only the public API sits above the sides');
+  // engine/cluster (issue 14, landed with the split) sits above the sides for now: its
+  // executor process starts a whole Kiln (driver side) to run the tasks it is sent, so
+  // it cannot live on the executor side until the network shuffle gives executors
+  // their own runtime entry. Nothing on the executor or common side may import it.
+  const cluster = loose.filter((f) => f.startsWith('engine/cluster/'));
+  assert.equal(loose.filter((f) => !cluster.includes(f)), ['engine/index.ts'], 'only the public API and engine/cluster sit above the sides');
   assert.ok(sources(join(ENGINE, 'executor')).length > 40, 'the executor side holds the task runtime');
   assert.ok(sources(join(ENGINE, 'common')).length > 10, 'the common side holds the shared types');
 });
