@@ -13,17 +13,17 @@
 //  - Runs live in the task's spill directory (TaskSpec.spillDir, which the driver
 //    removes on exit and on signals) and belong to the attempt that wrote them: the
 //    owner removes each run when the merge is over or the task fails (removeRuns), so
-//    nothing is left behind. A full disk is a 'resources' error naming the directory
-//    and the bytes that could not be written, after the half-written file is removed.
+//    nothing is left behind. Files are written through run-file.ts's RunWriter, so a
+//    full disk is the same 'resources' error as a sort's, naming the directory and the
+//    bytes that could not be written, after the half-written file is removed.
 //  - The merge orders records by (id, source index): sources are numbered in the order
 //    their records arrived (runs first, the in-memory remainder last), so equal ids come
 //    out in input order, which the join's left-major output relies on.
-import { randomBytes } from 'node:crypto';
-import { closeSync, mkdirSync, openSync, readSync, rmSync, writeSync } from 'node:fs';
-import { join } from 'node:path';
+import { closeSync, openSync, readSync, rmSync } from 'node:fs';
 import { ByteReader, ByteWriter, readValue, writeValue } from '../../common/codec/index.js';
 import { KilnError } from '../../common/errors.js';
 import type { TaskContext } from '../runtime/task-context.js';
+import { RunWriter } from '../sort/run-file.js';
 
 /** Records are written in blocks of about this size; a merge holds one block per run. */
 export const BLOCK_BYTES = 256 << 10;
@@ -37,35 +37,21 @@ export interface RecordRun {
 
 /** Writes one sorted run of (id, value) records; `finish` closes it, `abort` removes it. */
 export class RecordRunWriter {
-  private fd: number;
   private readonly w = new ByteWriter(BLOCK_BYTES + (BLOCK_BYTES >> 2));
-  private written = 0;
   private records = 0;
 
-  private constructor(
-    private readonly ctx: TaskContext,
-    readonly path: string,
-    private readonly dir: string,
-  ) {
-    this.fd = openSync(path, 'w');
+  private constructor(private readonly file: RunWriter) {
     this.w.writeU32BE(0);
   }
 
-  /** Creates a run file in the task's spill directory, named after its task and `what`. */
+  /** Creates a run file in the task's spill directory (run-file.ts), named after its task and `what`. */
   static create(ctx: TaskContext, what: string): RecordRunWriter {
-    const dir = ctx.spec.spillDir;
-    try {
-      mkdirSync(dir, { recursive: true });
-    } catch (cause) {
-      throw spillError(cause, dir, 0, 0);
-    }
-    const { stageId, partition, attempt } = ctx.spec;
-    const path = join(dir, `${what}-run_${stageId}_${partition}.a${attempt}_${randomBytes(4).toString('hex')}`);
-    try {
-      return new RecordRunWriter(ctx, path, dir);
-    } catch (cause) {
-      throw spillError(cause, dir, 0, 0);
-    }
+    return new RecordRunWriter(RunWriter.create(ctx, what, 'job'));
+  }
+
+  /** The run file's path. */
+  get path(): string {
+    return this.file.path;
   }
 
   /** Appends a record (ids must come in sorted order). */
@@ -81,22 +67,13 @@ export class RecordRunWriter {
   /** Closes the file; the run can then be read. */
   finish(): RecordRun {
     this.flush();
-    closeSync(this.fd);
-    this.fd = -1;
-    return { path: this.path, bytes: this.written, records: this.records };
+    const { path, bytes } = this.file.finish();
+    return { path, bytes, records: this.records };
   }
 
   /** Closes and removes the file (idempotent). */
   abort(): void {
-    if (this.fd >= 0) {
-      try {
-        closeSync(this.fd);
-      } catch {
-        // The file goes anyway.
-      }
-      this.fd = -1;
-    }
-    rmSync(this.path, { force: true });
+    this.file.abort();
   }
 
   private flush(): void {
@@ -104,16 +81,7 @@ export class RecordRunWriter {
     if (w.length <= 4) return;
     w.buf.writeUInt32BE(w.length - 4, 0);
     const bytes = w.bytes();
-    let done = 0;
-    try {
-      while (done < bytes.length) done += writeSync(this.fd, bytes, done, bytes.length - done);
-    } catch (cause) {
-      const written = this.written + done;
-      this.abort();
-      throw spillError(cause, this.dir, bytes.length - done, written);
-    }
-    this.written += bytes.length;
-    this.ctx.metrics.spillBytes += bytes.length;
+    this.file.write(bytes, 0, bytes.length);
     w.reset();
     w.writeU32BE(0);
   }
@@ -290,16 +258,3 @@ export function removeRuns(runs: readonly RecordRun[]): void {
   for (const r of runs) rmSync(r.path, { force: true });
 }
 
-/** The error for a failed write of a run: a full disk names the directory and the bytes. */
-function spillError(cause: unknown, dir: string, unwritten: number, written: number): KilnError {
-  const code = (cause as NodeJS.ErrnoException | undefined)?.code;
-  if (code === 'ENOSPC' || code === 'EDQUOT') {
-    return new KilnError(
-      'resources',
-      `no space left on device spilling a run to ${dir}: ${unwritten} more bytes of the run could not be written (${written} were) — free disk space there, or point the spill directory elsewhere (TMPDIR, Kiln.start's spillDir), or give the job more memory (--memory)`,
-      { file: dir },
-      { cause },
-    );
-  }
-  return new KilnError('execution', `cannot write a spill run to ${dir} (${code ?? (cause as Error).message}) — check the spill directory (TMPDIR, spillDir) and its disk`, { file: dir }, { cause });
-}

@@ -1,5 +1,6 @@
 // Sorted runs on disk: the one seam through which the external sorts (sortLines and
-// sortByKey, engine/executor/sort/) write a run and read it back. Policy: a run is one file in
+// sortByKey, engine/executor/sort/) write a run and read it back, and through which the
+// JS combiners' record runs (engine/executor/shuffle/spill-runs.ts) are written. Policy: a run is one file in
 // the task's spill directory, written with plain write(2) calls from kernel memory and
 // read back with positional reads into kernel memory, uncompressed (the spill codec of
 // engine/spill/ is meant to be wired in here, and only here). A run belongs to the task
@@ -19,6 +20,13 @@ export interface SortRun {
   readonly bytes: number;
 }
 
+/**
+ * Who spills the run, for its file name and its errors: a sort (`sort-run_*`, "give the
+ * sort more memory"), or a JS combiner or join side (`WHAT-run_*`, "give the job more
+ * memory").
+ */
+export type RunOwner = 'sort' | 'job';
+
 /** Writes one run; `finish` closes it, `abort` removes it. */
 export class RunWriter {
   private fd: number;
@@ -28,24 +36,26 @@ export class RunWriter {
     private readonly ctx: TaskContext,
     readonly path: string,
     private readonly dir: string,
+    private readonly owner: RunOwner,
   ) {
     this.fd = openSync(path, 'w');
   }
 
   /** Creates a run file in the task's spill directory, named after its task and `what`. */
-  static create(ctx: TaskContext, what: string): RunWriter {
+  static create(ctx: TaskContext, what: string, owner: RunOwner = 'sort'): RunWriter {
     const dir = ctx.spec.spillDir;
     try {
       mkdirSync(dir, { recursive: true });
     } catch (cause) {
-      throw spillError(cause, dir, 0, 0);
+      throw spillError(cause, dir, 0, 0, owner);
     }
     const { stageId, partition, attempt } = ctx.spec;
-    const path = join(dir, `sort-run_${stageId}_${partition}.a${attempt}_${what}_${randomBytes(4).toString('hex')}`);
+    const tag = randomBytes(4).toString('hex');
+    const name = owner === 'sort' ? `sort-run_${stageId}_${partition}.a${attempt}_${what}_${tag}` : `${what}-run_${stageId}_${partition}.a${attempt}_${tag}`;
     try {
-      return new RunWriter(ctx, path, dir);
+      return new RunWriter(ctx, join(dir, name), dir, owner);
     } catch (cause) {
-      throw spillError(cause, dir, 0, 0);
+      throw spillError(cause, dir, 0, 0, owner);
     }
   }
 
@@ -56,14 +66,18 @@ export class RunWriter {
 
   /** Appends kernel-memory bytes [ptr, ptr + len). */
   append(ptr: number, len: number): void {
-    const u8 = this.ctx.rt.u8;
+    this.write(this.ctx.rt.u8, ptr, len);
+  }
+
+  /** Appends bytes [offset, offset + len) of `bytes` (kernel or heap memory). */
+  write(bytes: Uint8Array, offset: number, len: number): void {
     let done = 0;
     try {
-      while (done < len) done += writeSync(this.fd, u8, ptr + done, Math.min(len - done, 1 << 30));
+      while (done < len) done += writeSync(this.fd, bytes, offset + done, Math.min(len - done, 1 << 30));
     } catch (cause) {
       const written = this.written + done;
       this.abort();
-      throw spillError(cause, this.dir, len - done, written);
+      throw spillError(cause, this.dir, len - done, written, this.owner);
     }
     this.written += len;
     this.ctx.metrics.spillBytes += len;
@@ -137,15 +151,16 @@ export function removeRun(run: SortRun): void {
 }
 
 /** The error for a failed write of a run: a full disk names the directory and the bytes. */
-function spillError(cause: unknown, dir: string, unwritten: number, written: number): KilnError {
+function spillError(cause: unknown, dir: string, unwritten: number, written: number, owner: RunOwner): KilnError {
   const code = (cause as NodeJS.ErrnoException | undefined)?.code;
+  const [run, who] = owner === 'sort' ? ['a sort run', 'the sort'] : ['a run', 'the job'];
   if (code === 'ENOSPC' || code === 'EDQUOT') {
     return new KilnError(
       'resources',
-      `no space left on device spilling a sort run to ${dir}: ${unwritten} more bytes of the run could not be written (${written} were) — free disk space there, or point the spill directory elsewhere (TMPDIR, Kiln.start's spillDir), or give the sort more memory (--memory)`,
+      `no space left on device spilling ${run} to ${dir}: ${unwritten} more bytes of the run could not be written (${written} were) — free disk space there, or point the spill directory elsewhere (TMPDIR, Kiln.start's spillDir), or give ${who} more memory (--memory)`,
       { file: dir },
       { cause },
     );
   }
-  return new KilnError('execution', `cannot write a sort run to ${dir} (${code ?? (cause as Error).message}) — check the spill directory (TMPDIR, spillDir) and its disk`, { file: dir }, { cause });
+  return new KilnError('execution', `cannot write ${owner === 'sort' ? 'a sort run' : 'a spill run'} to ${dir} (${code ?? (cause as Error).message}) — check the spill directory (TMPDIR, spillDir) and its disk`, { file: dir }, { cause });
 }
