@@ -2,12 +2,12 @@
 // combineByKey, foldByKey, groupByKey, distinct) may hold, and how its size is known.
 // Policy (STYLE.md 6): the driver derives each task's execution memory from the one
 // budget — the context's `memory` shared by the worker threads (TaskSpec.sortMemory,
-// engine/sort/memory-plan.ts taskSortMemory) — and a JS combiner may reserve up to
+// engine/executor/sort/memory-plan.ts taskSortMemory) — and a JS combiner may reserve up to
 // COMBINER_SHARE of it. V8's heap is not kernel memory, so the reservation is a ledger
 // of estimated bytes, grown in RESERVE_STEP steps up to that limit; a step that would
 // pass it is refused, and the caller spills (the reduce side, external-map.ts) or
 // emits what it has (the map side, map-combine.ts) — never a failure. The size is an
-// estimate, as Spark's SizeTracker makes it (engine/storage/size-estimator.ts's object
+// estimate, as Spark's SizeTracker makes it (engine/executor/storage/size-estimator.ts's object
 // sizes): a new key costs ENTRY_BYTES plus its key and first combiner; an update of an
 // existing key costs nothing when combiners are numbers, booleans or null (replaced in
 // place), and the incoming value's size otherwise (a groupByKey list, a concatenated
@@ -16,6 +16,7 @@
 // one in SAMPLE_EVERY, scaled by the running mean.
 import type { TaskContext } from '../runtime/task-context.js';
 import { estimateValue } from '../storage/size-estimator.js';
+import type { KeyedMap } from './keyed-map.js';
 
 /** Share of the task's execution memory a JS combiner may reserve (the rest is GC headroom, the merge's buffers, records in flight). */
 export const COMBINER_SHARE = 0.5;
@@ -90,4 +91,17 @@ export class CombinerMemory {
     this.bytes = 0;
     this.reserved = 0;
   }
+}
+
+/**
+ * Folds `value` into `key`'s combiner in `map` — create(value) when the key is new, else
+ * merge(current, value) — and counts the change in `memory`: the one update both sides
+ * of a JS combiner make (map-combine.ts, external-map.ts).
+ */
+export function trackedUpdate(map: KeyedMap, memory: CombinerMemory, key: unknown, value: unknown, create: (v: unknown) => unknown, merge: (c: unknown, v: unknown) => unknown): void {
+  const before = map.size;
+  let created: unknown;
+  map.update(key, value, (v) => (created = create(v)), merge);
+  if (map.size !== before) memory.added(key, created);
+  else memory.updated(value);
 }

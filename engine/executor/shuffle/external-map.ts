@@ -11,7 +11,7 @@
 // exceed the heap still fails, as in Spark).
 import { ByteReader, ByteWriter, readKey, writeKey } from '../../common/codec/index.js';
 import type { TaskContext } from '../runtime/task-context.js';
-import { CombinerMemory, combinerLimit } from './combiner-memory.js';
+import { CombinerMemory, combinerLimit, trackedUpdate } from './combiner-memory.js';
 import { KeyedMap } from './keyed-map.js';
 import { ArraySource, mergeSources, RecordRunReader, removeRuns, sortedIndices, type RecordRun, type RecordSource, RecordRunWriter } from './spill-runs.js';
 
@@ -45,12 +45,7 @@ export class ExternalMap {
 
   /** Folds `value` into `key`'s combiner: create(value) when new, else merge(current, value). */
   update(key: unknown, value: unknown, create: (v: unknown) => unknown, merge: (c: unknown, v: unknown) => unknown): void {
-    const map = this.map;
-    const before = map.size;
-    let created: unknown;
-    map.update(key, value, (v) => (created = create(v)), merge);
-    if (map.size !== before) this.memory.added(key, created);
-    else this.memory.updated(value);
+    trackedUpdate(this.map, this.memory, key, value, create, merge);
     if (++this.sinceCheck >= CHECK_EVERY) this.check();
   }
 

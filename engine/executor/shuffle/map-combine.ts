@@ -9,13 +9,13 @@
 //    PARTIAL_RATIO entries per record, as with mostly-distinct keys — the map is
 //    written out and the rest of the records pass through as [key, create(value)]
 //    without a table (Spark SQL's partial-aggregation skip rule; the 100 000-record
-//    and 0.5 figures are Spark's defaults). Measured faster on 20M distinct keys
-//    (bench/README.md, "JS combiners out of core"). KILN_MAP_COMBINE=flush turns the rule
-//    off, to measure the other way.
+//    and 0.5 figures are Spark's defaults). Not yet measured against flushing alone
+//    here (bench/js-aggregation.ts is the script); KILN_MAP_COMBINE=flush turns the
+//    rule off, to measure the other way.
 import type { AggregatorSpec, BlockSpec, NodeSpec } from '../../common/protocol/protocol.js';
 import { compute, pair } from '../runtime/compute.js';
 import type { TaskContext } from '../runtime/task-context.js';
-import { CombinerMemory, combinerLimit } from './combiner-memory.js';
+import { CombinerMemory, combinerLimit, trackedUpdate } from './combiner-memory.js';
 import { combinerFunctions, KeyedMap } from './keyed-map.js';
 import { writePartitioned, type ShuffleWriteSink } from './writer.js';
 
@@ -61,16 +61,14 @@ export function writeCombined(node: NodeSpec, sink: ShuffleWriteSink, agg: Exclu
           }
           return;
         }
-        const before = map.size;
-        if (first) map.add(rec, none);
-        else {
+        if (first) {
+          const before = map.size;
+          map.add(rec, none);
+          if (map.size !== before) memory.added(rec, null);
+        } else {
           const [k, v] = pair(rec, operator);
-          let created: unknown;
-          map.update(k, v, (x) => (created = create(x)), merge);
-          if (map.size === before) memory.updated(v);
-          else memory.added(k, created);
+          trackedUpdate(map, memory, k, v, create, merge);
         }
-        if (first && map.size !== before) memory.added(rec, null);
         if (++seen % CHECK_EVERY !== 0) return;
         if (skipRule && seen === Math.ceil(PARTIAL_CHECK / CHECK_EVERY) * CHECK_EVERY && emitted + map.size > PARTIAL_RATIO * seen) {
           combining = false;

@@ -175,45 +175,34 @@ function decodeRecords(segments: Segment[], ctx: TaskContext, emit: Emit): void 
 function combineRecords(segments: Segment[], agg: Exclude<AggregatorSpec, { kind: 'builtin' | 'lines' }>, ctx: TaskContext, emit: Emit): void {
   if (agg.kind === 'first') {
     // distinct: keys only, deduplicated out of core like the combiners (value null).
-    const keys = new ExternalMap(ctx, (a) => a, 'distinct');
     const none = (): null => null;
-    try {
-      decodeRecords(segments, ctx, (k) => keys.update(k, null, none, none));
-    } catch (e) {
-      keys.discard();
-      throw e;
-    }
-    keys.drain((e) => emit(e[0]));
-    return;
+    return foldOutOfCore(segments, ctx, new ExternalMap(ctx, (a) => a, 'distinct'), (keys, k) => keys.update(k, null, none, none), (e) => emit(e[0]));
   }
   // Map outputs were combined on the map side, so values here are combiners.
   const merge = ctx.fn<(a: unknown, b: unknown) => unknown>(agg.mergeCombiners);
-  const combined = new ExternalMap(ctx, merge, 'combine');
   const identity = (x: unknown): unknown => x;
-  try {
-    decodeRecords(segments, ctx, (rec) => {
-      const [k, c] = rec as [unknown, unknown];
-      combined.update(k, c, identity, merge);
-    });
-  } catch (e) {
-    combined.discard();
-    throw e;
-  }
-  combined.drain(emit);
+  foldOutOfCore(segments, ctx, new ExternalMap(ctx, merge, 'combine'), (combined, rec) => {
+    const [k, c] = rec as [unknown, unknown];
+    combined.update(k, c, identity, merge);
+  }, emit);
 }
 
 /** Reduce side of a shuffle without map-side combine but with an aggregator (groupByKey). */
 function aggregateUncombined(segments: Segment[], agg: Extract<AggregatorSpec, { kind: 'js' }>, ctx: TaskContext, emit: Emit): void {
   const { create, merge } = combinerFunctions(agg, ctx);
-  const combined = new ExternalMap(ctx, ctx.fn<(a: unknown, b: unknown) => unknown>(agg.mergeCombiners), 'group');
+  foldOutOfCore(segments, ctx, new ExternalMap(ctx, ctx.fn<(a: unknown, b: unknown) => unknown>(agg.mergeCombiners), 'group'), (combined, rec) => {
+    const [k, v] = rec as [unknown, unknown];
+    combined.update(k, v, create, merge);
+  }, emit);
+}
+
+/** Folds every record of the segments into `map`, then drains it to `emit`; a failure removes its spilled runs. */
+function foldOutOfCore(segments: Segment[], ctx: TaskContext, map: ExternalMap, fold: (map: ExternalMap, rec: unknown) => void, emit: (e: [unknown, unknown]) => void): void {
   try {
-    decodeRecords(segments, ctx, (rec) => {
-      const [k, v] = rec as [unknown, unknown];
-      combined.update(k, v, create, merge);
-    });
+    decodeRecords(segments, ctx, (rec) => fold(map, rec));
   } catch (e) {
-    combined.discard();
+    map.discard();
     throw e;
   }
-  combined.drain(emit);
+  map.drain(emit);
 }

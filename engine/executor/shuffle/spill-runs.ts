@@ -1,8 +1,7 @@
 // Sorted runs of JS records on disk, and their k-way merge: the run machinery of the
-// JS combiners (external-map.ts, Spark's ExternalAppendOnlyMap) and of the sort-merge
-// join's sides (engine/join/external-side.ts). Policy:
-//  - A record is (id, value): id is the key's canonical encoding (engine/codec/
-//    key-codec.ts) as a Latin-1 string, one char per byte, so `<` on ids is byte order
+// JS combiners (external-map.ts, Spark's ExternalAppendOnlyMap). Policy:
+//  - A record is (id, value): id is the key's canonical encoding (engine/common/
+//    codec/key-codec.ts) as a Latin-1 string, one char per byte, so `<` on ids is byte order
 //    and equal keys have equal ids; value goes through the record codec. A run holds
 //    records in id order (the writer's caller sorts them; stable, so records of one id
 //    keep their input order).
