@@ -18,11 +18,10 @@
 //  - The merge orders records by (id, source index): sources are numbered in the order
 //    their records arrived (runs first, the in-memory remainder last), so equal ids come
 //    out in input order, which the join's left-major output relies on.
-import { closeSync, openSync, readSync, rmSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { ByteReader, ByteWriter, readValue, writeValue } from '../../common/codec/index.js';
-import { KilnError } from '../../common/errors.js';
 import type { TaskContext } from '../runtime/task-context.js';
-import { RunWriter } from '../sort/run-file.js';
+import { RunReader, RunWriter } from '../sort/run-file.js';
 
 /** Records are written in blocks of about this size; a merge holds one block per run. */
 export const BLOCK_BYTES = 256 << 10;
@@ -100,25 +99,17 @@ export interface RecordSource {
   close(): void;
 }
 
-/** Reads a run block by block (one block in memory). */
+/** Reads a run block by block (one block in memory), through run-file.ts's RunReader. */
 export class RecordRunReader implements RecordSource {
   id = '';
   value: unknown = undefined;
   ok = true;
-  private fd: number;
-  private pos = 0;
+  private readonly file: RunReader;
   private r: ByteReader | undefined;
   private readonly head = Buffer.alloc(4);
 
-  constructor(
-    private readonly ctx: TaskContext,
-    readonly run: RecordRun,
-  ) {
-    try {
-      this.fd = openSync(run.path, 'r');
-    } catch (cause) {
-      throw new KilnError('execution', `spill run ${run.path} is missing: ${(cause as Error).message}`, { file: run.path, partition: ctx.spec.partition }, { cause });
-    }
+  constructor(ctx: TaskContext, readonly run: RecordRun) {
+    this.file = new RunReader(ctx, run, 'job');
     this.next();
   }
 
@@ -140,27 +131,16 @@ export class RecordRunReader implements RecordSource {
   }
 
   close(): void {
-    if (this.fd >= 0) closeSync(this.fd);
-    this.fd = -1;
+    this.file.close();
   }
 
   private readBlock(): ByteReader | undefined {
-    if (this.pos >= this.run.bytes) return undefined;
-    this.readFully(this.head, 4);
+    if (this.file.remaining === 0) return undefined;
+    this.file.readInto(this.head, 0, 4);
     const len = this.head.readUInt32BE(0);
     const block = Buffer.allocUnsafe(len);
-    this.readFully(block, len);
+    this.file.readInto(block, 0, len);
     return new ByteReader(block);
-  }
-
-  private readFully(into: Buffer, len: number): void {
-    let done = 0;
-    while (done < len) {
-      const n = readSync(this.fd, into, done, len - done, this.pos + done);
-      if (n === 0) throw new KilnError('execution', `spill run ${this.run.path} is truncated at byte ${this.pos + done} of ${this.run.bytes}`, { file: this.run.path, partition: this.ctx.spec.partition });
-      done += n;
-    }
-    this.pos += len;
   }
 }
 

@@ -104,7 +104,7 @@ export class RunWriter {
   }
 }
 
-/** Reads a run sequentially into kernel memory. */
+/** Reads a run sequentially into kernel memory (or, for record runs, a heap buffer). */
 export class RunReader {
   private fd: number;
   private pos = 0;
@@ -112,11 +112,12 @@ export class RunReader {
   constructor(
     private readonly ctx: TaskContext,
     readonly run: SortRun,
+    private readonly owner: RunOwner = 'sort',
   ) {
     try {
       this.fd = openSync(run.path, 'r');
     } catch (cause) {
-      throw new KilnError('execution', `sort run ${run.path} is missing: ${(cause as Error).message}`, { file: run.path, partition: ctx.spec.partition }, { cause });
+      throw new KilnError('execution', `${owner === 'sort' ? 'sort' : 'spill'} run ${run.path} is missing: ${(cause as Error).message}`, { file: run.path, partition: ctx.spec.partition }, { cause });
     }
   }
 
@@ -127,11 +128,16 @@ export class RunReader {
 
   /** Reads up to `cap` bytes into kernel memory at ptr; returns how many (0 at the end). */
   read(ptr: number, cap: number): number {
+    return this.readInto(this.ctx.rt.u8, ptr, cap);
+  }
+
+  /** Reads up to `cap` bytes into `into` at `offset` (kernel or heap memory); returns how many (0 at the end). */
+  readInto(into: Uint8Array, offset: number, cap: number): number {
     const want = Math.min(cap, this.remaining);
     let done = 0;
     while (done < want) {
-      const n = readSync(this.fd, this.ctx.rt.u8, ptr + done, want - done, this.pos + done);
-      if (n === 0) throw new KilnError('execution', `sort run ${this.run.path} is truncated at byte ${this.pos + done} of ${this.run.bytes}`, { file: this.run.path, partition: this.ctx.spec.partition });
+      const n = readSync(this.fd, into, offset + done, want - done, this.pos + done);
+      if (n === 0) throw new KilnError('execution', `${this.owner === 'sort' ? 'sort' : 'spill'} run ${this.run.path} is truncated at byte ${this.pos + done} of ${this.run.bytes}`, { file: this.run.path, partition: this.ctx.spec.partition });
       done += n;
     }
     this.pos += done;
