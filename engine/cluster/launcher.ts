@@ -55,8 +55,7 @@ export class LocalCluster {
   routeTasks(tasks: TaskScheduler, maxResultSize: number): void {
     const remote = new RemoteTasks(this.endpoint, this.secret, maxResultSize);
     this.remote = remote;
-    const local = tasks.runTaskSet.bind(tasks);
-    tasks.runTaskSet = (templates, options) => (runsRemotely(templates) ? remote.runTaskSet(templates, options) : local(templates, options));
+    tasks.remote = { accepts: runsRemotely, runTaskSet: (templates, options) => remote.runTaskSet(templates, options) };
   }
 
   /** Starts the endpoint, spawns the executors and resolves once all registered. */

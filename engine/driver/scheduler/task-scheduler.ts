@@ -118,6 +118,14 @@ export interface TaskSetOptions {
 }
 
 
+/** Where task sets may run instead of the local pool: executors in other processes (engine/cluster/). */
+export interface RemoteTaskRunner {
+  /** True when every task of the set can run remotely. */
+  accepts(tasks: readonly TaskTemplate[]): boolean;
+  /** Runs the set, with the same contract as {@link TaskScheduler.runTaskSet}. */
+  runTaskSet(tasks: readonly TaskTemplate[], options: TaskSetOptions): Promise<TaskOutcome[]>;
+}
+
 /**
  * Runs task sets on the worker pool — or, with zero workers, inline in the driver's
  * thread, one task after another (a job over a few kilobytes finishes before a worker
@@ -146,6 +154,8 @@ export class TaskScheduler {
   preferThread: ThreadPreference | undefined;
   /** Longest a task waits for its preferred thread before going to any free one. */
   localityWaitMs = LOCALITY_WAIT_MS;
+  /** The cluster hook: task sets it accepts run on executors instead of this pool (engine/cluster/launcher.ts). */
+  remote: RemoteTaskRunner | undefined;
 
   /**
    * @param spanWaitMs longest a new worker thread waits for a killed thread's span to
@@ -220,6 +230,7 @@ export class TaskScheduler {
 
   /** Runs `tasks` (one per partition) and resolves with their outcomes in the same order. */
   async runTaskSet(tasks: readonly TaskTemplate[], options: TaskSetOptions): Promise<TaskOutcome[]> {
+    if (this.remote?.accepts(tasks)) return this.remote.runTaskSet(tasks, options);
     if (this.broken) throw this.broken;
     const slot = this.nextSlot++ % CANCEL_SLOTS;
     Atomics.store(this.control, slot, 0);
